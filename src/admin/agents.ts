@@ -1,0 +1,131 @@
+import { asc, gt, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { Hono } from "hono";
+import { z } from "zod";
+import { formatIssues, parseAgentConfig } from "../config";
+import { AppError } from "../core/errors";
+import * as schema from "../db/schema";
+import { parseJson, readBodyLimited } from "../http/body";
+import type { AppEnv } from "../http/context";
+import { type AgentRecord, secretNames } from "../state/agent-record";
+
+/** Used when neither the body nor the config gives a system prompt. */
+export const DEFAULT_SYSTEM_PROMPT =
+  "You are a helpful, concise customer-support assistant for a small business. Answer politely and accurately; say so when you do not know.";
+
+const MAX_ADMIN_BODY_BYTES = 256 * 1024;
+
+/** Agent ids appear in URLs, storage keys and object names. */
+export const agentIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "agent ids are 1-64 letters, digits, '-' or '_', starting with a letter or digit");
+
+const secretName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/, "secret names are letters, digits and '_'");
+const secretValue = z.string().min(1, "must not be empty").max(4096, "must be at most 4096 characters");
+
+const putBodySchema = z.strictObject({
+  config: z.unknown().refine((v) => v !== undefined, "is required"),
+  systemPrompt: z.string().max(100_000, "must be at most 100000 characters").optional(),
+  model: z.string().min(1).max(100).optional(),
+  secrets: z.record(secretName, z.union([secretValue, z.record(secretName, secretValue), z.null()])).optional(),
+});
+
+function bodyIssues(error: z.ZodError) {
+  return error.issues.map((i) => ({ path: i.path.length ? i.path.join(".") : "(root)", message: i.message }));
+}
+
+function agentView(record: AgentRecord, trustLevel: number, secrets: string[]) {
+  return {
+    agentId: record.agentId,
+    version: record.version,
+    config: record.config,
+    systemPrompt: record.systemPrompt,
+    model: record.model,
+    trustLevel,
+    secrets,
+    createdAt: new Date(record.createdAt).toISOString(),
+    updatedAt: new Date(record.updatedAt).toISOString(),
+  };
+}
+
+function parseAgentId(raw: string): string {
+  const parsed = agentIdSchema.safeParse(raw);
+  if (!parsed.success) throw new AppError("invalid_request", parsed.error.issues[0]?.message ?? "invalid agent id");
+  return parsed.data;
+}
+
+/** `PUT/GET /v1/agents/:agentId` and `GET /v1/agents`. Mounted behind admin auth. */
+export const agentRoutes = new Hono<AppEnv>()
+  .put("/agents/:agentId", async (c) => {
+    const agentId = parseAgentId(c.req.param("agentId"));
+    const body = putBodySchema.safeParse(parseJson(await readBodyLimited(c.req.raw, MAX_ADMIN_BODY_BYTES)));
+    if (!body.success) {
+      const issues = bodyIssues(body.error);
+      throw new AppError("invalid_request", formatIssues(issues), { details: { issues } });
+    }
+    const parsed = parseAgentConfig(body.data.config);
+    if (!parsed.ok) throw new AppError("invalid_config", formatIssues(parsed.issues), { details: { issues: parsed.issues } });
+    const config = parsed.config;
+
+    const stub = c.env.AGENT_STATE.get(c.env.AGENT_STATE.idFromName(agentId));
+    const { record, created } = await stub.configure({
+      agentId,
+      config,
+      systemPrompt: body.data.systemPrompt ?? config.systemPrompt ?? DEFAULT_SYSTEM_PROMPT,
+      model: body.data.model ?? config.model,
+      secrets: body.data.secrets,
+      now: c.var.clock.now(),
+    });
+    // The object is the source of truth; the index row follows and never moves backwards.
+    await drizzle(c.env.DB, { schema })
+      .insert(schema.agents)
+      .values({
+        id: agentId,
+        version: record.version,
+        name: config.name ?? null,
+        model: record.model,
+        config,
+        createdAt: record.createdAt,
+        updatedAt: record.updatedAt,
+      })
+      .onConflictDoUpdate({
+        target: schema.agents.id,
+        set: {
+          version: record.version,
+          name: config.name ?? null,
+          model: record.model,
+          config,
+          updatedAt: record.updatedAt,
+        },
+        setWhere: sql`excluded.version > ${schema.agents.version}`,
+      });
+    const snapshot = await stub.snapshot();
+    return c.json(agentView(record, snapshot?.trustLevel ?? config.trust.initial, secretNames(snapshot?.secrets ?? {})), created ? 201 : 200);
+  })
+  .get("/agents/:agentId", async (c) => {
+    const agentId = parseAgentId(c.req.param("agentId"));
+    const snapshot = await c.env.AGENT_STATE.get(c.env.AGENT_STATE.idFromName(agentId)).snapshot();
+    if (!snapshot) throw new AppError("not_found", `unknown agent "${agentId}"`);
+    return c.json(agentView(snapshot.record, snapshot.trustLevel, secretNames(snapshot.secrets)));
+  })
+  .get("/agents", async (c) => {
+    const limit = z.coerce.number().int().min(1).max(200).catch(50).parse(c.req.query("limit") ?? 50);
+    const cursor = c.req.query("cursor");
+    const rows = await drizzle(c.env.DB, { schema })
+      .select({
+        agentId: schema.agents.id,
+        version: schema.agents.version,
+        name: schema.agents.name,
+        model: schema.agents.model,
+        updatedAt: schema.agents.updatedAt,
+      })
+      .from(schema.agents)
+      .where(cursor ? gt(schema.agents.id, cursor) : undefined)
+      .orderBy(asc(schema.agents.id))
+      .limit(limit + 1);
+    const page = rows.slice(0, limit);
+    return c.json({
+      agents: page.map((r) => ({ ...r, updatedAt: new Date(r.updatedAt).toISOString() })),
+      nextCursor: rows.length > limit ? (page.at(-1)?.agentId ?? null) : null,
+    });
+  });

@@ -1,0 +1,41 @@
+import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import { adminAuth } from "./admin/auth";
+import { agentRoutes } from "./admin/agents";
+import { httpChannelRoutes } from "./channels/http/route";
+import { type Clock, systemClock } from "./core/clock";
+import { AppError, toErrorBody } from "./core/errors";
+import type { AppEnv } from "./http/context";
+
+/**
+ * The worker's HTTP surface: webhooks and the admin API, with one error envelope
+ * `{ error: { code, message, requestId } }` rendered in one place.
+ */
+export function createApp(opts: { clock?: Clock } = {}) {
+  const clock = opts.clock ?? systemClock;
+  const app = new Hono<AppEnv>();
+  app.use(requestId({ headerName: "X-Request-Id" }));
+  app.use(async (c, next) => {
+    c.set("clock", clock);
+    await next();
+  });
+
+  app.get("/", (c) => c.json({ name: "foreman", status: "ok" }));
+  app.route("/", httpChannelRoutes);
+  app.use("/v1/*", adminAuth());
+  app.route("/v1", agentRoutes);
+
+  app.notFound((c) => {
+    const { status, body } = toErrorBody(new AppError("not_found", `no route for ${c.req.method} ${c.req.path}`), c.var.requestId);
+    return c.json(body, status);
+  });
+  app.onError((err, c) => {
+    const { status, body } = toErrorBody(err, c.var.requestId ?? "");
+    if (status >= 500) {
+      console.error(JSON.stringify({ event: "request_failed", requestId: c.var.requestId, error: String(err), cause: String((err as Error).cause ?? "") }));
+    }
+    if (err instanceof AppError && err.retryAfter !== undefined) c.header("Retry-After", String(err.retryAfter));
+    return c.json(body, status);
+  });
+  return app;
+}

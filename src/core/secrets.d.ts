@@ -1,0 +1,8 @@
+// Secrets are set with `wrangler secret put` (or `.dev.vars` locally), so `wrangler types`
+// cannot see them in wrangler.toml; they are declared here instead.
+interface Env {
+  /** Bearer token for the admin API. Unset means the admin API answers 503. */
+  ADMIN_TOKEN?: string;
+  /** Key for the Messages API at ANTHROPIC_BASE_URL. */
+  ANTHROPIC_API_KEY?: string;
+}

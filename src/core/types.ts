@@ -1,0 +1,41 @@
+import type { Micros } from "./money";
+
+/** The channels Foreman speaks. */
+export type ChannelType = "http" | "slack" | "email" | "sms";
+
+/** One inbound message, whatever the channel it came from. */
+export interface NormalizedMessage {
+  agentId: string;
+  channel: ChannelType;
+  /** The provider's id for this delivery; the dedupe key within the agent. */
+  deliveryId: string;
+  /** Identifies the conversation within the agent and channel (thread, email chain, phone pair). */
+  conversationKey: string;
+  /** The sender as the channel names them (user id, address, phone number). */
+  sender: string;
+  text: string;
+  /** Milliseconds since the Unix epoch. */
+  receivedAt: number;
+}
+
+/** Which tier produced an answer; `fallback` is the polite reply when no tier could. */
+export type Tier = "rule" | "cache" | "similar" | "pattern" | "intelligent" | "fallback";
+
+/** How an interaction ended, as the trust rules count it. */
+export type Outcome = "success" | "error" | "denied" | "escalated";
+
+/** A tool call the trust level did not allow. */
+export interface ToolDenial {
+  tool: string;
+  level: number;
+  reason: string;
+}
+
+/** The answer to one message, as the channel delivers it and the dedupe store replays it. */
+export interface Answer {
+  interactionId: string;
+  text: string;
+  tier: Tier;
+  costMicros: Micros;
+  trustLevel: number;
+}

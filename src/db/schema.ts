@@ -1,0 +1,53 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/**
+ * The agent index: one row per agent, written after its AgentState object (the source of
+ * truth) accepts a PUT. It serves listings and joins; secrets never enter D1.
+ */
+export const agents = sqliteTable("agents", {
+  id: text("id").primaryKey(),
+  version: integer("version").notNull(),
+  name: text("name"),
+  model: text("model").notNull(),
+  config: text("config", { mode: "json" }).notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** Finished interactions, from the `learning` queue. No customer text; the conversation is hashed. */
+export const interactions = sqliteTable(
+  "interactions",
+  {
+    id: text("id").primaryKey(),
+    agentId: text("agent_id").notNull(),
+    channel: text("channel").notNull(),
+    deliveryId: text("delivery_id").notNull(),
+    conversationHash: text("conversation_hash").notNull(),
+    tier: text("tier").notNull(),
+    model: text("model"),
+    inputTokens: integer("input_tokens").notNull(),
+    outputTokens: integer("output_tokens").notNull(),
+    cacheWriteTokens: integer("cache_write_tokens").notNull(),
+    cacheReadTokens: integer("cache_read_tokens").notNull(),
+    costMicros: integer("cost_micros").notNull(),
+    steps: integer("steps").notNull(),
+    toolCalls: integer("tool_calls").notNull(),
+    deniedTools: text("denied_tools", { mode: "json" }).$type<string[]>().notNull(),
+    outcome: text("outcome").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("interactions_agent_time").on(t.agentId, t.createdAt)],
+);
+
+/** Queue messages that exhausted their retries, kept so nothing is silently lost. */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    id: text("id").primaryKey(),
+    queue: text("queue").notNull(),
+    body: text("body").notNull(),
+    attempts: integer("attempts").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [index("dead_letters_time").on(t.receivedAt)],
+);

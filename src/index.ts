@@ -1,0 +1,32 @@
+import { createApp } from "./app";
+import { consumeDeadLetters, consumeLearning } from "./queues/consumer";
+
+export { AgentState } from "./state/agent-state";
+export { Conversation } from "./state/conversation";
+
+const app = createApp();
+
+/** Queue names as wrangler.toml declares them. */
+export const QUEUES = { work: "foreman-work", learning: "foreman-learning", deadLetter: "foreman-dlq" } as const;
+
+export default {
+  fetch: app.fetch,
+
+  async queue(batch, env) {
+    switch (batch.queue) {
+      case QUEUES.learning:
+        return consumeLearning(batch, env);
+      case QUEUES.deadLetter:
+        return consumeDeadLetters(batch, env);
+      default:
+        // The work queue's consumer arrives with the asynchronous channels; until then its
+        // messages are retried and end in the dead-letter queue rather than being dropped.
+        console.error(JSON.stringify({ event: "queue_without_consumer", queue: batch.queue, messages: batch.messages.length }));
+        batch.retryAll();
+    }
+  },
+
+  async scheduled() {
+    // Periodic jobs (pattern learning, canary evaluation, retention, alert baselines) hook in here.
+  },
+} satisfies ExportedHandler<Env>;

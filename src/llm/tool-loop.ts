@@ -1,0 +1,182 @@
+import type Anthropic from "@anthropic-ai/sdk";
+import type { Micros } from "../core/money";
+import type { ToolDenial } from "../core/types";
+import type { PermissionDecision } from "../trust/permissions";
+import { addUsage, costMicros, type ModelPrice, tokenUsage, type TokenUsage, ZERO_USAGE } from "./prices";
+import type { ToolContext, ToolDefinition } from "./tools";
+
+export interface Turn {
+  role: "user" | "assistant";
+  text: string;
+}
+
+export interface ToolLoopInput {
+  client: Anthropic;
+  model: string;
+  maxTokens: number;
+  system: string;
+  /** Earlier turns of this conversation, oldest first. */
+  history: readonly Turn[];
+  userText: string;
+  /** Every tool the agent has; only the permitted ones are offered to the model. */
+  tools: readonly ToolDefinition[];
+  /** Asked before every tool call; the trust level's permissions. */
+  permit(tool: string): PermissionDecision;
+  /** The level `permit` enforces, recorded with each denial. */
+  trustLevel: number;
+  maxSteps: number;
+  toolContext: ToolContext;
+  price: ModelPrice;
+  /** Sent as `metadata.user_id`: an opaque id of the agent, never customer data. */
+  userId: string;
+  /** Called after each model call, for progress reporting. */
+  onStep?(step: number, toolNames: string[]): void | Promise<void>;
+}
+
+export interface ToolCallRecord {
+  tool: string;
+  allowed: boolean;
+  isError: boolean;
+}
+
+export interface ToolLoopResult {
+  text: string;
+  /** The model's last stop reason, or `max_steps` when the loop was cut off. */
+  stopReason: string;
+  /** Model calls made. */
+  steps: number;
+  usage: TokenUsage;
+  costMicros: Micros;
+  toolCalls: ToolCallRecord[];
+  denials: ToolDenial[];
+  /** Whether a tool that changes something outside the conversation ran. */
+  sideEffects: boolean;
+}
+
+type ContentBlock = Anthropic.ContentBlock;
+type ToolResultBlock = Anthropic.ToolResultBlockParam;
+
+function textOf(content: readonly ContentBlock[]): string {
+  return content
+    .flatMap((b) => (b.type === "text" ? [b.text] : []))
+    .join("\n")
+    .trim();
+}
+
+/** The API requires a conversation to open with a user turn and alternate. */
+function toMessages(history: readonly Turn[], userText: string): Anthropic.MessageParam[] {
+  const messages: Anthropic.MessageParam[] = [];
+  for (const turn of history) {
+    const last = messages.at(-1);
+    if (!last && turn.role === "assistant") continue;
+    if (last && last.role === turn.role) {
+      last.content = `${last.content as string}\n\n${turn.text}`;
+    } else {
+      messages.push({ role: turn.role, content: turn.text });
+    }
+  }
+  if (messages.at(-1)?.role === "user") messages.pop();
+  messages.push({ role: "user", content: userText });
+  return messages;
+}
+
+/**
+ * Runs Claude with tools until it answers or `maxSteps` model calls are spent. The system
+ * prompt and tool definitions carry `cache_control`, so repeated calls read them from the
+ * prompt cache. Every tool call passes `permit` first; a refused call is not run and the model
+ * gets an error tool_result that says why.
+ */
+export async function runToolLoop(input: ToolLoopInput): Promise<ToolLoopResult> {
+  const offered = input.tools.filter((t) => input.permit(t.name).allowed);
+  const byName = new Map(input.tools.map((t) => [t.name, t]));
+  const apiTools: Anthropic.Tool[] = offered.map((t, i) => ({
+    name: t.name,
+    description: t.description,
+    input_schema: t.inputSchema,
+    ...(i === offered.length - 1 ? { cache_control: { type: "ephemeral" as const } } : {}),
+  }));
+  const system: Anthropic.TextBlockParam[] = input.system
+    ? [{ type: "text", text: input.system, cache_control: { type: "ephemeral" } }]
+    : [];
+  const messages = toMessages(input.history, input.userText);
+
+  const result: ToolLoopResult = {
+    text: "",
+    stopReason: "",
+    steps: 0,
+    usage: ZERO_USAGE,
+    costMicros: 0,
+    toolCalls: [],
+    denials: [],
+    sideEffects: false,
+  };
+
+  while (true) {
+    const response = await input.client.messages.create({
+      model: input.model,
+      max_tokens: input.maxTokens,
+      messages,
+      ...(system.length ? { system } : {}),
+      ...(apiTools.length ? { tools: apiTools } : {}),
+      metadata: { user_id: input.userId },
+    });
+    result.steps += 1;
+    const usage = tokenUsage(response.usage);
+    result.usage = addUsage(result.usage, usage);
+    result.costMicros += costMicros(usage, input.price);
+    result.stopReason = response.stop_reason ?? "end_turn";
+    const text = textOf(response.content);
+    if (text) result.text = text;
+
+    const calls = response.content.filter((b): b is Anthropic.ToolUseBlock => b.type === "tool_use");
+    await input.onStep?.(result.steps, calls.map((c) => c.name));
+    const wantsMore = response.stop_reason === "tool_use" || response.stop_reason === "pause_turn";
+    if (!wantsMore) return result;
+    if (result.steps >= input.maxSteps) {
+      result.stopReason = "max_steps";
+      return result;
+    }
+
+    messages.push({ role: "assistant", content: response.content as Anthropic.ContentBlockParam[] });
+    if (calls.length === 0) continue; // pause_turn: send the turn back so the model resumes.
+    const results: ToolResultBlock[] = [];
+    for (const call of calls) results.push(await runCall(call, input, byName, result));
+    messages.push({ role: "user", content: results });
+  }
+}
+
+async function runCall(
+  call: Anthropic.ToolUseBlock,
+  input: ToolLoopInput,
+  byName: ReadonlyMap<string, ToolDefinition>,
+  result: ToolLoopResult,
+): Promise<ToolResultBlock> {
+  const reply = (content: string, isError: boolean): ToolResultBlock => ({
+    type: "tool_result",
+    tool_use_id: call.id,
+    content,
+    is_error: isError,
+  });
+  const decision = input.permit(call.name);
+  if (!decision.allowed) {
+    result.denials.push({ tool: call.name, level: input.trustLevel, reason: decision.reason });
+    result.toolCalls.push({ tool: call.name, allowed: false, isError: true });
+    return reply(`permission denied: ${decision.reason}`, true);
+  }
+  const tool = byName.get(call.name);
+  if (!tool) {
+    result.toolCalls.push({ tool: call.name, allowed: true, isError: true });
+    return reply(`unknown tool "${call.name}"`, true);
+  }
+  try {
+    const out = await tool.run(call.input, input.toolContext);
+    if (tool.sideEffect && !out.isError) result.sideEffects = true;
+    result.toolCalls.push({ tool: call.name, allowed: true, isError: out.isError });
+    return reply(out.content, out.isError);
+  } catch (err) {
+    // A failed write may still have happened; assume it did.
+    if (tool.sideEffect) result.sideEffects = true;
+    result.toolCalls.push({ tool: call.name, allowed: true, isError: true });
+    return reply(`tool failed: ${err instanceof Error ? err.message : String(err)}`, true);
+  }
+}

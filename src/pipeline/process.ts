@@ -1,0 +1,152 @@
+import { APIError } from "@anthropic-ai/sdk";
+import type { Clock } from "../core/clock";
+import { sha256Hex } from "../core/crypto";
+import { AppError } from "../core/errors";
+import type { Answer, NormalizedMessage, Outcome } from "../core/types";
+import type { InteractionRecord, LearningMessage } from "../queues/messages";
+import type { AgentSnapshot } from "../state/agent-record";
+import type { AgentState } from "../state/agent-state";
+import { type Conversation, conversationName } from "../state/conversation";
+import { expandFallback, type TierAnswer, type TierContext, type TierHandler, type TierName } from "./tiers";
+
+/** Said when every tier in the chain passed. */
+export const NO_TIER_REPLY = "Sorry, I can't answer that right now. A person will follow up.";
+
+export interface PipelineDeps {
+  agents: DurableObjectNamespace<AgentState>;
+  conversations: DurableObjectNamespace<Conversation>;
+  learningQueue: Queue<LearningMessage>;
+  tiers: Partial<Record<TierName, TierHandler>>;
+  clock: Clock;
+  newId(): string;
+  /** Work that may finish after the answer is sent. */
+  defer(promise: Promise<unknown>): void;
+}
+
+/** A conversation's turns live in its own object; this reads and extends them. */
+export function conversationStub(deps: Pick<PipelineDeps, "conversations">, message: NormalizedMessage) {
+  return deps.conversations.get(
+    deps.conversations.idFromName(conversationName(message.agentId, message.channel, message.conversationKey)),
+  );
+}
+
+/**
+ * Answers one message: claims its delivery id (a repeat replays the stored answer), walks the
+ * fallback chain until a tier answers, stores the answer for replays and the turns for
+ * context, and records the outcome. A failure releases the claim so a retry can answer.
+ */
+export async function processMessage(deps: PipelineDeps, message: NormalizedMessage, agent: AgentSnapshot): Promise<Answer> {
+  const state = deps.agents.get(deps.agents.idFromName(message.agentId));
+  const claim = await state.claim(message.deliveryId, deps.clock.now());
+  if (claim.kind === "duplicate") return JSON.parse(claim.response) as Answer;
+  if (claim.kind === "in_flight") {
+    throw new AppError("duplicate_in_flight", `message "${message.deliveryId}" is already being answered`, {
+      retryAfter: Math.max(1, Math.ceil(claim.retryAfterMs / 1000)),
+    });
+  }
+
+  const interactionId = deps.newId();
+  const ctx: TierContext = { message, agent };
+  let answered: TierAnswer;
+  try {
+    answered = (await runChain(deps.tiers, agent, ctx)) ?? {
+      tier: "fallback",
+      text: NO_TIER_REPLY,
+      costMicros: 0,
+      denials: [],
+      failed: true,
+    };
+  } catch (err) {
+    await state.release(message.deliveryId);
+    await state.recordOutcome({ interactionId, outcome: "error", denials: [], now: deps.clock.now() });
+    throw toAppError(err);
+  }
+
+  const answer: Answer = {
+    interactionId,
+    text: answered.text,
+    tier: answered.tier,
+    costMicros: answered.costMicros,
+    trustLevel: agent.trustLevel,
+  };
+  const now = deps.clock.now();
+  const outcome: Outcome = answered.failed ? "error" : answered.denials.length > 0 ? "denied" : "success";
+  const { config } = agent.record;
+  await Promise.all([
+    state.complete(message.deliveryId, JSON.stringify(answer), now),
+    state.recordOutcome({ interactionId, outcome, denials: answered.denials, now }),
+    config.messageHandling.maintainContext
+      ? conversationStub(deps, message).append(
+          [
+            { role: "user", text: message.text },
+            { role: "assistant", text: answer.text },
+          ],
+          now,
+        )
+      : Promise.resolve(),
+  ]);
+  deps.defer(sendInteraction(deps, message, answered, interactionId, outcome, now));
+  return answer;
+}
+
+async function runChain(
+  tiers: PipelineDeps["tiers"],
+  agent: AgentSnapshot,
+  ctx: TierContext,
+): Promise<TierAnswer | null> {
+  for (const name of expandFallback(agent.record.config.optimization.fallback)) {
+    const handler = tiers[name];
+    if (!handler) continue;
+    const answer = await handler.answer(ctx);
+    if (answer) return answer;
+  }
+  return null;
+}
+
+/** Model failures become a retryable 503; our own AppErrors pass through. */
+function toAppError(err: unknown): unknown {
+  if (err instanceof AppError) return err;
+  if (err instanceof APIError) {
+    const status = err.status === undefined ? "no response" : String(err.status);
+    return new AppError("model_unavailable", `the model API failed (${status}); try again later`, {
+      cause: err,
+      retryAfter: 30,
+    });
+  }
+  return err;
+}
+
+async function sendInteraction(
+  deps: PipelineDeps,
+  message: NormalizedMessage,
+  answered: TierAnswer,
+  interactionId: string,
+  outcome: Outcome,
+  now: number,
+): Promise<void> {
+  const interaction: InteractionRecord = {
+    id: interactionId,
+    agentId: message.agentId,
+    channel: message.channel,
+    deliveryId: message.deliveryId,
+    conversationHash: (await sha256Hex(`${message.agentId}\u0000${message.channel}\u0000${message.conversationKey}`)).slice(0, 32),
+    tier: answered.tier,
+    model: answered.model ?? null,
+    inputTokens: answered.usage?.input ?? 0,
+    outputTokens: answered.usage?.output ?? 0,
+    cacheWriteTokens: answered.usage?.cacheWrite ?? 0,
+    cacheReadTokens: answered.usage?.cacheRead ?? 0,
+    costMicros: answered.costMicros,
+    steps: answered.steps ?? 0,
+    toolCalls: answered.toolCalls ?? 0,
+    deniedTools: answered.denials.map((d) => d.tool),
+    outcome,
+    createdAt: now,
+  };
+  try {
+    await deps.learningQueue.send({ type: "interaction", interaction });
+  } catch (err) {
+    // The answer is already given; losing analytics must not fail it. Logged for the operator.
+    console.error(JSON.stringify({ event: "learning_queue_send_failed", interactionId, error: String(err) }));
+  }
+}

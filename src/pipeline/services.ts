@@ -1,0 +1,37 @@
+import type { Clock } from "../core/clock";
+import { createModelClient } from "../llm/client";
+import { loadPriceTable, type PriceTable } from "../llm/prices";
+import { intelligentTier } from "./intelligent";
+import { conversationStub, type PipelineDeps } from "./process";
+
+let priceCache: { source: string; table: PriceTable } | undefined;
+
+/** The deployment's price table, parsed once per isolate per MODEL_PRICES value. */
+export function prices(env: Pick<Env, "MODEL_PRICES">): PriceTable {
+  const source = env.MODEL_PRICES ?? "";
+  if (priceCache?.source !== source) priceCache = { source, table: loadPriceTable(source) };
+  return priceCache.table;
+}
+
+/** Wires the pipeline to the worker's bindings for one request or queue batch. */
+export function buildPipeline(env: Env, clock: Clock, defer: (p: Promise<unknown>) => void): PipelineDeps {
+  const deps: PipelineDeps = {
+    agents: env.AGENT_STATE,
+    conversations: env.CONVERSATION,
+    learningQueue: env.LEARNING_QUEUE,
+    clock,
+    newId: () => crypto.randomUUID(),
+    defer,
+    tiers: {},
+  };
+  deps.tiers.intelligent = intelligentTier({
+    client: createModelClient(env),
+    prices: prices(env),
+    workspace: env.WORKSPACE,
+    history: async ({ message, agent }) => {
+      const { maintainContext, contextTurns } = agent.record.config.messageHandling;
+      return maintainContext ? conversationStub(deps, message).recent(contextTurns) : [];
+    },
+  });
+  return deps;
+}

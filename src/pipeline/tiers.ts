@@ -1,0 +1,36 @@
+import type { AgentConfig } from "../config";
+import type { Micros } from "../core/money";
+import type { NormalizedMessage, Tier, ToolDenial } from "../core/types";
+import type { AgentSnapshot } from "../state/agent-record";
+
+/** A tier's answer, or null to pass the message to the next tier. */
+export interface TierAnswer {
+  tier: Tier;
+  text: string;
+  costMicros: Micros;
+  /** Model, tokens and tool activity when the model was called. */
+  model?: string;
+  usage?: { input: number; output: number; cacheWrite: number; cacheRead: number };
+  steps?: number;
+  toolCalls?: number;
+  denials: ToolDenial[];
+  /** Whether the answer failed its purpose (model cut off, tool loop exhausted). */
+  failed: boolean;
+}
+
+export interface TierContext {
+  message: NormalizedMessage;
+  agent: AgentSnapshot;
+}
+
+/** One step of the fallback chain. */
+export interface TierHandler {
+  answer(ctx: TierContext): Promise<TierAnswer | null>;
+}
+
+export type TierName = AgentConfig["optimization"]["fallback"][number];
+
+/** `cache` in the seed's chain stands for the three cache tiers, cheapest first. */
+export function expandFallback(fallback: readonly TierName[]): TierName[] {
+  return fallback.flatMap((t) => (t === "cache" ? (["rule", "exact", "similar"] as const) : [t]));
+}

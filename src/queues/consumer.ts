@@ -1,0 +1,50 @@
+import { drizzle } from "drizzle-orm/d1";
+import * as schema from "../db/schema";
+import { learningMessageSchema } from "./messages";
+
+/**
+ * The `learning` queue: finished interactions into D1. Inserts ignore ids already stored,
+ * so a redelivered batch does not double-count. A malformed message is acked and logged:
+ * retrying cannot fix it.
+ */
+export async function consumeLearning(batch: MessageBatch<unknown>, env: Pick<Env, "DB">): Promise<void> {
+  const db = drizzle(env.DB, { schema });
+  for (const msg of batch.messages) {
+    const parsed = learningMessageSchema.safeParse(msg.body);
+    if (!parsed.success) {
+      console.error(JSON.stringify({ event: "learning_message_invalid", id: msg.id, issues: parsed.error.issues.length }));
+      msg.ack();
+      continue;
+    }
+    try {
+      await db.insert(schema.interactions).values(parsed.data.interaction).onConflictDoNothing();
+      msg.ack();
+    } catch (err) {
+      console.error(JSON.stringify({ event: "learning_insert_failed", id: msg.id, error: String(err) }));
+      msg.retry();
+    }
+  }
+}
+
+/** The dead-letter queue: every message that ran out of retries is kept in D1 for the operator. */
+export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Pick<Env, "DB">): Promise<void> {
+  const db = drizzle(env.DB, { schema });
+  for (const msg of batch.messages) {
+    try {
+      await db
+        .insert(schema.deadLetters)
+        .values({
+          id: msg.id,
+          queue: batch.queue,
+          body: JSON.stringify(msg.body),
+          attempts: msg.attempts,
+          receivedAt: msg.timestamp.getTime(),
+        })
+        .onConflictDoNothing();
+      msg.ack();
+    } catch (err) {
+      console.error(JSON.stringify({ event: "dead_letter_insert_failed", id: msg.id, error: String(err) }));
+      msg.retry();
+    }
+  }
+}

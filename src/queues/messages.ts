@@ -1,0 +1,34 @@
+import { z } from "zod";
+
+/**
+ * A finished interaction as the `learning` queue carries it. No customer text: only what
+ * analytics, trust and pattern learning need. The conversation is a hash.
+ */
+export const interactionSchema = z.object({
+  id: z.string().min(1),
+  agentId: z.string().min(1),
+  channel: z.enum(["http", "slack", "email", "sms"]),
+  deliveryId: z.string().min(1),
+  conversationHash: z.string().min(1),
+  tier: z.enum(["rule", "cache", "similar", "pattern", "intelligent", "fallback"]),
+  model: z.string().nullable(),
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  cacheWriteTokens: z.number().int().nonnegative(),
+  cacheReadTokens: z.number().int().nonnegative(),
+  costMicros: z.number().int().nonnegative(),
+  steps: z.number().int().nonnegative(),
+  toolCalls: z.number().int().nonnegative(),
+  deniedTools: z.array(z.string()),
+  outcome: z.enum(["success", "error", "denied", "escalated"]),
+  createdAt: z.number().int(),
+});
+
+export type InteractionRecord = z.infer<typeof interactionSchema>;
+
+/** Every message the `learning` queue accepts. */
+export const learningMessageSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("interaction"), interaction: interactionSchema }),
+]);
+
+export type LearningMessage = z.infer<typeof learningMessageSchema>;

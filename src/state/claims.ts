@@ -1,0 +1,51 @@
+/**
+ * Delivery-id claims: the dedupe that makes a provider's retry, or a client's repeated id,
+ * answer once. Pure decisions; the AgentState object stores the rows.
+ */
+
+export interface ClaimRow {
+  deliveryId: string;
+  state: "pending" | "done";
+  /** The stored answer (JSON) once done. */
+  response: string | null;
+  claimedAt: number;
+  /** After this time the row is forgotten and the id could be answered again. */
+  expiresAt: number;
+}
+
+export interface ClaimPolicy {
+  /** How long a finished delivery is remembered (covers every provider's retry schedule). */
+  rememberMs: number;
+  /** How long a pending claim holds before a retry may take it over (a crashed attempt). */
+  leaseMs: number;
+}
+
+/** A day covers Slack's (5 min) and Twilio's retries with room; two minutes outlasts a tool loop. */
+export const DEFAULT_CLAIM_POLICY: ClaimPolicy = { rememberMs: 24 * 3600_000, leaseMs: 120_000 };
+
+export type ClaimDecision =
+  | { kind: "claimed"; row: ClaimRow }
+  | { kind: "duplicate"; response: string }
+  | { kind: "in_flight"; retryAfterMs: number };
+
+/**
+ * What to do with a delivery id given the row stored for it (if any).
+ *
+ * @example
+ * decideClaim("msg-1", undefined, Date.now(), DEFAULT_CLAIM_POLICY).kind; // "claimed"
+ */
+export function decideClaim(deliveryId: string, existing: ClaimRow | undefined, now: number, policy: ClaimPolicy): ClaimDecision {
+  if (existing && existing.expiresAt > now) {
+    if (existing.state === "done" && existing.response !== null) return { kind: "duplicate", response: existing.response };
+    if (existing.state === "pending") return { kind: "in_flight", retryAfterMs: Math.max(0, existing.expiresAt - now) };
+  }
+  return {
+    kind: "claimed",
+    row: { deliveryId, state: "pending", response: null, claimedAt: now, expiresAt: now + policy.leaseMs },
+  };
+}
+
+/** The row of a finished delivery. */
+export function completeClaim(row: ClaimRow, response: string, now: number, policy: ClaimPolicy): ClaimRow {
+  return { ...row, state: "done", response, expiresAt: now + policy.rememberMs };
+}

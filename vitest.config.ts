@@ -1,0 +1,29 @@
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  return {
+    plugins: [
+      cloudflareTest(({ inject }) => ({
+        wrangler: { configPath: "./wrangler.toml" },
+        // Vectorize and Workers AI have no local simulator; tests use the local implementations.
+        remoteBindings: false,
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            ANTHROPIC_BASE_URL: inject("fakeAnthropicUrl"),
+            ANTHROPIC_API_KEY: "test-key",
+            ADMIN_TOKEN: "test-admin-token",
+          },
+        },
+      })),
+    ],
+    test: {
+      include: ["test/**/*.test.ts"],
+      globalSetup: ["./test/support/node/global-setup.ts"],
+      setupFiles: ["./test/support/apply-migrations.ts"],
+    },
+  };
+});

@@ -9,6 +9,7 @@ export type ErrorCode =
   | "payload_too_large"
   | "duplicate_in_flight"
   | "model_unavailable"
+  | "model_rejected"
   | "admin_disabled"
   | "internal";
 
@@ -21,6 +22,7 @@ export const STATUS_OF = {
   payload_too_large: 413,
   duplicate_in_flight: 409,
   model_unavailable: 503,
+  model_rejected: 502,
   admin_disabled: 503,
   internal: 500,
 } as const satisfies Record<ErrorCode, ContentfulStatusCode>;

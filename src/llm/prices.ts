@@ -116,17 +116,20 @@ export interface ApiUsage {
 }
 
 /**
- * Reads the API's usage. When the 5m/1h breakdown is missing, cache writes count as 5-minute
- * writes, the API's default lifetime.
+ * Reads the API's usage. The total of cache writes is authoritative; the 5m/1h breakdown only
+ * says which part was written for an hour. Without a breakdown, writes are 5-minute writes,
+ * the API's default lifetime.
  */
 export function tokenUsage(usage: ApiUsage): TokenUsage {
-  const write = usage.cache_creation_input_tokens ?? 0;
-  const w1h = usage.cache_creation?.ephemeral_1h_input_tokens ?? 0;
-  const w5m = usage.cache_creation ? (usage.cache_creation.ephemeral_5m_input_tokens ?? 0) : write;
+  const breakdown = usage.cache_creation;
+  const total =
+    usage.cache_creation_input_tokens ??
+    (breakdown?.ephemeral_5m_input_tokens ?? 0) + (breakdown?.ephemeral_1h_input_tokens ?? 0);
+  const w1h = Math.min(total, breakdown?.ephemeral_1h_input_tokens ?? 0);
   return {
     input: usage.input_tokens,
     output: usage.output_tokens,
-    cacheWrite5m: w5m,
+    cacheWrite5m: total - w1h,
     cacheWrite1h: w1h,
     cacheRead: usage.cache_read_input_tokens ?? 0,
   };

@@ -103,17 +103,24 @@ async function runChain(
   return null;
 }
 
-/** Model failures become a retryable 503; our own AppErrors pass through. */
+/**
+ * Model failures the SDK gave up retrying (429, 5xx, no connection) become a retryable 503.
+ * Other 4xx mean the request itself is wrong (unknown model, bad key): retrying cannot help,
+ * so they are a 502 without Retry-After.
+ */
 function toAppError(err: unknown): unknown {
-  if (err instanceof AppError) return err;
-  if (err instanceof APIError) {
-    const status = err.status === undefined ? "no response" : String(err.status);
-    return new AppError("model_unavailable", `the model API failed (${status}); try again later`, {
+  if (!(err instanceof APIError)) return err;
+  const status = err.status;
+  const transient = status === undefined || status === 408 || status === 409 || status === 429 || status >= 500;
+  if (transient) {
+    return new AppError("model_unavailable", `the model API is unavailable (${status ?? "no response"}); try again later`, {
       cause: err,
       retryAfter: 30,
     });
   }
-  return err;
+  return new AppError("model_rejected", `the model API rejected the request (${status}); check the agent's model and key`, {
+    cause: err,
+  });
 }
 
 async function sendInteraction(

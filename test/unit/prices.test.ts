@@ -68,11 +68,23 @@ describe("costMicros", () => {
   });
 
   it("has no float error on a large realistic usage", () => {
-    // A long agent run on Opus 4.1: 2.5M fresh input, 180k output, 400k 5m writes, 100k 1h writes, 12M cache reads.
+    // A long Sonnet 4.5 agent run, cache-read heavy; each part worked out by hand in micro-dollars.
+    const big = { input: 2_345_678, output: 187_654, cacheWrite5m: 401_236, cacheWrite1h: 99_998, cacheRead: 12_345_670 };
+    const expected =
+      2_345_678 * 3 + // 7_037_034
+      187_654 * 15 + // 2_814_810
+      (401_236 * 375) / 100 + // 1_504_635 at $3.75
+      99_998 * 6 + // 599_988 at $6
+      (12_345_670 * 3) / 10; // 3_703_701 at $0.30
+    expect(expected).toBe(15_660_168);
+    expect(costMicros(big, SONNET_4_5)).toBe(15_660_168);
+  });
+
+  it("stays exact for the Opus 4.1 rates, the dearest defaults", () => {
     const opus = DEFAULT_PRICES["claude-opus-4-1"]!;
-    const big = { input: 2_500_000, output: 180_000, cacheWrite5m: 400_000, cacheWrite1h: 100_000, cacheRead: 12_000_000 };
-    // 2.5M*15 + 180k*75 + 400k*18.75 + 100k*30 + 12M*1.5 micro-dollars, worked out by hand.
-    expect(costMicros(big, opus)).toBe(37_500_000 + 13_500_000 + 7_500_000 + 3_000_000 + 18_000_000);
+    const big = { input: 2_500_000, output: 180_000, cacheWrite5m: 400_000, cacheWrite1h: 100_000, cacheRead: 12_000_010 };
+    // 2.5M*15 + 180k*75 + 400k*18.75 + 100k*30 + 12_000_010*1.5 micro-dollars.
+    expect(costMicros(big, opus)).toBe(37_500_000 + 13_500_000 + 7_500_000 + 3_000_000 + 18_000_015);
   });
 
   it("gives an integer for every default price and an odd token count", () => {
@@ -129,17 +141,44 @@ describe("tokenUsage", () => {
     ).toMatchObject({ cacheWrite5m: 0, cacheWrite1h: 800 });
   });
 
-  // BUG (src/llm/prices.ts, tokenUsage): when `cache_creation` is present but its 5m field is
-  // null/absent, the 5m count becomes 0 instead of the writes the breakdown leaves unaccounted
-  // for, so those tokens are never billed. The ApiUsage type allows these nulls.
-  it.fails("bills every cache write when the breakdown names only the 1-hour part", () => {
+  it("bills every cache write when the breakdown names only the 1-hour part", () => {
     const u = tokenUsage({
       input_tokens: 1,
       output_tokens: 2,
       cache_creation_input_tokens: 300,
       cache_creation: { ephemeral_5m_input_tokens: null, ephemeral_1h_input_tokens: 100 },
     });
-    expect(u.cacheWrite5m + u.cacheWrite1h).toBe(300);
+    expect(u).toMatchObject({ cacheWrite5m: 200, cacheWrite1h: 100 });
+  });
+
+  it("trusts the total over a breakdown that disagrees with it", () => {
+    expect(
+      tokenUsage({
+        input_tokens: 1,
+        output_tokens: 2,
+        cache_creation_input_tokens: 300,
+        cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+      }),
+    ).toMatchObject({ cacheWrite5m: 300, cacheWrite1h: 0 });
+    expect(
+      tokenUsage({
+        input_tokens: 1,
+        output_tokens: 2,
+        cache_creation_input_tokens: 100,
+        cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 400 },
+      }),
+    ).toMatchObject({ cacheWrite5m: 0, cacheWrite1h: 100 });
+  });
+
+  it("sums the breakdown when the total is missing", () => {
+    expect(
+      tokenUsage({
+        input_tokens: 1,
+        output_tokens: 2,
+        cache_creation_input_tokens: null,
+        cache_creation: { ephemeral_5m_input_tokens: 30, ephemeral_1h_input_tokens: 70 },
+      }),
+    ).toMatchObject({ cacheWrite5m: 30, cacheWrite1h: 70 });
   });
 });
 

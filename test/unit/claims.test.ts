@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import { type ClaimPolicy, type ClaimRow, completeClaim, decideClaim, DEFAULT_CLAIM_POLICY } from "../../src/state/claims";
+
+const POLICY: ClaimPolicy = { rememberMs: 60_000, leaseMs: 5_000 };
+const T0 = 1_700_000_000_000;
+
+/** The row a first claim at `at` stores. */
+function claimAt(deliveryId: string, at: number, policy = POLICY): ClaimRow {
+  const decision = decideClaim(deliveryId, undefined, at, policy);
+  if (decision.kind !== "claimed") throw new Error(`expected a claim, got ${decision.kind}`);
+  return decision.row;
+}
+
+describe("decideClaim", () => {
+  it("claims a delivery id seen for the first time, as pending for one lease", () => {
+    expect(decideClaim("msg-1", undefined, T0, POLICY)).toEqual({
+      kind: "claimed",
+      row: { deliveryId: "msg-1", state: "pending", response: null, claimedAt: T0, expiresAt: T0 + 5_000 },
+    });
+  });
+
+  it("answers a repeat of a finished delivery with the stored response", () => {
+    const done = completeClaim(claimAt("msg-1", T0), '{"text":"We open at nine."}', T0 + 1_000, POLICY);
+    expect(decideClaim("msg-1", done, T0 + 30_000, POLICY)).toEqual({ kind: "duplicate", response: '{"text":"We open at nine."}' });
+  });
+
+  it("answers a repeat of a finished delivery long after its lease would have ended", () => {
+    const done = completeClaim(claimAt("msg-1", T0), "ok", T0 + 1_000, POLICY);
+    expect(decideClaim("msg-1", done, T0 + 1_000 + 59_999, POLICY)).toEqual({ kind: "duplicate", response: "ok" });
+  });
+
+  it("tells a repeat that arrives while the first attempt runs to retry when the lease ends", () => {
+    const pending = claimAt("msg-1", T0);
+    expect(decideClaim("msg-1", pending, T0 + 2_000, POLICY)).toEqual({ kind: "in_flight", retryAfterMs: 3_000 });
+    expect(decideClaim("msg-1", pending, T0, POLICY)).toEqual({ kind: "in_flight", retryAfterMs: 5_000 });
+    expect(decideClaim("msg-1", pending, T0 + 4_999, POLICY)).toEqual({ kind: "in_flight", retryAfterMs: 1 });
+  });
+
+  it("lets a retry take over a pending claim once its lease has run out (a crashed attempt)", () => {
+    const stale = claimAt("msg-1", T0);
+    expect(decideClaim("msg-1", stale, T0 + 5_000, POLICY)).toEqual({
+      kind: "claimed",
+      row: { deliveryId: "msg-1", state: "pending", response: null, claimedAt: T0 + 5_000, expiresAt: T0 + 10_000 },
+    });
+    expect(decideClaim("msg-1", stale, T0 + 60_000, POLICY).kind).toBe("claimed");
+  });
+
+  it("claims a finished delivery again once it is no longer remembered", () => {
+    const done = completeClaim(claimAt("msg-1", T0), "ok", T0 + 1_000, POLICY);
+    const decision = decideClaim("msg-1", done, T0 + 1_000 + 60_000, POLICY);
+    expect(decision).toEqual({
+      kind: "claimed",
+      row: { deliveryId: "msg-1", state: "pending", response: null, claimedAt: T0 + 61_000, expiresAt: T0 + 66_000 },
+    });
+  });
+
+  it("claims again when a done row has no stored response", () => {
+    const broken: ClaimRow = { deliveryId: "msg-1", state: "done", response: null, claimedAt: T0, expiresAt: T0 + 60_000 };
+    expect(decideClaim("msg-1", broken, T0 + 1, POLICY).kind).toBe("claimed");
+  });
+
+  it("answers an empty stored response as a duplicate, not as missing", () => {
+    const done = completeClaim(claimAt("msg-1", T0), "", T0, POLICY);
+    expect(decideClaim("msg-1", done, T0 + 1, POLICY)).toEqual({ kind: "duplicate", response: "" });
+  });
+
+  it("uses the default policy's two-minute lease", () => {
+    const row = claimAt("msg-1", T0, DEFAULT_CLAIM_POLICY);
+    expect(row.expiresAt - row.claimedAt).toBe(120_000);
+    expect(decideClaim("msg-1", row, T0 + 119_999, DEFAULT_CLAIM_POLICY).kind).toBe("in_flight");
+    expect(decideClaim("msg-1", row, T0 + 120_000, DEFAULT_CLAIM_POLICY).kind).toBe("claimed");
+  });
+});
+
+describe("completeClaim", () => {
+  it("marks the row done with the response, remembered for rememberMs from completion", () => {
+    const row = claimAt("msg-1", T0);
+    expect(completeClaim(row, "answer", T0 + 4_000, POLICY)).toEqual({
+      deliveryId: "msg-1",
+      state: "done",
+      response: "answer",
+      claimedAt: T0,
+      expiresAt: T0 + 4_000 + 60_000,
+    });
+  });
+
+  it("extends expiry from the completion time, not the claim time", () => {
+    const row = claimAt("msg-1", T0);
+    const late = completeClaim(row, "answer", T0 + 50_000, POLICY);
+    expect(late.expiresAt).toBe(T0 + 110_000);
+  });
+
+  it("remembers a finished delivery for a day under the default policy", () => {
+    const done = completeClaim(claimAt("msg-1", T0, DEFAULT_CLAIM_POLICY), "ok", T0, DEFAULT_CLAIM_POLICY);
+    expect(done.expiresAt).toBe(T0 + 24 * 3600_000);
+    expect(decideClaim("msg-1", done, T0 + 24 * 3600_000 - 1, DEFAULT_CLAIM_POLICY).kind).toBe("duplicate");
+    expect(decideClaim("msg-1", done, T0 + 24 * 3600_000, DEFAULT_CLAIM_POLICY).kind).toBe("claimed");
+  });
+
+  it("leaves the pending row unchanged", () => {
+    const row = claimAt("msg-1", T0);
+    const copy = { ...row };
+    completeClaim(row, "answer", T0 + 1, POLICY);
+    expect(row).toEqual(copy);
+  });
+});

@@ -81,18 +81,27 @@ export interface PriceLookup {
 
 /**
  * The price of a model id. Dated ids (`claude-sonnet-4-5-20250929`) and `-latest` aliases use
- * their family's price; an unknown model is charged at the dearest price in the table, so
- * budgets err on the safe side.
+ * their family's price; an unknown model is charged, per token kind, the dearest rate in the
+ * table, so budgets err on the safe side.
  */
 export function priceFor(model: string, table: PriceTable): PriceLookup {
-  const exact = table[model];
-  if (exact) return { price: exact, match: "exact" };
-  const family = table[model.replace(/-(\d{8}|latest)$/, "")];
-  if (family) return { price: family, match: "family" };
-  let dearest: ModelPrice | undefined;
-  for (const p of Object.values(table)) if (!dearest || p.output > dearest.output) dearest = p;
-  if (!dearest) throw new Error("the price table is empty");
-  return { price: dearest, match: "fallback" };
+  // Own properties only: a model named "constructor" must not find Object.prototype's.
+  if (Object.hasOwn(table, model)) return { price: table[model]!, match: "exact" };
+  const family = model.replace(/-(\d{8}|latest)$/, "");
+  if (Object.hasOwn(table, family)) return { price: table[family]!, match: "family" };
+  const prices = Object.values(table);
+  if (prices.length === 0) throw new Error("the price table is empty");
+  const dearest = (kind: keyof ModelPrice) => Math.max(...prices.map((p) => p[kind]));
+  return {
+    price: {
+      input: dearest("input"),
+      output: dearest("output"),
+      cacheWrite5m: dearest("cacheWrite5m"),
+      cacheWrite1h: dearest("cacheWrite1h"),
+      cacheRead: dearest("cacheRead"),
+    },
+    match: "fallback",
+  };
 }
 
 /** Token counts from a Messages API `usage` object; `input` excludes cached tokens. */

@@ -1,0 +1,117 @@
+/**
+ * Replays real customer queries (banking77, ../shared/data) through a running Foreman's HTTP
+ * channel and prints latency, throughput, tiers and cost. Start `npm run dev` first, then:
+ *
+ *   npm run bench:http -- [--count 200] [--concurrency 8] [--conversations 50]
+ *
+ * Settings as for `npm run send` (FOREMAN_URL, FOREMAN_AGENT, FOREMAN_HTTP_SECRET) plus
+ * BANKING77_CSV. Against the fake model the figures measure Foreman's own overhead, not Claude.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { signHttpRequest } from "../src/channels/http/signature.ts";
+import { LOCAL_DEFAULTS, setting } from "../src/dev/local-env.ts";
+
+const { values } = parseArgs({
+  options: {
+    count: { type: "string", default: "200" },
+    concurrency: { type: "string", default: "8" },
+    conversations: { type: "string", default: "50" },
+  },
+});
+const count = Number(values.count);
+const concurrency = Number(values.concurrency);
+const conversations = Number(values.conversations);
+
+/** RFC 4180 enough for this file: quoted fields with doubled quotes. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") {
+      row.push(field);
+      field = "";
+    } else if (ch === "\n" || ch === "\r") {
+      if (ch === "\r" && text[i + 1] === "\n") i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = "";
+    } else field += ch;
+  }
+  if (field || row.length) rows.push([...row, field]);
+  return rows;
+}
+
+const csvPath = process.env.BANKING77_CSV ?? resolve(import.meta.dirname, "../../shared/data/banking77/train.csv");
+const queries = parseCsv(readFileSync(csvPath, "utf8"))
+  .slice(1)
+  .map((r) => r[0]?.trim() ?? "")
+  .filter(Boolean);
+const url = setting("FOREMAN_URL", LOCAL_DEFAULTS.url);
+const agentId = setting("FOREMAN_AGENT", LOCAL_DEFAULTS.agentId);
+const secret = setting("FOREMAN_HTTP_SECRET", LOCAL_DEFAULTS.httpSecret);
+const run = crypto.randomUUID().slice(0, 8);
+
+interface Result {
+  ms: number;
+  status: number;
+  tier?: string;
+  costUsd?: number;
+}
+
+async function send(i: number): Promise<Result> {
+  const body = JSON.stringify({
+    id: `bench-${run}-${i}`,
+    conversation: `bench-${run}-${i % conversations}`,
+    from: `customer-${i % conversations}`,
+    text: queries[i % queries.length],
+  });
+  const ts = Math.floor(Date.now() / 1000);
+  const started = performance.now();
+  const res = await fetch(`${url}/webhooks/${agentId}/http`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-foreman-timestamp": String(ts),
+      "x-foreman-signature": await signHttpRequest(secret, ts, body),
+    },
+    body,
+  });
+  const reply = (await res.json()) as { tier?: string; costUsd?: number };
+  return { ms: performance.now() - started, status: res.status, tier: reply.tier, costUsd: reply.costUsd };
+}
+
+const results: Result[] = [];
+let next = 0;
+const started = performance.now();
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
+    while (next < count) results.push(await send(next++));
+  }),
+);
+const seconds = (performance.now() - started) / 1000;
+
+const ms = results.map((r) => r.ms).sort((a, b) => a - b);
+const pct = (p: number) => ms[Math.min(ms.length - 1, Math.floor((p / 100) * ms.length))]?.toFixed(1);
+const tally = (key: (r: Result) => string) =>
+  Object.fromEntries([...Map.groupBy(results, key)].map(([k, v]) => [k, v.length]));
+const cost = results.reduce((sum, r) => sum + (r.costUsd ?? 0), 0);
+
+console.log(`HTTP channel replay: ${results.length} banking77 queries, concurrency ${concurrency}, ${conversations} conversations`);
+console.log(`  statuses      ${JSON.stringify(tally((r) => String(r.status)))}`);
+console.log(`  tiers         ${JSON.stringify(tally((r) => r.tier ?? "none"))}`);
+console.log(`  latency ms    p50 ${pct(50)}  p95 ${pct(95)}  p99 ${pct(99)}  max ${ms.at(-1)?.toFixed(1)}`);
+console.log(`  throughput    ${(results.length / seconds).toFixed(1)} messages/s`);
+console.log(`  cost          $${cost.toFixed(6)} total, $${(cost / results.length).toFixed(6)} per message`);

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { adminAuth } from "./admin/auth";
 import { agentRoutes } from "./admin/agents";
+import { trustRoutes } from "./admin/trust";
 import { httpChannelRoutes } from "./channels/http/route";
 import { type Clock, systemClock } from "./core/clock";
 import { AppError, toErrorBody } from "./core/errors";
@@ -24,6 +25,7 @@ export function createApp(opts: { clock?: Clock } = {}) {
   app.route("/", httpChannelRoutes);
   app.use("/v1/*", adminAuth());
   app.route("/v1", agentRoutes);
+  app.route("/v1", trustRoutes);
 
   app.notFound((c) => {
     const { status, body } = toErrorBody(new AppError("not_found", `no route for ${c.req.method} ${c.req.path}`), c.var.requestId);

@@ -5,8 +5,9 @@ import { z } from "zod";
 import { formatIssues, parseAgentConfig } from "../config";
 import { AppError } from "../core/errors";
 import * as schema from "../db/schema";
-import { parseJson, readBodyLimited } from "../http/body";
+import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
+import { agentStub, parseAgentId, requireAgent } from "./common";
 import { type AgentRecord, secretNames } from "../state/agent-record";
 
 /** Used when neither the body nor the config gives a system prompt. */
@@ -14,11 +15,6 @@ export const DEFAULT_SYSTEM_PROMPT =
   "You are a helpful, concise customer-support assistant for a small business. Answer politely and accurately; say so when you do not know.";
 
 const MAX_ADMIN_BODY_BYTES = 256 * 1024;
-
-/** Agent ids appear in URLs, storage keys and object names. */
-export const agentIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "agent ids are 1-64 letters, digits, '-' or '_', starting with a letter or digit");
 
 const secretName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/, "secret names are letters, digits and '_'");
 const secretValue = z.string().min(1, "must not be empty").max(4096, "must be at most 4096 characters");
@@ -29,10 +25,6 @@ const putBodySchema = z.strictObject({
   model: z.string().min(1).max(100).optional(),
   secrets: z.record(secretName, z.union([secretValue, z.record(secretName, secretValue), z.null()])).optional(),
 });
-
-function bodyIssues(error: z.ZodError) {
-  return error.issues.map((i) => ({ path: i.path.length ? i.path.join(".") : "(root)", message: i.message }));
-}
 
 function agentView(record: AgentRecord, trustLevel: number, secrets: string[]) {
   return {
@@ -48,32 +40,22 @@ function agentView(record: AgentRecord, trustLevel: number, secrets: string[]) {
   };
 }
 
-function parseAgentId(raw: string): string {
-  const parsed = agentIdSchema.safeParse(raw);
-  if (!parsed.success) throw new AppError("invalid_request", parsed.error.issues[0]?.message ?? "invalid agent id");
-  return parsed.data;
-}
-
 /** `PUT/GET /v1/agents/:agentId` and `GET /v1/agents`. Mounted behind admin auth. */
 export const agentRoutes = new Hono<AppEnv>()
   .put("/agents/:agentId", async (c) => {
     const agentId = parseAgentId(c.req.param("agentId"));
-    const body = putBodySchema.safeParse(parseJson(await readBodyLimited(c.req.raw, MAX_ADMIN_BODY_BYTES)));
-    if (!body.success) {
-      const issues = bodyIssues(body.error);
-      throw new AppError("invalid_request", formatIssues(issues), { details: { issues } });
-    }
-    const parsed = parseAgentConfig(body.data.config);
+    const body = parseBody(putBodySchema, parseJson(await readBodyLimited(c.req.raw, MAX_ADMIN_BODY_BYTES)));
+    const parsed = parseAgentConfig(body.config);
     if (!parsed.ok) throw new AppError("invalid_config", formatIssues(parsed.issues), { details: { issues: parsed.issues } });
     const config = parsed.config;
 
-    const stub = c.env.AGENT_STATE.get(c.env.AGENT_STATE.idFromName(agentId));
+    const stub = agentStub(c.env, agentId);
     const { record, created } = await stub.configure({
       agentId,
       config,
-      systemPrompt: body.data.systemPrompt ?? config.systemPrompt ?? DEFAULT_SYSTEM_PROMPT,
-      model: body.data.model ?? config.model,
-      secrets: body.data.secrets,
+      systemPrompt: body.systemPrompt ?? config.systemPrompt ?? DEFAULT_SYSTEM_PROMPT,
+      model: body.model ?? config.model,
+      secrets: body.secrets,
       now: c.var.clock.now(),
     });
     // The object is the source of truth; the index row follows and never moves backwards.
@@ -103,9 +85,7 @@ export const agentRoutes = new Hono<AppEnv>()
     return c.json(agentView(record, snapshot?.trustLevel ?? config.trust.initial, secretNames(snapshot?.secrets ?? {})), created ? 201 : 200);
   })
   .get("/agents/:agentId", async (c) => {
-    const agentId = parseAgentId(c.req.param("agentId"));
-    const snapshot = await c.env.AGENT_STATE.get(c.env.AGENT_STATE.idFromName(agentId)).snapshot();
-    if (!snapshot) throw new AppError("not_found", `unknown agent "${agentId}"`);
+    const { snapshot } = await requireAgent(c);
     return c.json(agentView(snapshot.record, snapshot.trustLevel, secretNames(snapshot.secrets)));
   })
   .get("/agents", async (c) => {

@@ -110,7 +110,7 @@ export const trustSchema = z.strictObject({
   /** Quiet time after a level change. */
   cooldown: duration(0).default("1h"),
   /** Rules are evaluated at most once per period. */
-  evaluationPeriod: duration().default("5m"),
+  evaluationPeriod: duration().default("1m"),
 });
 
 // ---------------------------------------------------------------- optimization

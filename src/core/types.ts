@@ -39,3 +39,33 @@ export interface Answer {
   costMicros: Micros;
   trustLevel: number;
 }
+
+/** One audited action. Details are already masked; nothing here is raw customer text. */
+export interface AuditEvent {
+  id: string;
+  agentId: string;
+  /** Milliseconds since the Unix epoch. */
+  at: number;
+  /** Who acted: `agent`, `admin`, `system`, `customer:<channel>`. */
+  actor: string;
+  /** Dotted verb: `tool.denied`, `trust.changed`, `trust.feedback`, ... */
+  action: string;
+  /** What was acted on: a tool name, `trust`, an interaction id. */
+  resource: string;
+  decision: "allowed" | "denied" | "changed" | "recorded";
+  details: Record<string, unknown>;
+  costMicros?: number;
+  requestId?: string;
+}
+
+export type AlertType = "permission_escalation" | "unusual_activity" | "budget_threshold" | "budget_exhausted";
+
+/** A condition an operator should look at; stored, and sent to the agent's alert channel. */
+export interface Alert {
+  id: string;
+  agentId: string;
+  at: number;
+  type: AlertType;
+  message: string;
+  details: Record<string, unknown>;
+}

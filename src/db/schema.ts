@@ -51,3 +51,37 @@ export const deadLetters = sqliteTable(
   },
   (t) => [index("dead_letters_time").on(t.receivedAt)],
 );
+
+/** Audited actions, flushed from each agent's outbox. */
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    id: text("id").primaryKey(),
+    agentId: text("agent_id").notNull(),
+    at: integer("at").notNull(),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    resource: text("resource").notNull(),
+    decision: text("decision").notNull(),
+    details: text("details", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    costMicros: integer("cost_micros"),
+    requestId: text("request_id"),
+  },
+  (t) => [index("audit_agent_time").on(t.agentId, t.at), index("audit_agent_action").on(t.agentId, t.action, t.at)],
+);
+
+/** Alerts, flushed from each agent's outbox; delivery to the alert channel is recorded here. */
+export const alerts = sqliteTable(
+  "alerts",
+  {
+    id: text("id").primaryKey(),
+    agentId: text("agent_id").notNull(),
+    at: integer("at").notNull(),
+    type: text("type").notNull(),
+    message: text("message").notNull(),
+    details: text("details", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    deliveredAt: integer("delivered_at"),
+    deliveryError: text("delivery_error"),
+  },
+  (t) => [index("alerts_agent_time").on(t.agentId, t.at)],
+);

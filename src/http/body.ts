@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import { AppError } from "../core/errors";
 
 /**
@@ -46,4 +47,12 @@ export function parseJson(text: string): unknown {
 
 function tooLarge(maxBytes: number): AppError {
   return new AppError("payload_too_large", `body is larger than ${maxBytes} bytes`);
+}
+
+/** Validates a JSON body with a zod schema; 400 with `path: message` issues otherwise. */
+export function parseBody<T extends z.ZodType>(schema: T, json: unknown): z.output<T> {
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ path: i.path.length ? i.path.join(".") : "(root)", message: i.message }));
+  throw new AppError("invalid_request", issues.map((i) => `${i.path}: ${i.message}`).join("; "), { details: { issues } });
 }

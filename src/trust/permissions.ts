@@ -45,12 +45,8 @@ export function matchesAny(tool: string, globs: readonly string[]): boolean {
  * globsForLevel(0.4, { "0.1": ["Read"], "0.3": ["Read", "mcp__slack__*"] }); // ["Read", "mcp__slack__*"]
  */
 export function globsForLevel(level: number, permissions: Readonly<Record<string, readonly string[]>>): readonly string[] {
-  let best: { key: number; globs: readonly string[] } | undefined;
-  for (const [key, globs] of Object.entries(permissions)) {
-    const k = Number(key);
-    if (k <= level + EPSILON && (!best || k > best.key)) best = { key: k, globs };
-  }
-  return best?.globs ?? [];
+  const key = tierKeyAt(level, permissions);
+  return key === null ? [] : (permissions[key] ?? []);
 }
 
 export type PermissionDecision = { allowed: true } | { allowed: false; reason: string };
@@ -80,4 +76,25 @@ export function checkTool(tool: string, policy: PermissionPolicy): PermissionDec
 /** A trust level as people read it: at most three decimals, no float noise. */
 export function formatLevel(level: number): string {
   return String(Math.round(level * 1000) / 1000);
+}
+
+/** The permission key in force at a level (the highest at or below it), or null below every key. */
+export function tierKeyAt(level: number, permissions: Readonly<Record<string, readonly string[]>>): string | null {
+  let best: string | null = null;
+  for (const key of Object.keys(permissions)) {
+    if (Number(key) <= level + EPSILON && (best === null || Number(key) > Number(best))) best = key;
+  }
+  return best;
+}
+
+/**
+ * The globs a move from one level to another grants that the old level lacked; non-empty means a rise
+ * into a tier with more tools, which raises a `permission_escalation` alert.
+ *
+ * @example
+ * newGlobs(0.4, 0.5, seedPermissions); // ["Write", "mcp__*"]
+ */
+export function newGlobs(from: number, to: number, permissions: Readonly<Record<string, readonly string[]>>): string[] {
+  const before = new Set(globsForLevel(from, permissions));
+  return globsForLevel(to, permissions).filter((g) => !before.has(g));
 }

@@ -69,7 +69,7 @@ describe("defaults", () => {
         window: { outcomes: 100 },
         minOutcomes: 20,
         cooldown: "1h",
-        evaluationPeriod: "5m",
+        evaluationPeriod: "1m",
       },
       optimization: {
         enableCache: true,

@@ -1,5 +1,35 @@
-import { exports } from "cloudflare:workers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { createApp } from "../../src/app";
 import { signHttpRequest } from "../../src/channels/http/signature";
+import { fixedClock } from "../../src/core/clock";
+
+/** Where test requests go: the deployed entry point, or an app with a clock the test moves. */
+export interface Target {
+  fetch(request: Request): Promise<Response>;
+  now(): number;
+}
+
+export const worker: Target = { fetch: (request) => exports.default.fetch(request), now: () => Date.now() };
+
+/**
+ * The real app and bindings with a hand-moved clock, for behaviour over time (cooldowns,
+ * evaluation periods, replay windows).
+ */
+export function clockedApp(start = Date.now()) {
+  const clock = fixedClock(start);
+  const app = createApp({ clock });
+  const target: Target = {
+    async fetch(request) {
+      const ctx = createExecutionContext();
+      const response = await app.fetch(request, env, ctx);
+      await waitOnExecutionContext(ctx);
+      return response;
+    },
+    now: () => clock.now(),
+  };
+  return { clock, target };
+}
 
 export const ADMIN_TOKEN = "test-admin-token";
 
@@ -10,11 +40,12 @@ export function uniqueAgentId(prefix = "agent"): string {
   return `${prefix}-${counter}-${crypto.randomUUID().slice(0, 8)}`;
 }
 
-export function admin(path: string, init: RequestInit & { token?: string | null } = {}): Promise<Response> {
+export function admin(path: string, init: RequestInit & { token?: string | null; target?: Target } = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (init.token !== null) headers.set("authorization", `Bearer ${init.token ?? ADMIN_TOKEN}`);
   if (init.body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
-  return exports.default.fetch(`https://foreman.test${path}`, { ...init, headers });
+  const { token: _token, target = worker, ...rest } = init;
+  return target.fetch(new Request(`https://foreman.test${path}`, { ...rest, headers }));
 }
 
 /** Creates (or replaces) an agent through the admin API; throws unless it succeeds. */
@@ -39,12 +70,14 @@ export interface SendOptions {
   /** Replaces the body after signing (tamper tests). */
   sendBody?: string;
   headers?: Record<string, string | null>;
+  target?: Target;
 }
 
 /** Signs and posts a message to the HTTP channel, as an app would. */
 export async function sendHttp(agentId: string, message: unknown, opts: SendOptions = {}): Promise<Response> {
   const body = typeof message === "string" ? message : JSON.stringify(message);
-  const ts = opts.timestamp ?? Math.floor(Date.now() / 1000);
+  const target = opts.target ?? worker;
+  const ts = opts.timestamp ?? Math.floor(target.now() / 1000);
   const headers: Record<string, string> = {
     "content-type": "application/json",
     "x-foreman-timestamp": String(ts),
@@ -54,11 +87,9 @@ export async function sendHttp(agentId: string, message: unknown, opts: SendOpti
     if (v === null) delete headers[k];
     else headers[k] = v;
   }
-  return exports.default.fetch(`https://foreman.test/webhooks/${agentId}/http`, {
-    method: "POST",
-    headers,
-    body: opts.sendBody ?? body,
-  });
+  return target.fetch(
+    new Request(`https://foreman.test/webhooks/${agentId}/http`, { method: "POST", headers, body: opts.sendBody ?? body }),
+  );
 }
 
 export interface HttpReply {

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { AppError } from "../../core/errors";
 import { microsToUsd } from "../../core/money";
-import { parseJson, readBodyLimited } from "../../http/body";
+import { parseBody, parseJson, readBodyLimited } from "../../http/body";
 import type { AppEnv } from "../../http/context";
 import { processMessage } from "../../pipeline/process";
 import { buildPipeline } from "../../pipeline/services";
@@ -33,12 +33,8 @@ export const httpChannelRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/htt
     throw new AppError("unauthorized", SIGNATURE_MESSAGES[verified.reason]);
   }
 
-  const body = httpMessageSchema.safeParse(parseJson(rawBody));
-  if (!body.success) {
-    const issues = body.error.issues.map((i) => ({ path: i.path.join(".") || "(root)", message: i.message }));
-    throw new AppError("invalid_request", issues.map((i) => `${i.path}: ${i.message}`).join("; "), { details: { issues } });
-  }
-  const message = normalizeHttpMessage(agentId, body.data, now);
+  const body = parseBody(httpMessageSchema, parseJson(rawBody));
+  const message = normalizeHttpMessage(agentId, body, now);
   const answer = await processMessage(buildPipeline(c.env, c.var.clock, (p) => c.executionCtx.waitUntil(p)), message, snapshot);
   return c.json({
     id: answer.interactionId,

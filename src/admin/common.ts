@@ -1,0 +1,42 @@
+import type { Context } from "hono";
+import { z } from "zod";
+import { AppError } from "../core/errors";
+import type { AppEnv } from "../http/context";
+import type { AgentSnapshot } from "../state/agent-record";
+
+/** Agent ids appear in URLs, storage keys and object names. */
+export const agentIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "agent ids are 1-64 letters, digits, '-' or '_', starting with a letter or digit");
+
+export function parseAgentId(raw: string): string {
+  const parsed = agentIdSchema.safeParse(raw);
+  if (!parsed.success) throw new AppError("invalid_request", parsed.error.issues[0]?.message ?? "invalid agent id");
+  return parsed.data;
+}
+
+export function agentStub(env: Env, agentId: string) {
+  return env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
+}
+
+/** The agent's stub and snapshot, or 404. */
+export async function requireAgent(c: Context<AppEnv>): Promise<{ agentId: string; stub: ReturnType<typeof agentStub>; snapshot: AgentSnapshot }> {
+  const agentId = parseAgentId(c.req.param("agentId") ?? "");
+  const stub = agentStub(c.env, agentId);
+  const snapshot = await stub.snapshot();
+  if (!snapshot) throw new AppError("not_found", `unknown agent "${agentId}"`);
+  return { agentId, stub, snapshot };
+}
+
+/** Who made an admin request, for audit events: the bearer token has no identity, the address does. */
+export function adminActor(c: Context<AppEnv>): string {
+  return `admin:${c.req.header("cf-connecting-ip") ?? "local"}`;
+}
+
+/** A time bound from a query string: ISO 8601 or epoch milliseconds. */
+export function parseTime(raw: string | undefined, fallback: number, name: string): number {
+  if (raw === undefined || raw === "") return fallback;
+  const t = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (!Number.isFinite(t)) throw new AppError("invalid_request", `${name} must be an ISO 8601 time or epoch milliseconds`);
+  return t;
+}

@@ -1,0 +1,88 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { AppError } from "../core/errors";
+import { parseBody, parseJson, readBodyLimited } from "../http/body";
+import type { AppEnv } from "../http/context";
+import { trustPolicy } from "../trust/policy";
+import { adminActor, parseTime, requireAgent } from "./common";
+
+const MAX_BODY_BYTES = 16 * 1024;
+const reason = z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters");
+
+const commandSchema = z.discriminatedUnion(
+  "action",
+  [
+    z.strictObject({ action: z.literal("set"), level: z.number().min(0, "must be between 0 and 1").max(1, "must be between 0 and 1"), reason }),
+    z.strictObject({ action: z.literal("freeze"), reason }),
+    z.strictObject({ action: z.literal("unfreeze"), reason }),
+  ],
+  { error: 'action must be "set", "freeze" or "unfreeze"' },
+);
+
+const feedbackSchema = z.strictObject({
+  interactionId: z.string().min(1, "must not be empty").max(100, "must be at most 100 characters"),
+  outcome: z.enum(["success", "error", "escalated"], { error: 'must be "success", "error" or "escalated"' }),
+  note: z.string().max(1000, "must be at most 1000 characters").optional(),
+});
+
+const DAY_MS = 86_400_000;
+
+/** Trust operations: the level and its evidence, operator overrides, feedback, analytics. */
+export const trustRoutes = new Hono<AppEnv>()
+  .get("/agents/:agentId/trust", async (c) => {
+    const { agentId, stub, snapshot } = await requireAgent(c);
+    const view = await stub.trustView(c.var.clock.now());
+    const policy = trustPolicy(snapshot.record.config.trust);
+    return c.json({
+      agentId,
+      ...view,
+      lastChangeAt: new Date(view.lastChangeAt).toISOString(),
+      lastEvaluatedAt: view.lastEvaluatedAt === null ? null : new Date(view.lastEvaluatedAt).toISOString(),
+      recentChanges: view.recentChanges.map((ch) => ({ ...ch, at: new Date(ch.at).toISOString() })),
+      policy: {
+        rules: policy.rules,
+        minOutcomes: policy.minOutcomes,
+        cooldown: snapshot.record.config.trust.cooldown,
+        evaluationPeriod: snapshot.record.config.trust.evaluationPeriod,
+        window: snapshot.record.config.trust.window,
+        permissions: snapshot.record.config.trust.permissions,
+      },
+    });
+  })
+  .post("/agents/:agentId/trust", async (c) => {
+    const { stub } = await requireAgent(c);
+    const command = parseBody(commandSchema, parseJson(await readBodyLimited(c.req.raw, MAX_BODY_BYTES)));
+    const view = await stub.command(command, adminActor(c), c.var.clock.now());
+    return c.json({ level: view.level, frozen: view.frozen, frozenReason: view.frozenReason, tier: view.tier, allowedTools: view.allowedTools });
+  })
+  .post("/agents/:agentId/feedback", async (c) => {
+    const { stub } = await requireAgent(c);
+    const body = parseBody(feedbackSchema, parseJson(await readBodyLimited(c.req.raw, MAX_BODY_BYTES)));
+    const result = await stub.feedback({
+      interactionId: body.interactionId,
+      outcome: body.outcome,
+      note: body.note ?? null,
+      actor: adminActor(c),
+      now: c.var.clock.now(),
+    });
+    if (!result.found) throw new AppError("not_found", `unknown interaction "${body.interactionId}" for this agent`);
+    return c.json({ interactionId: body.interactionId, outcome: body.outcome, trustLevel: result.level });
+  })
+  .get("/agents/:agentId/trust/analytics", async (c) => {
+    const { agentId, stub } = await requireAgent(c);
+    const now = c.var.clock.now();
+    const to = parseTime(c.req.query("to"), now, "to");
+    const from = parseTime(c.req.query("from"), to - 30 * DAY_MS, "from");
+    if (from > to) throw new AppError("invalid_request", "from must not be after to");
+    const analytics = await stub.trustAnalytics(from, to);
+    const iso = (t: number) => new Date(t).toISOString();
+    return c.json({
+      agentId,
+      from: iso(from),
+      to: iso(to),
+      levels: analytics.levels.map((p) => ({ ...p, at: iso(p.at) })),
+      firings: analytics.firings.map((f) => ({ ...f, at: iso(f.at) })),
+      overrides: analytics.overrides.map((o) => ({ ...o, at: iso(o.at) })),
+      outcomesByDay: analytics.outcomesByDay,
+    });
+  });

@@ -36,7 +36,7 @@ export const trustRoutes = new Hono<AppEnv>()
     return c.json({
       agentId,
       ...view,
-      lastChangeAt: new Date(view.lastChangeAt).toISOString(),
+      lastChangeAt: view.lastChangeAt === null ? null : new Date(view.lastChangeAt).toISOString(),
       lastEvaluatedAt: view.lastEvaluatedAt === null ? null : new Date(view.lastEvaluatedAt).toISOString(),
       recentChanges: view.recentChanges.map((ch) => ({ ...ch, at: new Date(ch.at).toISOString() })),
       policy: {

@@ -49,7 +49,7 @@ export interface TrustView {
   deny: readonly string[];
   ask: readonly string[];
   window: ReturnType<typeof computeMetrics> & { sinceChange: number };
-  lastChangeAt: number;
+  lastChangeAt: number | null;
   lastEvaluatedAt: number | null;
   recentChanges: TrustChange[];
 }
@@ -95,7 +95,7 @@ export class AgentState extends DurableObject<Env> {
           level: clampLevel(input.config.trust.initial),
           frozen: false,
           frozenReason: null,
-          lastChangeAt: input.now,
+          lastChangeAt: null,
           lastEvaluatedAt: null,
           windowStartSeq: 0,
         });

@@ -11,7 +11,7 @@
  *   `threshold`, `increment` when it is at or below.
  * - Rules are checked only when at least `minOutcomes` outcomes were recorded since the last
  *   change, and at most once per `evaluationPeriod`. Increments also wait out `cooldown` after
- *   any change; decrements do not wait (safety first).
+ *   a change (not after creation); decrements do not wait (safety first).
  * - When rules of both kinds fire, the decrement wins; among rules of one kind the largest
  *   amount applies. One change per evaluation. The level stays in [0, 1].
  */
@@ -75,8 +75,8 @@ export interface TrustState {
   frozen: boolean;
   /** Why the level is frozen, as the operator said it. */
   frozenReason: string | null;
-  /** When the level last changed (or the agent was created), ms. */
-  lastChangeAt: number;
+  /** When the level last changed, ms; null while it is still the initial level. */
+  lastChangeAt: number | null;
   /** When the rules were last checked against a full window, ms; null before the first time. */
   lastEvaluatedAt: number | null;
 }
@@ -123,7 +123,7 @@ export function evaluateTrust(
   if (decrement) return change(state.level, clampLevel(state.level - decrement.amount), decrement, metrics);
   const increment = largest("increment");
   if (!increment) return { kind: "held", metrics, reason: "no_rule_fired" };
-  if (now - state.lastChangeAt < policy.cooldownMs) return { kind: "held", metrics, reason: "cooldown" };
+  if (state.lastChangeAt !== null && now - state.lastChangeAt < policy.cooldownMs) return { kind: "held", metrics, reason: "cooldown" };
   return change(state.level, clampLevel(state.level + increment.amount), increment, metrics);
 }
 

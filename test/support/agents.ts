@@ -49,8 +49,8 @@ export function admin(path: string, init: RequestInit & { token?: string | null;
 }
 
 /** Creates (or replaces) an agent through the admin API; throws unless it succeeds. */
-export async function putAgent(agentId: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const res = await admin(`/v1/agents/${agentId}`, { method: "PUT", body: JSON.stringify(body) });
+export async function putAgent(agentId: string, body: Record<string, unknown>, target: Target = worker): Promise<Record<string, unknown>> {
+  const res = await admin(`/v1/agents/${agentId}`, { method: "PUT", body: JSON.stringify(body), target });
   if (res.status !== 200 && res.status !== 201) throw new Error(`PUT agent failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as Record<string, unknown>;
 }
@@ -58,9 +58,13 @@ export async function putAgent(agentId: string, body: Record<string, unknown>): 
 export const HTTP_SECRET = "test-http-secret";
 
 /** An agent with an HTTP secret and the given config. */
-export async function createAgent(config: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Promise<string> {
+export async function createAgent(
+  config: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+  target: Target = worker,
+): Promise<string> {
   const agentId = uniqueAgentId();
-  await putAgent(agentId, { config, secrets: { http: HTTP_SECRET }, ...extra });
+  await putAgent(agentId, { config, secrets: { http: HTTP_SECRET }, ...extra }, target);
   return agentId;
 }
 

@@ -3,6 +3,7 @@ import { requestId } from "hono/request-id";
 import { adminAuth } from "./admin/auth";
 import { agentRoutes } from "./admin/agents";
 import { trustRoutes } from "./admin/trust";
+import { approvalRoutes } from "./admin/approvals";
 import { httpChannelRoutes } from "./channels/http/route";
 import { type Clock, systemClock } from "./core/clock";
 import { AppError, toErrorBody } from "./core/errors";
@@ -26,6 +27,7 @@ export function createApp(opts: { clock?: Clock } = {}) {
   app.use("/v1/*", adminAuth());
   app.route("/v1", agentRoutes);
   app.route("/v1", trustRoutes);
+  app.route("/v1", approvalRoutes);
 
   app.notFound((c) => {
     const { status, body } = toErrorBody(new AppError("not_found", `no route for ${c.req.method} ${c.req.path}`), c.var.requestId);

@@ -29,6 +29,11 @@ export interface ToolLoopInput {
   price: ModelPrice;
   /** Sent as `metadata.user_id`: an opaque id of the agent, never customer data. */
   userId: string;
+  /**
+   * Files a request for a person to approve an `ask` tool call; returns what the model is told.
+   * Without it, `ask` calls are refused like any other.
+   */
+  requestApproval?(tool: string, toolInput: unknown): Promise<string>;
   /** Called after each model call, for progress reporting. */
   onStep?(step: number, toolNames: string[]): void | Promise<void>;
 }
@@ -49,6 +54,8 @@ export interface ToolLoopResult {
   costMicros: Micros;
   toolCalls: ToolCallRecord[];
   denials: ToolDenial[];
+  /** `ask` tool calls handed to a person for approval. */
+  escalations: string[];
   /** Whether a tool that changes something outside the conversation ran. */
   sideEffects: boolean;
 }
@@ -87,7 +94,11 @@ function toMessages(history: readonly Turn[], userText: string): Anthropic.Messa
  * gets an error tool_result that says why.
  */
 export async function runToolLoop(input: ToolLoopInput): Promise<ToolLoopResult> {
-  const offered = input.tools.filter((t) => input.permit(t.name).allowed);
+  // Tools a person may approve are offered too: the model can only request what it knows.
+  const offered = input.tools.filter((t) => {
+    const decision = input.permit(t.name);
+    return decision.allowed || (decision.ask === true && input.requestApproval !== undefined);
+  });
   const byName = new Map(input.tools.map((t) => [t.name, t]));
   const apiTools: Anthropic.Tool[] = offered.map((t, i) => ({
     name: t.name,
@@ -108,6 +119,7 @@ export async function runToolLoop(input: ToolLoopInput): Promise<ToolLoopResult>
     costMicros: 0,
     toolCalls: [],
     denials: [],
+    escalations: [],
     sideEffects: false,
   };
 
@@ -158,6 +170,11 @@ async function runCall(
     is_error: isError,
   });
   const decision = input.permit(call.name);
+  if (!decision.allowed && decision.ask && input.requestApproval) {
+    result.escalations.push(call.name);
+    result.toolCalls.push({ tool: call.name, allowed: false, isError: false });
+    return reply(await input.requestApproval(call.name, call.input), false);
+  }
   if (!decision.allowed) {
     result.denials.push({ tool: call.name, level: input.trustLevel, reason: decision.reason });
     result.toolCalls.push({ tool: call.name, allowed: false, isError: true });

@@ -1,5 +1,5 @@
 import type Anthropic from "@anthropic-ai/sdk";
-import { BUILTIN_TOOLS } from "../llm/tools";
+import { openAgentTools } from "../llm/agent-tools";
 import { type PriceTable, priceFor } from "../llm/prices";
 import { runToolLoop, type Turn } from "../llm/tool-loop";
 import { checkTool } from "../trust/permissions";
@@ -15,6 +15,8 @@ export interface IntelligentDeps {
   /** Recent turns of the message's conversation. */
   history(ctx: TierContext): Promise<Turn[]>;
   onStep?(ctx: TierContext, step: number, tools: string[]): void | Promise<void>;
+  /** Files an approval request for an `ask` tool; returns what the model is told. */
+  requestApproval?(ctx: TierContext, tool: string, toolInput: unknown): Promise<string>;
 }
 
 /**
@@ -26,6 +28,7 @@ export function intelligentTier(deps: IntelligentDeps): TierHandler {
     async answer(ctx): Promise<TierAnswer> {
       const { record, trustLevel } = ctx.agent;
       const { config } = record;
+      const agentTools = await openAgentTools(record);
       const result = await runToolLoop({
         client: deps.client,
         model: record.model,
@@ -33,15 +36,17 @@ export function intelligentTier(deps: IntelligentDeps): TierHandler {
         system: record.systemPrompt,
         history: await deps.history(ctx),
         userText: ctx.message.text,
-        tools: config.tools.builtin.map((name) => BUILTIN_TOOLS[name]),
-        permit: (tool) => checkTool(tool, { level: trustLevel, permissions: config.trust.permissions, deny: config.trust.deny }),
+        tools: agentTools.tools,
+        permit: (tool) =>
+          checkTool(tool, { level: trustLevel, permissions: config.trust.permissions, deny: config.trust.deny, ask: config.trust.ask }),
+        requestApproval: deps.requestApproval ? (tool, toolInput) => deps.requestApproval!(ctx, tool, toolInput) : undefined,
         trustLevel,
         maxSteps: config.tools.maxSteps,
         toolContext: { agentId: record.agentId, workspace: deps.workspace },
         price: priceFor(record.model, deps.prices).price,
         userId: record.agentId,
         onStep: deps.onStep ? (step, tools) => deps.onStep?.(ctx, step, tools) : undefined,
-      });
+      }).finally(() => agentTools.close());
       return {
         tier: "intelligent",
         text: result.text || NO_TEXT_REPLY,
@@ -56,6 +61,7 @@ export function intelligentTier(deps: IntelligentDeps): TierHandler {
         steps: result.steps,
         toolCalls: result.toolCalls.length,
         denials: result.denials,
+        escalations: result.escalations,
         failed: result.stopReason === "max_steps" || result.text === "",
       };
     },

@@ -46,7 +46,7 @@ export async function processMessage(deps: PipelineDeps, message: NormalizedMess
   }
 
   const interactionId = deps.newId();
-  const ctx: TierContext = { message, agent };
+  const ctx: TierContext = { message, agent, interactionId };
   let answered: TierAnswer;
   try {
     answered = (await runChain(deps.tiers, agent, ctx)) ?? {
@@ -70,7 +70,7 @@ export async function processMessage(deps: PipelineDeps, message: NormalizedMess
     trustLevel: agent.trustLevel,
   };
   const now = deps.clock.now();
-  const outcome: Outcome = answered.failed ? "error" : answered.denials.length > 0 ? "denied" : "success";
+  const outcome = outcomeOf(answered);
   const { config } = agent.record;
   await Promise.all([
     state.complete(message.deliveryId, JSON.stringify(answer), now),
@@ -87,6 +87,14 @@ export async function processMessage(deps: PipelineDeps, message: NormalizedMess
   ]);
   deps.defer(sendInteraction(deps, message, answered, interactionId, outcome, now));
   return answer;
+}
+
+/** An interaction's outcome for the trust rules: the worst thing that happened in it. */
+export function outcomeOf(answered: Pick<TierAnswer, "failed" | "denials" | "escalations">): Outcome {
+  if (answered.failed) return "error";
+  if ((answered.escalations?.length ?? 0) > 0) return "escalated";
+  if (answered.denials.length > 0) return "denied";
+  return "success";
 }
 
 async function runChain(

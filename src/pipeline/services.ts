@@ -1,6 +1,7 @@
 import type { Clock } from "../core/clock";
 import { createModelClient } from "../llm/client";
 import { loadPriceTable, type PriceTable } from "../llm/prices";
+import { pendingMessage } from "../trust/approvals";
 import { intelligentTier } from "./intelligent";
 import { conversationStub, type PipelineDeps } from "./process";
 
@@ -28,6 +29,17 @@ export function buildPipeline(env: Env, clock: Clock, defer: (p: Promise<unknown
     client: createModelClient(env),
     prices: prices(env),
     workspace: env.WORKSPACE,
+    requestApproval: async ({ message, interactionId }, tool, toolInput) => {
+      const approval = await deps.agents.get(deps.agents.idFromName(message.agentId)).requestApproval({
+        interactionId,
+        tool,
+        toolInput,
+        channel: message.channel,
+        conversationKey: message.conversationKey,
+        now: clock.now(),
+      });
+      return pendingMessage(approval);
+    },
     history: async ({ message, agent }) => {
       const { maintainContext, contextTurns } = agent.record.config.messageHandling;
       return maintainContext ? conversationStub(deps, message).recent(contextTurns) : [];

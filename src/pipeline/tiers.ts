@@ -14,6 +14,8 @@ export interface TierAnswer {
   steps?: number;
   toolCalls?: number;
   denials: ToolDenial[];
+  /** Tool calls waiting for a person's approval. */
+  escalations?: string[];
   /** Whether the answer failed its purpose (model cut off, tool loop exhausted). */
   failed: boolean;
 }
@@ -21,6 +23,7 @@ export interface TierAnswer {
 export interface TierContext {
   message: NormalizedMessage;
   agent: AgentSnapshot;
+  interactionId: string;
 }
 
 /** One step of the fallback chain. */

@@ -5,6 +5,8 @@ import { flushOutbox, Outbox } from "../audit/outbox";
 import type { Outcome, ToolDenial } from "../core/types";
 import { globsForLevel, newGlobs, tierKeyAt } from "../trust/permissions";
 import { trustPolicy } from "../trust/policy";
+import { ApprovalStore } from "../trust/approval-store";
+import { type Approval, APPROVAL_TTL_MS, type DecisionResult, decideApproval, statusAt } from "../trust/approvals";
 import { clampLevel, computeMetrics, evaluateTrust, type TrustEvaluation } from "../trust/rules";
 import { type StoredTrust, type TrustChange, TrustStore } from "../trust/store";
 import {
@@ -65,6 +67,7 @@ export class AgentState extends DurableObject<Env> {
   #sql: SqlStorage;
   #trust: TrustStore;
   #outbox: Outbox;
+  #approvals: ApprovalStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -81,6 +84,7 @@ export class AgentState extends DurableObject<Env> {
     `);
     this.#trust = new TrustStore(this.#sql);
     this.#outbox = new Outbox(this.#sql);
+    this.#approvals = new ApprovalStore(this.#sql);
   }
 
   /** Creates or replaces the agent. Trust starts at `trust.initial` and survives replacements. */
@@ -193,6 +197,88 @@ export class AgentState extends DurableObject<Env> {
     });
     await this.#flushSoon();
     return this.trustView(now);
+  }
+
+  /** Files a request to run an `ask` tool; a person decides through the admin API. */
+  async requestApproval(input: {
+    interactionId: string;
+    tool: string;
+    toolInput: unknown;
+    channel: string;
+    conversationKey: string;
+    now: number;
+  }): Promise<Approval> {
+    const approval = this.ctx.storage.transactionSync(() => {
+      const record = this.#requireRecord();
+      const approval: Approval = {
+        id: `apr_${crypto.randomUUID()}`,
+        agentId: record.agentId,
+        interactionId: input.interactionId,
+        tool: input.tool,
+        inputJson: JSON.stringify(input.toolInput ?? null),
+        channel: input.channel,
+        conversationKey: input.conversationKey,
+        requestedAt: input.now,
+        expiresAt: input.now + APPROVAL_TTL_MS,
+        status: "pending",
+        decidedAt: null,
+        decidedBy: null,
+        note: null,
+        result: null,
+      };
+      this.#approvals.save(approval);
+      this.#audit(record, input.now, "agent", "approval.requested", input.tool, "recorded", {
+        approvalId: approval.id,
+        interactionId: input.interactionId,
+        level: this.#trustState().level,
+      });
+      return approval;
+    });
+    await this.#flushSoon();
+    return approval;
+  }
+
+  /** Approval requests, newest first, with expiry applied; optionally one status only. */
+  approvals(now: number, status?: Approval["status"]): Approval[] {
+    return this.#approvals
+      .latest(200)
+      .map((a) => ({ ...a, status: statusAt(a, now) }))
+      .filter((a) => !status || a.status === status);
+  }
+
+  /** A person approves or rejects; only a pending, unexpired request changes, and only once. */
+  async decide(id: string, decision: "approve" | "reject", by: string, note: string | null, now: number): Promise<DecisionResult | null> {
+    const result = this.ctx.storage.transactionSync(() => {
+      const record = this.#requireRecord();
+      const approval = this.#approvals.get(id);
+      if (!approval) return null;
+      const result = decideApproval(approval, decision, by, note, now);
+      if (result.ok) {
+        this.#approvals.save(result.approval);
+        this.#audit(record, now, by, `approval.${decision === "approve" ? "approved" : "rejected"}`, approval.tool, decision === "approve" ? "allowed" : "denied", {
+          approvalId: id,
+          note,
+        });
+      }
+      return result;
+    });
+    await this.#flushSoon();
+    return result;
+  }
+
+  /** Records what an approved call returned. */
+  async completeApproval(id: string, result: { content: string; isError: boolean }, now: number): Promise<Approval | null> {
+    const approval = this.ctx.storage.transactionSync(() => {
+      const record = this.#requireRecord();
+      const approval = this.#approvals.get(id);
+      if (!approval || approval.status !== "approved") return null;
+      const done: Approval = { ...approval, status: result.isError ? "failed" : "executed", result };
+      this.#approvals.save(done);
+      this.#audit(record, now, "agent", "tool.executed", approval.tool, "allowed", { approvalId: id, isError: result.isError });
+      return done;
+    });
+    await this.#flushSoon();
+    return approval;
   }
 
   /** The level, its tier and tools, the current window's metrics and the latest changes. */

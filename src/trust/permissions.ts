@@ -49,13 +49,16 @@ export function globsForLevel(level: number, permissions: Readonly<Record<string
   return key === null ? [] : (permissions[key] ?? []);
 }
 
-export type PermissionDecision = { allowed: true } | { allowed: false; reason: string };
+/** `ask`: the level does not allow the tool, but a person may approve a request to run it. */
+export type PermissionDecision = { allowed: true } | { allowed: false; reason: string; ask?: true };
 
 export interface PermissionPolicy {
   level: number;
   permissions: Readonly<Record<string, readonly string[]>>;
   /** Globs denied at every level, even under `*`. */
   deny: readonly string[];
+  /** Globs the agent may request with a person's approval where its level does not allow them. */
+  ask?: readonly string[];
 }
 
 /**
@@ -70,6 +73,9 @@ export function checkTool(tool: string, policy: PermissionPolicy): PermissionDec
     return { allowed: false, reason: `tool "${tool}" is denied for this agent` };
   }
   if (matchesAny(tool, globsForLevel(policy.level, policy.permissions))) return { allowed: true };
+  if (policy.ask && matchesAny(tool, policy.ask)) {
+    return { allowed: false, ask: true, reason: `tool "${tool}" needs a person's approval at trust level ${formatLevel(policy.level)}` };
+  }
   return { allowed: false, reason: `tool "${tool}" is not allowed at trust level ${formatLevel(policy.level)}` };
 }
 

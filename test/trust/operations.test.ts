@@ -1,12 +1,12 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { admin, clockedApp, createAgent, type HttpReply, sendHttp, uniqueAgentId } from "../support/agents";
+import { admin, clockedApp, createAgent, type HttpReply, sendHttp, type Target, uniqueAgentId } from "../support/agents";
 
-const post = (path: string, body: unknown, target?: Parameters<typeof admin>[1]["target"]) =>
+const post = (path: string, body: unknown, target?: Target) =>
   admin(path, { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body), target });
 
-async function answer(agentId: string, id: string, target?: Parameters<typeof sendHttp>[2]["target"]): Promise<HttpReply> {
+async function answer(agentId: string, id: string, target?: Target): Promise<HttpReply> {
   const res = await sendHttp(agentId, { id, conversation: "c", from: "u", text: "hi" }, { target });
   return (await res.json()) as HttpReply;
 }

@@ -1,0 +1,84 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { AppError } from "../core/errors";
+import { parseBody, parseJson, readBodyLimited } from "../http/body";
+import type { AppEnv } from "../http/context";
+import { openAgentTools } from "../llm/agent-tools";
+import { conversationName } from "../state/conversation";
+import type { Approval } from "../trust/approvals";
+import { adminActor, requireAgent } from "./common";
+
+const decisionSchema = z.strictObject({
+  decision: z.enum(["approve", "reject"], { error: 'must be "approve" or "reject"' }),
+  note: z.string().max(1000, "must be at most 1000 characters").optional(),
+});
+
+const STATUSES = ["pending", "approved", "rejected", "expired", "executed", "failed"] as const;
+
+function view(a: Approval) {
+  const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+  return {
+    id: a.id,
+    interactionId: a.interactionId,
+    tool: a.tool,
+    input: JSON.parse(a.inputJson) as unknown,
+    channel: a.channel,
+    status: a.status,
+    requestedAt: iso(a.requestedAt),
+    expiresAt: iso(a.expiresAt),
+    decidedAt: iso(a.decidedAt),
+    decidedBy: a.decidedBy,
+    note: a.note,
+    result: a.result,
+  };
+}
+
+/**
+ * Approvals of `ask` tools: list the requests, and approve (the call runs now, once) or reject.
+ * The outcome is added to the conversation so the agent knows it when the customer writes again.
+ */
+export const approvalRoutes = new Hono<AppEnv>()
+  .get("/agents/:agentId/approvals", async (c) => {
+    const { stub } = await requireAgent(c);
+    const status = c.req.query("status");
+    if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) {
+      throw new AppError("invalid_request", `status must be one of ${STATUSES.join(", ")}`);
+    }
+    const approvals = await stub.approvals(c.var.clock.now(), status as Approval["status"] | undefined);
+    return c.json({ approvals: approvals.map(view) });
+  })
+  .post("/agents/:agentId/approvals/:approvalId", async (c) => {
+    const { stub, snapshot } = await requireAgent(c);
+    const body = parseBody(decisionSchema, parseJson(await readBodyLimited(c.req.raw, 8 * 1024)));
+    const approvalId = c.req.param("approvalId");
+    const decided = await stub.decide(approvalId, body.decision, adminActor(c), body.note ?? null, c.var.clock.now());
+    if (!decided) throw new AppError("not_found", `unknown approval "${approvalId}"`);
+    if (decided.ok === false) {
+      throw new AppError("conflict", decided.reason === "expired" ? "the request has expired" : `the request is already ${decided.status}`);
+    }
+    let approval: Approval = decided.approval;
+    if (approval.status === "approved") {
+      const tools = await openAgentTools(snapshot.record);
+      try {
+        const tool = tools.tools.find((t) => t.name === approval.tool);
+        const result = tool
+          ? await tool.run(JSON.parse(approval.inputJson), { agentId: snapshot.record.agentId, workspace: c.env.WORKSPACE }).catch((err: unknown) => ({
+              content: `tool failed: ${err instanceof Error ? err.message : String(err)}`,
+              isError: true,
+            }))
+          : { content: `tool "${approval.tool}" is no longer available`, isError: true };
+        approval = (await stub.completeApproval(approval.id, result, c.var.clock.now())) ?? approval;
+      } finally {
+        await tools.close();
+      }
+    }
+    const note =
+      approval.status === "rejected"
+        ? `[A person rejected the request to run ${approval.tool}${approval.note ? `: ${approval.note}` : ""}.]`
+        : `[A person approved ${approval.tool}; it ran and returned: ${approval.result?.content ?? "nothing"}]`;
+    const conversation = c.env.CONVERSATION.get(
+      c.env.CONVERSATION.idFromName(conversationName(snapshot.record.agentId, approval.channel, approval.conversationKey)),
+    );
+    await conversation.append([{ role: "assistant", text: note }], c.var.clock.now());
+    return c.json(view(approval));
+  });

@@ -1,0 +1,25 @@
+import type { AgentRecord } from "../state/agent-record";
+import { connectMcpServers } from "./mcp";
+import { BUILTIN_TOOLS, type ToolDefinition } from "./tools";
+
+export interface AgentTools {
+  tools: ToolDefinition[];
+  /** MCP servers that could not be used for this answer. */
+  errors: Array<{ server: string; message: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Every tool an agent has: its built-ins and its MCP servers' tools. MCP clients live for one
+ * request (Workers do not share I/O across requests), so close them when the answer is done.
+ */
+export async function openAgentTools(record: AgentRecord): Promise<AgentTools> {
+  const builtins = record.config.tools.builtin.map((name) => BUILTIN_TOOLS[name]);
+  const servers = record.config.tools.mcpServers;
+  if (Object.keys(servers).length === 0) return { tools: builtins, errors: [], close: async () => {} };
+  const mcp = await connectMcpServers(servers, { clientName: `foreman-${record.agentId}` });
+  if (mcp.errors.length > 0) {
+    console.warn(JSON.stringify({ event: "mcp_servers_unavailable", agentId: record.agentId, errors: mcp.errors }));
+  }
+  return { tools: [...builtins, ...mcp.tools], errors: mcp.errors, close: () => mcp.close() };
+}

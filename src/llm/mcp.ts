@@ -7,7 +7,7 @@
  * per answer, never at module scope, and `close()` when the answer is done.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult, ContentBlock, Tool } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
 import type { ToolDefinition, ToolResult } from "./tools";
@@ -135,12 +135,13 @@ async function connectOne(
     await client.connect(transport, deadline);
     const tools: Tool[] = [];
     let cursor: string | undefined;
-    for (let page = 0; page === 0 || cursor; page++) {
-      if (page === MAX_LIST_PAGES) throw new Error(`tools/list still had more pages after ${MAX_LIST_PAGES}`);
-      const result = await client.listTools(cursor ? { cursor } : undefined, deadline);
-      tools.push(...result.tools);
-      cursor = result.nextCursor;
-    }
+    let pages = 0;
+    do {
+      if (++pages > MAX_LIST_PAGES) throw new Error(`tools/list still had more pages after ${MAX_LIST_PAGES}`);
+      const page = await client.listTools(cursor === undefined ? undefined : { cursor }, deadline);
+      tools.push(...page.tools);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
     return { client, tools };
   } catch (err) {
     // Aborts any fetch still open (e.g. the GET event stream some servers offer after initialize).
@@ -162,6 +163,8 @@ function toToolDefinition(client: Client, name: string, tool: Tool): ToolDefinit
         return { content: "invalid input: expected a JSON object", isError: true };
       }
       try {
+        // The SDK checks structured output against the tool's output schema, but keeps those
+        // validators only for the last tools/list page; the model reads text either way.
         const result = (await client.callTool({ name: tool.name, arguments: input as Record<string, unknown> })) as CallToolResult;
         return { content: resultText(result), isError: result.isError === true };
       } catch (err) {
@@ -195,6 +198,16 @@ function blockText(block: ContentBlock): string {
   }
 }
 
+/** Error bodies can be whole HTML pages; the operator needs the gist, the model even less. */
+const MAX_ERROR_CHARS = 500;
+
 function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  // The SDK's message omits the status it keeps in `code`, and the status is what tells a 401 from a 404.
+  const message =
+    err instanceof StreamableHTTPError && err.code !== undefined
+      ? `HTTP ${err.code}: ${err.message.replace(/^Streamable HTTP error: /, "")}`
+      : err instanceof Error
+        ? err.message
+        : String(err);
+  return message.length > MAX_ERROR_CHARS ? `${message.slice(0, MAX_ERROR_CHARS)}…` : message;
 }

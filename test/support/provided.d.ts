@@ -4,5 +4,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** Base URL of the fake Anthropic Messages API started for this run. */
     fakeAnthropicUrl: string;
+    /** Endpoint of the test MCP server (test/support/node/mcp-server.ts), e.g. `http://127.0.0.1:PORT/mcp`. */
+    mcpServerUrl: string;
   }
 }

@@ -1,11 +1,14 @@
 import type { TestProject } from "vitest/node";
 import { startFakeAnthropic } from "../../../src/dev/fake-anthropic.ts";
+import { startMcpServer } from "./mcp-server.ts";
 
-/** One fake Messages API for the whole run; tests script it per agent id. */
+/** One fake Messages API and one MCP server for the whole run; tests key their state by agent id or test key. */
 export default async function setup(project: TestProject) {
   const fake = await startFakeAnthropic({ port: 0 });
   project.provide("fakeAnthropicUrl", fake.url);
+  const mcp = await startMcpServer({ port: 0 });
+  project.provide("mcpServerUrl", mcp.url);
   return async () => {
-    await fake.close();
+    await Promise.all([fake.close(), mcp.close()]);
   };
 }

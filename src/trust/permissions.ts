@@ -101,6 +101,8 @@ export function tierKeyAt(level: number, permissions: Readonly<Record<string, re
  * newGlobs(0.4, 0.5, seedPermissions); // ["Write", "mcp__*"]
  */
 export function newGlobs(from: number, to: number, permissions: Readonly<Record<string, readonly string[]>>): string[] {
-  const before = new Set(globsForLevel(from, permissions));
-  return globsForLevel(to, permissions).filter((g) => !before.has(g));
+  if (to <= from) return [];
+  const before = globsForLevel(from, permissions);
+  // A new glob is covered when an old glob matches it as a name: `mcp__*` covers `mcp__slack__*`.
+  return globsForLevel(to, permissions).filter((g) => !matchesAny(g, before));
 }

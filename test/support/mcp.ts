@@ -21,3 +21,9 @@ export async function clearMcpCalls(key: string): Promise<void> {
   const res = await fetch(mcpServerUrl(`/calls?key=${encodeURIComponent(key)}`), { method: "DELETE" });
   if (res.status !== 204) throw new Error(`clearing MCP calls failed: ${res.status}`);
 }
+
+/** What was posted to the test server's webhook stand-in `/hooks/<key>`. */
+export async function hookPosts(key: string): Promise<unknown[]> {
+  const res = await fetch(mcpServerUrl(`/hooks/${encodeURIComponent(key)}`));
+  return ((await res.json()) as { posts: unknown[] }).posts;
+}

@@ -2,6 +2,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { admin, clockedApp, createAgent, type HttpReply, sendHttp, type Target, uniqueAgentId } from "../support/agents";
+import { hookPosts, mcpServerUrl } from "../support/mcp";
 
 const post = (path: string, body: unknown, target?: Target) =>
   admin(path, { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body), target });
@@ -123,5 +124,35 @@ describe("GET /v1/agents/:agentId/trust/analytics", () => {
     const agentId = await createAgent();
     expect((await admin(`/v1/agents/${agentId}/trust/analytics?from=yesterday`)).status).toBe(400);
     expect((await admin(`/v1/agents/${agentId}/trust/analytics?from=2000&to=1000`)).status).toBe(400);
+  });
+});
+
+describe("permission_escalation alerts", () => {
+  it("posts the alert to the agent's Slack alert webhook and records the delivery", async () => {
+    const key = crypto.randomUUID();
+    const agentId = await createAgent({ audit: { alertChannel: { slackWebhook: mcpServerUrl(`/hooks/${key}`) } } });
+    await post(`/v1/agents/${agentId}/trust`, { action: "set", level: 0.5, reason: "pilot" });
+    await runDurableObjectAlarm(env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId)));
+    const [posted] = (await hookPosts(key)) as Array<{ text: string }>;
+    expect(posted?.text).toContain("permission_escalation");
+    expect(posted?.text).toContain("newly allowed: Write, mcp__*");
+    const row = await env.DB.prepare("SELECT delivered_at, delivery_error FROM alerts WHERE agent_id = ?").bind(agentId).first();
+    expect(row).toMatchObject({ delivery_error: null });
+    expect(row?.delivered_at).toBeTypeOf("number");
+  });
+
+  it("keeps the alert with the delivery error when the webhook fails", async () => {
+    const agentId = await createAgent({ audit: { alertChannel: { slackWebhook: mcpServerUrl(`/hooks/x/fail`) } } });
+    await post(`/v1/agents/${agentId}/trust`, { action: "set", level: 0.9, reason: "pilot" });
+    await runDurableObjectAlarm(env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId)));
+    const row = await env.DB.prepare("SELECT type, delivered_at, delivery_error FROM alerts WHERE agent_id = ?").bind(agentId).first();
+    expect(row).toEqual({ type: "permission_escalation", delivered_at: null, delivery_error: "slack webhook answered 500" });
+  });
+
+  it("raises none when the agent's alert list leaves permission_escalation out", async () => {
+    const agentId = await createAgent({ audit: { analytics: { alerts: ["unusual_activity"] } } });
+    await post(`/v1/agents/${agentId}/trust`, { action: "set", level: 0.9, reason: "pilot" });
+    await runDurableObjectAlarm(env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId)));
+    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM alerts WHERE agent_id = ?").bind(agentId).first()).toEqual({ n: 0 });
   });
 });

@@ -6,6 +6,8 @@
  *   POST /mcp/paged      a low-level server with awkward tools: listed one per page, output schemas, bad names
  *   POST /mcp/hang       never answers, for timeouts
  *   GET|DELETE /calls?key=<k>   every tools/call received with `x-test-key: <k>`, oldest first
+ *   POST /hooks/<k>      an incoming-webhook stand-in (Slack alert webhooks): records the JSON body
+ *   GET /hooks/<k>       what was posted to /hooks/<k>; POST /hooks/<k>/fail answers 500
  *
  * Calls are keyed by the `x-test-key` header so parallel tests, each with its own key in the
  * server's `headers` config, never see each other's calls. `authorization: Bearer wrong` gets a 401.
@@ -95,6 +97,7 @@ function pagedServer(): Server {
 
 export async function startMcpServer(opts: { port?: number } = {}): Promise<TestMcpServer> {
   const calls = new Map<string, RecordedCall[]>();
+  const hooks = new Map<string, unknown[]>();
   const issueCounts = new Map<string, number>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -109,6 +112,15 @@ export async function startMcpServer(opts: { port?: number } = {}): Promise<Test
         return sendJson(res, 204);
       }
       return sendJson(res, 405, { error: "GET or DELETE" });
+    }
+    const hook = /^\/hooks\/([^/]+)(\/fail)?$/.exec(url.pathname);
+    if (hook) {
+      const k = decodeURIComponent(hook[1] ?? "");
+      if (req.method === "GET") return sendJson(res, 200, { posts: hooks.get(k) ?? [] });
+      if (hook[2]) return sendJson(res, 500, { error: "webhook down" });
+      const raw = await readBody(req);
+      hooks.set(k, [...(hooks.get(k) ?? []), raw === null ? null : JSON.parse(raw)]);
+      return sendJson(res, 200, { ok: true });
     }
     // Accepts the request and never answers, until the client gives up and closes the connection.
     if (url.pathname === "/mcp/hang") return;

@@ -1,4 +1,4 @@
-import type { Outcome } from "../core/types";
+import type { Outcome, ToolDenial } from "../core/types";
 import type { TrustMetrics, TrustRule, TrustState } from "./rules";
 
 /** The trust state as stored: the engine's state plus where the current measurement starts. */
@@ -41,7 +41,32 @@ export class TrustStore {
         seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, from_level REAL NOT NULL, to_level REAL NOT NULL,
         kind TEXT NOT NULL, rule TEXT, metrics TEXT, reason TEXT, actor TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS trust_state (id INTEGER PRIMARY KEY CHECK (id = 1), value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS denials (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, interaction_id TEXT NOT NULL, tool TEXT NOT NULL,
+        level REAL NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL);
     `);
+  }
+
+  addDenial(interactionId: string, denial: ToolDenial, at: number): void {
+    this.#sql.exec(
+      "INSERT INTO denials (interaction_id, tool, level, reason, at) VALUES (?, ?, ?, ?, ?)",
+      interactionId,
+      denial.tool,
+      denial.level,
+      denial.reason,
+      at,
+    );
+  }
+
+  /** The newest denials, newest first. */
+  recentDenials(limit: number): Array<ToolDenial & { interactionId: string; at: number }> {
+    return this.#sql
+      .exec<{ interaction_id: string; tool: string; level: number; reason: string; at: number }>(
+        "SELECT interaction_id, tool, level, reason, at FROM denials ORDER BY seq DESC LIMIT ?",
+        limit,
+      )
+      .toArray()
+      .map((r) => ({ interactionId: r.interaction_id, tool: r.tool, level: r.level, reason: r.reason, at: r.at }));
   }
 
   /** Null until the agent is first configured. */

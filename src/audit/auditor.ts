@@ -1,0 +1,27 @@
+import type { Alert, AuditEvent } from "../core/types";
+import type { AgentRecord } from "../state/agent-record";
+import type { Outbox } from "./outbox";
+
+/**
+ * Writes an agent's audit events and alerts to its outbox, honouring its `audit` config.
+ * Called inside the transaction of the change being recorded.
+ */
+export class Auditor {
+  #outbox: Outbox;
+
+  constructor(outbox: Outbox) {
+    this.#outbox = outbox;
+  }
+
+  /** An audit event; nothing when `audit.enabled` is off. */
+  event(record: AgentRecord, event: Omit<AuditEvent, "id" | "agentId">): void {
+    if (!record.config.audit.enabled) return;
+    this.#outbox.add({ kind: "audit", body: { id: crypto.randomUUID(), agentId: record.agentId, ...event } });
+  }
+
+  /** An alert; nothing unless its type is listed in `audit.analytics.alerts`. */
+  alert(record: AgentRecord, alert: Omit<Alert, "id" | "agentId">): void {
+    if (!record.config.audit.analytics.alerts.includes(alert.type)) return;
+    this.#outbox.add({ kind: "alert", body: { id: crypto.randomUUID(), agentId: record.agentId, ...alert } });
+  }
+}

@@ -4,6 +4,7 @@ import { adminAuth } from "./admin/auth";
 import { agentRoutes } from "./admin/agents";
 import { trustRoutes } from "./admin/trust";
 import { approvalRoutes } from "./admin/approvals";
+import { costRoutes } from "./admin/cost";
 import { httpChannelRoutes } from "./channels/http/route";
 import { type Clock, systemClock } from "./core/clock";
 import { AppError, toErrorBody } from "./core/errors";
@@ -28,6 +29,7 @@ export function createApp(opts: { clock?: Clock } = {}) {
   app.route("/v1", agentRoutes);
   app.route("/v1", trustRoutes);
   app.route("/v1", approvalRoutes);
+  app.route("/v1", costRoutes);
 
   app.notFound((c) => {
     const { status, body } = toErrorBody(new AppError("not_found", `no route for ${c.req.method} ${c.req.path}`), c.var.requestId);

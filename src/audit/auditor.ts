@@ -19,9 +19,14 @@ export class Auditor {
     this.#outbox.add({ kind: "audit", body: { id: crypto.randomUUID(), agentId: record.agentId, ...event } });
   }
 
-  /** An alert; nothing unless its type is listed in `audit.analytics.alerts`. */
+  /**
+   * An alert. `unusual_activity` and `permission_escalation` are raised only when listed in
+   * `audit.analytics.alerts`; budget alerts follow the budget's own `alertThreshold` and are
+   * always raised (the vision's example lists only the first two yet sets a threshold).
+   */
   alert(record: AgentRecord, alert: Omit<Alert, "id" | "agentId">): void {
-    if (!record.config.audit.analytics.alerts.includes(alert.type)) return;
+    const switchable = alert.type === "unusual_activity" || alert.type === "permission_escalation";
+    if (switchable && !record.config.audit.analytics.alerts.includes(alert.type)) return;
     this.#outbox.add({ kind: "alert", body: { id: crypto.randomUUID(), agentId: record.agentId, ...alert } });
   }
 }

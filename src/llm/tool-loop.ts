@@ -1,4 +1,6 @@
 import type Anthropic from "@anthropic-ai/sdk";
+import { inputTokenBound } from "../cost/budget";
+import { BudgetDeniedError, type CallBudget } from "../cost/call-budget";
 import type { Micros } from "../core/money";
 import type { ToolDenial } from "../core/types";
 import type { PermissionDecision } from "../trust/permissions";
@@ -34,6 +36,8 @@ export interface ToolLoopInput {
    * Without it, `ask` calls are refused like any other.
    */
   requestApproval?(tool: string, toolInput: unknown): Promise<string>;
+  /** Reserves each model call under the agent's budgets; without it calls are not limited. */
+  budget?: CallBudget;
   /** Called after each model call, for progress reporting. */
   onStep?(step: number, toolNames: string[]): void | Promise<void>;
 }
@@ -46,7 +50,7 @@ export interface ToolCallRecord {
 
 export interface ToolLoopResult {
   text: string;
-  /** The model's last stop reason, or `max_steps` when the loop was cut off. */
+  /** The model's last stop reason, `max_steps` when the loop was cut off, `budget` when money ran out. */
   stopReason: string;
   /** Model calls made. */
   steps: number;
@@ -124,18 +128,35 @@ export async function runToolLoop(input: ToolLoopInput): Promise<ToolLoopResult>
   };
 
   while (true) {
-    const response = await input.client.messages.create({
+    const params = {
       model: input.model,
       max_tokens: input.maxTokens,
       messages,
       ...(system.length ? { system } : {}),
       ...(apiTools.length ? { tools: apiTools } : {}),
       metadata: { user_id: input.userId },
-    });
+    };
+    const slot = input.budget ? await input.budget.reserve(inputTokenBound(JSON.stringify(params)), input.maxTokens) : null;
+    if (slot && "denied" in slot) {
+      // Before any call the answer is the budget reply; mid-loop the answer ends with what it has.
+      if (result.steps === 0) throw new BudgetDeniedError(slot.denied);
+      result.stopReason = "budget";
+      return result;
+    }
+    let response: Anthropic.Message;
+    try {
+      response = await input.client.messages.create({ ...params, max_tokens: slot?.maxTokens ?? input.maxTokens });
+    } catch (err) {
+      // A failed call is not billed.
+      await slot?.release();
+      throw err;
+    }
     result.steps += 1;
     const usage = tokenUsage(response.usage);
     result.usage = addUsage(result.usage, usage);
-    result.costMicros += costMicros(usage, input.price);
+    const cost = costMicros(usage, input.price);
+    result.costMicros += cost;
+    await slot?.settle(cost);
     result.stopReason = response.stop_reason ?? "end_turn";
     const text = textOf(response.content);
     if (text) result.text = text;

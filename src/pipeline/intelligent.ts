@@ -1,6 +1,8 @@
 import type Anthropic from "@anthropic-ai/sdk";
+import type { AgentConfig } from "../config";
+import { BudgetDeniedError, type CallBudget } from "../cost/call-budget";
 import { openAgentTools } from "../llm/agent-tools";
-import { type PriceTable, priceFor } from "../llm/prices";
+import { type ModelPrice, type PriceTable, priceFor } from "../llm/prices";
 import { runToolLoop, type Turn } from "../llm/tool-loop";
 import { checkTool } from "../trust/permissions";
 import type { TierAnswer, TierContext, TierHandler } from "./tiers";
@@ -17,6 +19,18 @@ export interface IntelligentDeps {
   onStep?(ctx: TierContext, step: number, tools: string[]): void | Promise<void>;
   /** Files an approval request for an `ask` tool; returns what the model is told. */
   requestApproval?(ctx: TierContext, tool: string, toolInput: unknown): Promise<string>;
+  /** The budget that guards this answer's model calls. */
+  budget?(ctx: TierContext, price: ModelPrice): CallBudget;
+}
+
+/** Characters up to which a message counts as simple when `optimization.routing` sets no `maxChars`. */
+export const DEFAULT_SIMPLE_MAX_CHARS = 160;
+
+/** The model for a message: the routing's cheaper model for short messages, else the agent's. */
+export function chooseModel(agentModel: string, config: AgentConfig, text: string): string {
+  const routing = config.optimization.routing;
+  if (!routing) return agentModel;
+  return text.length <= (routing.maxChars ?? DEFAULT_SIMPLE_MAX_CHARS) ? routing.simpleModel : agentModel;
 }
 
 /**
@@ -28,10 +42,12 @@ export function intelligentTier(deps: IntelligentDeps): TierHandler {
     async answer(ctx): Promise<TierAnswer> {
       const { record, trustLevel } = ctx.agent;
       const { config } = record;
+      const model = chooseModel(record.model, config, ctx.message.text);
+      const price = priceFor(model, deps.prices).price;
       const agentTools = await openAgentTools(record);
       const result = await runToolLoop({
         client: deps.client,
-        model: record.model,
+        model,
         maxTokens: config.maxTokens,
         system: record.systemPrompt,
         history: await deps.history(ctx),
@@ -43,15 +59,33 @@ export function intelligentTier(deps: IntelligentDeps): TierHandler {
         trustLevel,
         maxSteps: config.tools.maxSteps,
         toolContext: { agentId: record.agentId, workspace: deps.workspace },
-        price: priceFor(record.model, deps.prices).price,
+        price,
         userId: record.agentId,
+        budget: deps.budget?.(ctx, price),
         onStep: deps.onStep ? (step, tools) => deps.onStep?.(ctx, step, tools) : undefined,
-      }).finally(() => agentTools.close());
+      })
+        .catch((err: unknown) => {
+          if (err instanceof BudgetDeniedError) return err;
+          throw err;
+        })
+        .finally(() => agentTools.close());
+      if (result instanceof BudgetDeniedError) {
+        // Final for this message: a polite reply, not an error a client or queue would retry.
+        return {
+          tier: "fallback",
+          text: config.optimization.budget.exhaustedReply,
+          costMicros: 0,
+          denials: [],
+          failed: false,
+          countsForTrust: false,
+          sideEffects: false,
+        };
+      }
       return {
         tier: "intelligent",
         text: result.text || NO_TEXT_REPLY,
         costMicros: result.costMicros,
-        model: record.model,
+        model,
         usage: {
           input: result.usage.input,
           output: result.usage.output,
@@ -62,7 +96,8 @@ export function intelligentTier(deps: IntelligentDeps): TierHandler {
         toolCalls: result.toolCalls.length,
         denials: result.denials,
         escalations: result.escalations,
-        failed: result.stopReason === "max_steps" || result.text === "",
+        failed: result.stopReason === "max_steps" || result.stopReason === "budget" || result.text === "",
+        sideEffects: result.sideEffects,
       };
     },
   };

@@ -74,7 +74,7 @@ export async function processMessage(deps: PipelineDeps, message: NormalizedMess
   const { config } = agent.record;
   await Promise.all([
     state.complete(message.deliveryId, JSON.stringify(answer), now),
-    state.recordOutcome({ interactionId, outcome, denials: answered.denials, now }),
+    answered.countsForTrust === false ? Promise.resolve() : state.recordOutcome({ interactionId, outcome, denials: answered.denials, now }),
     config.messageHandling.maintainContext
       ? conversationStub(deps, message).append(
           [

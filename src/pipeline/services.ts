@@ -1,6 +1,8 @@
 import type { Clock } from "../core/clock";
 import { createModelClient } from "../llm/client";
 import { loadPriceTable, type PriceTable } from "../llm/prices";
+import { budgetPolicy } from "../cost/budget-ledger";
+import { callBudget } from "../cost/call-budget";
 import { pendingMessage } from "../trust/approvals";
 import { intelligentTier } from "./intelligent";
 import { conversationStub, type PipelineDeps } from "./process";
@@ -40,6 +42,13 @@ export function buildPipeline(env: Env, clock: Clock, defer: (p: Promise<unknown
       });
       return pendingMessage(approval);
     },
+    budget: ({ message, agent }, price) =>
+      callBudget(
+        deps.agents.get(deps.agents.idFromName(message.agentId)),
+        price,
+        budgetPolicy(agent.record.config).perRequestMicros,
+        () => clock.now(),
+      ),
     history: async ({ message, agent }) => {
       const { maintainContext, contextTurns } = agent.record.config.messageHandling;
       return maintainContext ? conversationStub(deps, message).recent(contextTurns) : [];

@@ -18,6 +18,10 @@ export interface TierAnswer {
   escalations?: string[];
   /** Whether the answer failed its purpose (model cut off, tool loop exhausted). */
   failed: boolean;
+  /** False when the outcome says nothing about the agent (the budget ran out): no trust outcome is recorded. */
+  countsForTrust?: boolean;
+  /** Whether a tool with side effects ran; such answers are never cached. */
+  sideEffects?: boolean;
 }
 
 export interface TierContext {

@@ -4,6 +4,8 @@ import { Auditor } from "../audit/auditor";
 import { flushOutbox, Outbox } from "../audit/outbox";
 import type { AgentConfig } from "../config";
 import type { Outcome } from "../core/types";
+import { BudgetLedger, type BudgetView, type ReserveResult } from "../cost/budget-ledger";
+import { BudgetStore } from "../cost/budget-store";
 import { ApprovalStore } from "../trust/approval-store";
 import { type Approval, APPROVAL_TTL_MS, type DecisionResult, decideApproval, statusAt } from "../trust/approvals";
 import { type OutcomeInput, type TrustCommand, TrustLedger, type TrustView } from "../trust/ledger";
@@ -38,6 +40,7 @@ export class AgentState extends DurableObject<Env> {
   #trust: TrustLedger;
   #claims: ClaimStore;
   #approvals: ApprovalStore;
+  #budget: BudgetLedger;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -48,6 +51,7 @@ export class AgentState extends DurableObject<Env> {
     this.#trust = new TrustLedger(new TrustStore(this.#sql), this.#auditor);
     this.#claims = new ClaimStore(this.#sql);
     this.#approvals = new ApprovalStore(this.#sql);
+    this.#budget = new BudgetLedger(new BudgetStore(this.#sql), this.#auditor);
   }
 
   /** Creates or replaces the agent. Trust starts at `trust.initial` and survives replacements. */
@@ -121,6 +125,26 @@ export class AgentState extends DurableObject<Env> {
   /** Outcome totals and the latest denials. */
   outcomeSummary() {
     return this.#trust.summary();
+  }
+
+  /** Reserves the worst case of a model call under the daily cap; denied when it does not fit. */
+  async reserve(amount: number, now: number): Promise<ReserveResult> {
+    return this.#changing((record) => this.#budget.reserve(record, amount, now));
+  }
+
+  /** Settles a reservation to the call's real cost. */
+  async settle(reservationId: string, actual: number, now: number): Promise<void> {
+    await this.#changing((record) => this.#budget.settle(record, reservationId, actual, now));
+  }
+
+  /** Releases a reservation whose call cost nothing (it failed before the model answered). */
+  releaseReservation(reservationId: string): void {
+    this.#budget.release(reservationId);
+  }
+
+  /** Today's budget: spent, reserved, remaining. */
+  budget(now: number): BudgetView {
+    return this.#budget.view(this.#requireRecord(), now);
   }
 
   /** Files a request to run an `ask` tool; a person decides through the admin API. */

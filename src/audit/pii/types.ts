@@ -1,0 +1,34 @@
+/** Every entity type the detector knows, most specific first (the order overlaps are resolved in). */
+export const PII_TYPES = [
+  "email",
+  "iban",
+  "card",
+  "us_ssn",
+  "ip",
+  "date_of_birth",
+  "phone",
+  "street_address",
+  "person_name",
+] as const;
+
+export type PiiType = (typeof PII_TYPES)[number];
+
+/** One detected entity: `text` is `input.slice(start, end)`. */
+export interface PiiMatch {
+  type: PiiType;
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** A detector takes a text and returns its entities, sorted and non-overlapping. */
+export type PiiDetector = (text: string) => PiiMatch[];
+
+export function piiMatch(type: PiiType, text: string, start: number, end: number): PiiMatch {
+  return { type, start, end, text: text.slice(start, end) };
+}
+
+/** Up to `length` characters before `start`, lowercased, for cue words. */
+export function lookBehind(text: string, start: number, length: number): string {
+  return text.slice(Math.max(0, start - length), start).toLowerCase();
+}

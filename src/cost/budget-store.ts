@@ -1,0 +1,77 @@
+import type { Micros } from "../core/money";
+
+export interface BudgetDayRow {
+  day: string;
+  spent: Micros;
+  thresholdAlerted: boolean;
+  exhaustedAlerted: boolean;
+}
+
+/** Budget counters and open reservations in an agent's Durable Object. */
+export class BudgetStore {
+  #sql: SqlStorage;
+
+  constructor(sql: SqlStorage) {
+    this.#sql = sql;
+    sql.exec(`
+      CREATE TABLE IF NOT EXISTS budget_days (
+        day TEXT PRIMARY KEY, spent INTEGER NOT NULL DEFAULT 0,
+        threshold_alerted INTEGER NOT NULL DEFAULT 0, exhausted_alerted INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE IF NOT EXISTS reservations (
+        id TEXT PRIMARY KEY, day TEXT NOT NULL, amount INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+    `);
+  }
+
+  day(day: string): BudgetDayRow {
+    const row = this.#sql
+      .exec<{ spent: number; threshold_alerted: number; exhausted_alerted: number }>(
+        "SELECT spent, threshold_alerted, exhausted_alerted FROM budget_days WHERE day = ?",
+        day,
+      )
+      .toArray()[0];
+    return { day, spent: row?.spent ?? 0, thresholdAlerted: row?.threshold_alerted === 1, exhaustedAlerted: row?.exhausted_alerted === 1 };
+  }
+
+  addSpent(day: string, amount: Micros): void {
+    this.#sql.exec(
+      "INSERT INTO budget_days (day, spent) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET spent = spent + excluded.spent",
+      day,
+      amount,
+    );
+  }
+
+  markAlerted(day: string, kind: "threshold" | "exhausted"): void {
+    this.#sql.exec("INSERT OR IGNORE INTO budget_days (day) VALUES (?)", day);
+    this.#sql.exec(`UPDATE budget_days SET ${kind === "threshold" ? "threshold_alerted" : "exhausted_alerted"} = 1 WHERE day = ?`, day);
+  }
+
+  /** Drops reservations past their expiry: their calls died without settling. */
+  expire(now: number): void {
+    this.#sql.exec("DELETE FROM reservations WHERE expires_at <= ?", now);
+  }
+
+  reserved(day: string): Micros {
+    return this.#sql.exec<{ n: number | null }>("SELECT SUM(amount) AS n FROM reservations WHERE day = ?", day).one().n ?? 0;
+  }
+
+  openReservations(day: string): number {
+    return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM reservations WHERE day = ?", day).one().n;
+  }
+
+  addReservation(id: string, day: string, amount: Micros, expiresAt: number): void {
+    this.#sql.exec("INSERT INTO reservations (id, day, amount, expires_at) VALUES (?, ?, ?, ?)", id, day, amount, expiresAt);
+  }
+
+  /** Removes a reservation; returns its day, or null when it was already gone. */
+  takeReservation(id: string): string | null {
+    const row = this.#sql.exec<{ day: string }>("DELETE FROM reservations WHERE id = ? RETURNING day", id).toArray()[0];
+    return row?.day ?? null;
+  }
+
+  /** Spending per day in a range of days, oldest first. */
+  days(fromDay: string, toDay: string): Array<{ day: string; spent: Micros }> {
+    return this.#sql
+      .exec<{ day: string; spent: number }>("SELECT day, spent FROM budget_days WHERE day >= ? AND day <= ? ORDER BY day", fromDay, toDay)
+      .toArray();
+  }
+}

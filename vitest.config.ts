@@ -16,6 +16,8 @@ export default defineConfig(async () => {
             ANTHROPIC_BASE_URL: inject("fakeAnthropicUrl"),
             ANTHROPIC_API_KEY: "test-key",
             ADMIN_TOKEN: "test-admin-token",
+            EMBEDDINGS: "local",
+            VECTOR_INDEX: "local",
           },
         },
       })),

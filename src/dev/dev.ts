@@ -66,7 +66,9 @@ const wranglerArgs = ["dev"];
 if (!flagArg(userArgs, "ip")) wranglerArgs.push("--ip", ip);
 if (!flagArg(userArgs, "port")) wranglerArgs.push("--port", port);
 // Workers AI and Vectorize are remote-only; locally Foreman uses its own implementations.
-if (!userArgs.includes("--remote") && !userArgs.includes("-r")) wranglerArgs.push("--local");
+if (!userArgs.includes("--remote") && !userArgs.includes("-r")) {
+  wranglerArgs.push("--local", "--var", "EMBEDDINGS:local", "--var", "VECTOR_INDEX:local");
+}
 let baseUrl = varArg(userArgs, "ANTHROPIC_BASE_URL") ?? process.env.ANTHROPIC_BASE_URL ?? devVars.ANTHROPIC_BASE_URL;
 const apiKey = process.env.ANTHROPIC_API_KEY ?? devVars.ANTHROPIC_API_KEY ?? varArg(userArgs, "ANTHROPIC_API_KEY");
 if (!apiKey && !baseUrl) {

@@ -3,7 +3,7 @@ import type { AgentConfig } from "../config";
 import { BudgetDeniedError, type CallBudget } from "../cost/call-budget";
 import { openAgentTools } from "../llm/agent-tools";
 import { type ModelPrice, type PriceTable, priceFor } from "../llm/prices";
-import { runToolLoop, type Turn } from "../llm/tool-loop";
+import { runToolLoop } from "../llm/tool-loop";
 import { checkTool } from "../trust/permissions";
 import type { TierAnswer, TierContext, TierHandler } from "./tiers";
 
@@ -14,8 +14,6 @@ export interface IntelligentDeps {
   client: Anthropic;
   prices: PriceTable;
   workspace: R2Bucket;
-  /** Recent turns of the message's conversation. */
-  history(ctx: TierContext): Promise<Turn[]>;
   onStep?(ctx: TierContext, step: number, tools: string[]): void | Promise<void>;
   /** Files an approval request for an `ask` tool; returns what the model is told. */
   requestApproval?(ctx: TierContext, tool: string, toolInput: unknown): Promise<string>;
@@ -50,7 +48,7 @@ export function intelligentTier(deps: IntelligentDeps): TierHandler {
         model,
         maxTokens: config.maxTokens,
         system: record.systemPrompt,
-        history: await deps.history(ctx),
+        history: ctx.history,
         userText: ctx.message.text,
         tools: agentTools.tools,
         permit: (tool) =>

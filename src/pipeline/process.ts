@@ -21,6 +21,8 @@ export interface PipelineDeps {
   newId(): string;
   /** Work that may finish after the answer is sent. */
   defer(promise: Promise<unknown>): void;
+  /** Runs after an answer is given (in the background), e.g. to cache it. */
+  afterAnswer?(ctx: TierContext, answered: TierAnswer): Promise<unknown>;
 }
 
 /** A conversation's turns live in its own object; this reads and extends them. */
@@ -46,7 +48,9 @@ export async function processMessage(deps: PipelineDeps, message: NormalizedMess
   }
 
   const interactionId = deps.newId();
-  const ctx: TierContext = { message, agent, interactionId };
+  const { maintainContext, contextTurns } = agent.record.config.messageHandling;
+  const history = maintainContext ? await conversationStub(deps, message).recent(contextTurns) : [];
+  const ctx: TierContext = { message, agent, interactionId, history };
   let answered: TierAnswer;
   try {
     answered = (await runChain(deps.tiers, agent, ctx)) ?? {
@@ -86,6 +90,13 @@ export async function processMessage(deps: PipelineDeps, message: NormalizedMess
       : Promise.resolve(),
   ]);
   deps.defer(sendInteraction(deps, message, answered, interactionId, outcome, now));
+  if (deps.afterAnswer) {
+    deps.defer(
+      deps.afterAnswer(ctx, answered).catch((err: unknown) => {
+        console.error(JSON.stringify({ event: "after_answer_failed", interactionId, error: String(err) }));
+      }),
+    );
+  }
   return answer;
 }
 

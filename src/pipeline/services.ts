@@ -2,10 +2,12 @@ import type { Clock } from "../core/clock";
 import { createModelClient } from "../llm/client";
 import { loadPriceTable, type PriceTable } from "../llm/prices";
 import { budgetPolicy } from "../cost/budget-ledger";
+import { exactTier, rememberAnswer, ruleTier, similarTier } from "../cost/cache-tiers";
+import { similarityBackend } from "../cost/similarity";
 import { callBudget } from "../cost/call-budget";
 import { pendingMessage } from "../trust/approvals";
 import { intelligentTier } from "./intelligent";
-import { conversationStub, type PipelineDeps } from "./process";
+import type { PipelineDeps } from "./process";
 
 let priceCache: { source: string; table: PriceTable } | undefined;
 
@@ -27,6 +29,12 @@ export function buildPipeline(env: Env, clock: Clock, defer: (p: Promise<unknown
     defer,
     tiers: {},
   };
+  const agentObject = (agentId: string) => env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
+  const similarity = similarityBackend(env, agentObject);
+  deps.tiers.rule = ruleTier(env.CACHE);
+  deps.tiers.exact = exactTier(env.CACHE);
+  deps.tiers.similar = similarTier(similarity);
+  deps.afterAnswer = (ctx, answered) => rememberAnswer({ kv: env.CACHE, similarity }, ctx, answered);
   deps.tiers.intelligent = intelligentTier({
     client: createModelClient(env),
     prices: prices(env),
@@ -49,10 +57,6 @@ export function buildPipeline(env: Env, clock: Clock, defer: (p: Promise<unknown
         budgetPolicy(agent.record.config).perRequestMicros,
         () => clock.now(),
       ),
-    history: async ({ message, agent }) => {
-      const { maintainContext, contextTurns } = agent.record.config.messageHandling;
-      return maintainContext ? conversationStub(deps, message).recent(contextTurns) : [];
-    },
   });
   return deps;
 }

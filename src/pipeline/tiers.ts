@@ -1,6 +1,7 @@
 import type { AgentConfig } from "../config";
 import type { Micros } from "../core/money";
 import type { NormalizedMessage, Tier, ToolDenial } from "../core/types";
+import type { Turn } from "../llm/tool-loop";
 import type { AgentSnapshot } from "../state/agent-record";
 
 /** A tier's answer, or null to pass the message to the next tier. */
@@ -28,6 +29,8 @@ export interface TierContext {
   message: NormalizedMessage;
   agent: AgentSnapshot;
   interactionId: string;
+  /** Earlier turns of the conversation given to the model (none when `maintainContext` is off). */
+  history: Turn[];
 }
 
 /** One step of the fallback chain. */

@@ -6,6 +6,9 @@ import type { AgentConfig } from "../config";
 import type { Outcome } from "../core/types";
 import { BudgetLedger, type BudgetView, type ReserveResult } from "../cost/budget-ledger";
 import { BudgetStore } from "../cost/budget-store";
+import { LOCAL_EMBEDDER } from "../cost/similarity";
+import { fromWire, type WireVectorEntry } from "../cost/vector-index";
+import { type VectorMatch, VectorStore } from "../cost/vector-store";
 import { ApprovalStore } from "../trust/approval-store";
 import { type Approval, APPROVAL_TTL_MS, type DecisionResult, decideApproval, statusAt } from "../trust/approvals";
 import { type OutcomeInput, type TrustCommand, TrustLedger, type TrustView } from "../trust/ledger";
@@ -41,6 +44,7 @@ export class AgentState extends DurableObject<Env> {
   #claims: ClaimStore;
   #approvals: ApprovalStore;
   #budget: BudgetLedger;
+  #vectors: VectorStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -52,6 +56,7 @@ export class AgentState extends DurableObject<Env> {
     this.#claims = new ClaimStore(this.#sql);
     this.#approvals = new ApprovalStore(this.#sql);
     this.#budget = new BudgetLedger(new BudgetStore(this.#sql), this.#auditor);
+    this.#vectors = new VectorStore(this.#sql, { embedder: LOCAL_EMBEDDER });
   }
 
   /** Creates or replaces the agent. Trust starts at `trust.initial` and survives replacements. */
@@ -145,6 +150,19 @@ export class AgentState extends DurableObject<Env> {
   /** Today's budget: spent, reserved, remaining. */
   budget(now: number): BudgetView {
     return this.#budget.view(this.#requireRecord(), now);
+  }
+
+  /** The local similarity index (`VECTOR_INDEX=local`): nearest live entries of this agent. */
+  vectorQuery(vector: ArrayBuffer, topK: number, now: number): VectorMatch[] {
+    return this.#vectors.query(new Float32Array(vector), { topK, now });
+  }
+
+  vectorUpsert(entries: WireVectorEntry[]): void {
+    this.#vectors.upsert(entries.map(fromWire));
+  }
+
+  vectorDelete(ids: string[]): void {
+    this.#vectors.delete(ids);
   }
 
   /** Files a request to run an `ask` tool; a person decides through the admin API. */

@@ -13,6 +13,23 @@ export interface Target {
 export const worker: Target = { fetch: (request) => exports.default.fetch(request), now: () => Date.now() };
 
 /**
+ * The real app and bindings, answering only once the request's background work (waitUntil:
+ * cache writes, queue sends) has settled, so a test can rely on its effects.
+ */
+export const settled: Target = (() => {
+  const app = createApp();
+  return {
+    async fetch(request: Request) {
+      const ctx = createExecutionContext();
+      const response = await app.fetch(request, env, ctx);
+      await waitOnExecutionContext(ctx);
+      return response;
+    },
+    now: () => Date.now(),
+  };
+})();
+
+/**
  * The real app and bindings with a hand-moved clock, for behaviour over time (cooldowns,
  * evaluation periods, replay windows).
  */

@@ -1,0 +1,165 @@
+/**
+ * The cheap tiers before the model: static rules, the exact cache (KV) and the similarity
+ * cache (embeddings + a per-agent vector index), and what may be stored in them.
+ *
+ * Every key and vector belongs to one agent and one config version (every PUT bumps it), and
+ * to the trust tier the answer was made at (other tools may give another answer). Only messages
+ * that open a conversation and do not read as follow-ups read or write the shared entries.
+ */
+import { containsPii } from "../audit/pii";
+import { sha256Hex } from "../core/crypto";
+import type { AgentSnapshot } from "../state/agent-record";
+import { tierKeyAt } from "../trust/permissions";
+import type { TierAnswer, TierContext, TierHandler } from "../pipeline/tiers";
+import type { SimilarityBackend } from "./similarity";
+import { isFollowUp, matchCacheRulePattern, normalizeText, opposesMeaning } from "./text";
+
+/** Seconds a model answer stays cached when the config has no `{ similarity, ttl }` rule. */
+export const DEFAULT_CACHE_TTL_SECONDS = 3600;
+/** KV refuses shorter expirations. */
+const KV_MIN_TTL_SECONDS = 60;
+/** Nearest entries checked against the guard before the similarity tier gives up. */
+const SIMILAR_CANDIDATES = 5;
+/** Answers longer than this are not put in vector metadata (Vectorize allows 10 KiB). */
+const MAX_SIMILAR_ANSWER_BYTES = 8 * 1024;
+
+interface CachedAnswer {
+  text: string;
+  at: number;
+}
+
+type PatternRule = { pattern: string; ttl: number; response: string };
+type SimilarityRule = { similarity: number; ttl: number };
+
+function patternRules(agent: AgentSnapshot): PatternRule[] {
+  return agent.record.config.optimization.cacheRules.filter((r): r is PatternRule => "pattern" in r);
+}
+
+function similarityRule(agent: AgentSnapshot): SimilarityRule | undefined {
+  return agent.record.config.optimization.cacheRules.find((r): r is SimilarityRule => "similarity" in r);
+}
+
+/** The part of a cache key that scopes an entry: agent, config version, trust tier. */
+function scope(agent: AgentSnapshot): string {
+  const tier = tierKeyAt(agent.trustLevel, agent.record.config.trust.permissions) ?? "none";
+  return `${agent.record.agentId}:${agent.record.version}:${tier}`;
+}
+
+async function exactKey(agent: AgentSnapshot, text: string): Promise<string> {
+  return `x:${scope(agent)}:${await sha256Hex(normalizeText(text))}`;
+}
+
+function hit(tier: "rule" | "cache" | "similar", text: string): TierAnswer {
+  return { tier, text, costMicros: 0, denials: [], failed: false };
+}
+
+/** Static rules: a built-in intent or a regular expression answers with its response, at $0. */
+export function ruleTier(kv: KVNamespace): TierHandler {
+  return {
+    async answer({ message, agent }) {
+      const rule = patternRules(agent).find((r) => matchCacheRulePattern(message.text, r.pattern));
+      if (!rule) return null;
+      // The rule's ttl: how long its answer to this exact text stays in the exact cache.
+      await kv
+        .put(await exactKey(agent, message.text), JSON.stringify({ text: rule.response, at: message.receivedAt } satisfies CachedAnswer), {
+          expirationTtl: Math.max(KV_MIN_TTL_SECONDS, rule.ttl),
+        })
+        .catch(() => {});
+      return hit("rule", rule.response);
+    },
+  };
+}
+
+/** Fails closed: when detection throws, the text is treated as carrying PII. */
+function mayContainPii(text: string): boolean {
+  try {
+    return containsPii(text);
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Only a message that opens a conversation, and does not read as a follow-up, shares cache
+ * entries: later in a conversation the answer may rest on earlier turns ("what's my name?").
+ */
+function cacheable(ctx: TierContext): boolean {
+  return ctx.agent.record.config.optimization.enableCache && ctx.history.length === 0 && !isFollowUp(ctx.message.text);
+}
+
+/** The exact cache: the same normalized question, same agent, version and trust tier. */
+export function exactTier(kv: KVNamespace): TierHandler {
+  return {
+    async answer(ctx) {
+      if (!cacheable(ctx)) return null;
+      const cached = await kv.get<CachedAnswer>(await exactKey(ctx.agent, ctx.message.text), "json");
+      return cached ? hit("cache", cached.text) : null;
+    },
+  };
+}
+
+/**
+ * The similarity cache: the nearest earlier question of this agent, version and tier with a
+ * score at or above the rule's `similarity`, unless the guard finds the two may need different
+ * answers (enable vs disable, different amounts, a negation on one side).
+ */
+export function similarTier(backend: SimilarityBackend): TierHandler {
+  return {
+    async answer(ctx) {
+      const rule = similarityRule(ctx.agent);
+      if (!rule || !cacheable(ctx)) return null;
+      const question = normalizeText(ctx.message.text);
+      const [vector] = await backend.embedder.embed([question]);
+      if (!vector) return null;
+      const matches = await backend.index.query(ctx.agent.record.agentId, vector, { topK: SIMILAR_CANDIDATES, now: ctx.message.receivedAt });
+      const myScope = scope(ctx.agent);
+      for (const m of matches) {
+        if (m.score < rule.similarity) break;
+        const { q, s, a } = m.metadata;
+        if (s !== myScope || typeof q !== "string" || typeof a !== "string") continue;
+        if (opposesMeaning(question, q) !== null) continue;
+        return hit("similar", a);
+      }
+      return null;
+    },
+  };
+}
+
+/**
+ * Stores a model answer in the exact and similarity caches when it is safe to reuse: the model
+ * made it without failing, no tool changed anything, no tool call was refused or escalated,
+ * neither question nor answer carries PII, and the question does not lean on the conversation.
+ */
+export async function rememberAnswer(
+  deps: { kv: KVNamespace; similarity: SimilarityBackend | null },
+  ctx: TierContext,
+  answered: TierAnswer,
+): Promise<boolean> {
+  if (answered.tier !== "intelligent" || answered.failed || answered.sideEffects) return false;
+  if (answered.denials.length > 0 || (answered.escalations?.length ?? 0) > 0) return false;
+  if (!cacheable(ctx)) return false;
+  if (mayContainPii(ctx.message.text) || mayContainPii(answered.text)) return false;
+
+  const rule = similarityRule(ctx.agent);
+  const ttl = Math.max(KV_MIN_TTL_SECONDS, rule?.ttl ?? DEFAULT_CACHE_TTL_SECONDS);
+  const now = ctx.message.receivedAt;
+  await deps.kv.put(await exactKey(ctx.agent, ctx.message.text), JSON.stringify({ text: answered.text, at: now } satisfies CachedAnswer), {
+    expirationTtl: ttl,
+  });
+  if (rule && deps.similarity && new TextEncoder().encode(answered.text).byteLength <= MAX_SIMILAR_ANSWER_BYTES) {
+    const question = normalizeText(ctx.message.text);
+    const [vector] = await deps.similarity.embedder.embed([question]);
+    if (vector) {
+      const myScope = scope(ctx.agent);
+      await deps.similarity.index.upsert(ctx.agent.record.agentId, [
+        {
+          id: (await sha256Hex(`${myScope}:${question}`)).slice(0, 32),
+          vector,
+          expiresAt: now + ttl * 1000,
+          metadata: { q: question, s: myScope, a: answered.text },
+        },
+      ]);
+    }
+  }
+  return true;
+}

@@ -1,0 +1,27 @@
+import { type Embedder, HashingEmbedder, WorkersAiEmbedder } from "./embedder";
+import { DurableVectorIndex, type VectorIndex, type VectorRpc, VectorizeIndex } from "./vector-index";
+
+/** The local pair: hashing embeddings in each agent's own object (dev, tests, small tenants). */
+export const LOCAL_EMBEDDER = new HashingEmbedder();
+
+export interface SimilarityBackend {
+  embedder: Embedder;
+  index: VectorIndex;
+}
+
+/**
+ * The embedder and vector index the deployment's vars choose: Workers AI with Vectorize in
+ * production (`EMBEDDINGS=workers-ai`, `VECTOR_INDEX=vectorize`), the local pair otherwise.
+ * Both have no local simulator, so `npm run dev` and the tests set both vars to `local`.
+ */
+export function similarityBackend(
+  env: Pick<Env, "EMBEDDINGS" | "VECTOR_INDEX" | "AI" | "VECTORIZE">,
+  agentObject: (agentId: string) => VectorRpc,
+): SimilarityBackend {
+  const embedder = env.EMBEDDINGS === "local" ? LOCAL_EMBEDDER : new WorkersAiEmbedder(env.AI);
+  const index = env.VECTOR_INDEX === "local" ? new DurableVectorIndex(agentObject) : new VectorizeIndex(env.VECTORIZE);
+  if (env.VECTOR_INDEX === "local" && embedder !== LOCAL_EMBEDDER) {
+    throw new Error("VECTOR_INDEX=local keeps hashing embeddings only: set EMBEDDINGS=local too");
+  }
+  return { embedder, index };
+}

@@ -1,10 +1,52 @@
 import { Hono } from "hono";
+import { summarizeCost, type TierRow } from "../cost/analytics";
+import { AppError } from "../core/errors";
 import { microsToUsd } from "../core/money";
 import type { AppEnv } from "../http/context";
-import { requireAgent } from "./common";
+import { parseTime, requireAgent } from "./common";
+
+const DAY_MS = 86_400_000;
 
 /** Budget and cost analytics of an agent. */
-export const costRoutes = new Hono<AppEnv>().get("/agents/:agentId/budget", async (c) => {
+export const costRoutes = new Hono<AppEnv>()
+  .get("/agents/:agentId/analytics", async (c) => {
+    const { agentId } = await requireAgent(c);
+    const now = c.var.clock.now();
+    const to = parseTime(c.req.query("to"), now, "to");
+    const from = parseTime(c.req.query("from"), to - 30 * DAY_MS, "from");
+    if (from > to) throw new AppError("invalid_request", "from must not be after to");
+    const { results } = await c.env.DB.prepare(
+      `SELECT date(created_at / 1000, 'unixepoch') AS day, tier, COUNT(*) AS requests, SUM(cost_micros) AS costMicros
+       FROM interactions WHERE agent_id = ? AND created_at >= ? AND created_at <= ? GROUP BY day, tier ORDER BY day`,
+    )
+      .bind(agentId, from, to)
+      .all<TierRow>();
+    // The baseline needs a measured intelligent cost: from the range, else from all history.
+    const mean = await c.env.DB.prepare(
+      `SELECT AVG(CASE WHEN created_at >= ?2 AND created_at <= ?3 THEN cost_micros END) AS inRange, AVG(cost_micros) AS overall
+       FROM interactions WHERE agent_id = ?1 AND tier = 'intelligent'`,
+    )
+      .bind(agentId, from, to)
+      .first<{ inRange: number | null; overall: number | null }>();
+    const summary = summarizeCost(results, mean?.inRange ?? mean?.overall ?? null);
+    const usd = (m: number | null) => (m === null ? null : microsToUsd(Math.round(m)));
+    return c.json({
+      agentId,
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      requests: summary.requests,
+      costUsd: usd(summary.costMicros),
+      baselineUsd: usd(summary.baselineMicros),
+      savingsUsd: usd(summary.savingsMicros),
+      savingsShare: summary.baselineMicros ? (summary.savingsMicros ?? 0) / summary.baselineMicros : null,
+      intelligentMeanUsd: usd(summary.intelligentMeanMicros),
+      tiers: Object.fromEntries(
+        Object.entries(summary.tiers).map(([tier, t]) => [tier, { requests: t.requests, share: t.share, costUsd: usd(t.costMicros) }]),
+      ),
+      days: summary.days.map((d) => ({ day: d.day, requests: d.requests, costUsd: usd(d.costMicros), baselineUsd: usd(d.baselineMicros), tiers: d.tiers })),
+    });
+  })
+  .get("/agents/:agentId/budget", async (c) => {
   const { agentId, stub } = await requireAgent(c);
   const b = await stub.budget(c.var.clock.now());
   return c.json({

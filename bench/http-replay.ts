@@ -7,9 +7,8 @@
  * Settings as for `npm run send` (FOREMAN_URL, FOREMAN_AGENT, FOREMAN_HTTP_SECRET) plus
  * BANKING77_CSV. Against the fake model the figures measure Foreman's own overhead, not Claude.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { DEFAULT_DATASET, readLabelledQueries } from "./dataset.ts";
 import { signHttpRequest } from "../src/channels/http/signature.ts";
 import { LOCAL_DEFAULTS, setting } from "../src/dev/local-env.ts";
 
@@ -24,41 +23,7 @@ const count = Number(values.count);
 const concurrency = Number(values.concurrency);
 const conversations = Number(values.conversations);
 
-/** RFC 4180 enough for this file: quoted fields with doubled quotes. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      row.push(field);
-      field = "";
-    } else if (ch === "\n" || ch === "\r") {
-      if (ch === "\r" && text[i + 1] === "\n") i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-    } else field += ch;
-  }
-  if (field || row.length) rows.push([...row, field]);
-  return rows;
-}
-
-const csvPath = process.env.BANKING77_CSV ?? resolve(import.meta.dirname, "../../shared/data/banking77/train.csv");
-const queries = parseCsv(readFileSync(csvPath, "utf8"))
-  .slice(1)
-  .map((r) => r[0]?.trim() ?? "")
-  .filter(Boolean);
+const queries = readLabelledQueries(process.env.BANKING77_CSV ?? DEFAULT_DATASET).map((q) => q.text);
 const url = setting("FOREMAN_URL", LOCAL_DEFAULTS.url);
 const agentId = setting("FOREMAN_AGENT", LOCAL_DEFAULTS.agentId);
 const secret = setting("FOREMAN_HTTP_SECRET", LOCAL_DEFAULTS.httpSecret);

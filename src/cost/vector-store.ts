@@ -49,6 +49,12 @@ export class VectorStore {
   readonly #sql: SqlStorage;
   readonly #embedder: { id: string; dimensions: number };
   readonly #maxEntries: number;
+  /**
+   * The live rows of this embedder, held in memory after the first query so a query scans
+   * floats, not SQLite BLOBs. Every write goes through this object, so it never goes stale;
+   * bulk deletes (expiry, eviction) simply drop it to be reloaded.
+   */
+  #rows: Map<string, { vector: Float32Array; expiresAt: number; metadata: string }> | null = null;
 
   constructor(sql: SqlStorage, opts: VectorStoreOptions) {
     this.#sql = sql;
@@ -76,6 +82,7 @@ export class VectorStore {
         e.expiresAt,
         JSON.stringify(e.metadata),
       );
+      this.#rows?.set(e.id, { vector, expiresAt: e.expiresAt, metadata: JSON.stringify(e.metadata) });
     }
     this.#evictOverflow();
   }
@@ -88,21 +95,15 @@ export class VectorStore {
   query(vector: Float32Array, opts: { topK: number; now: number; minScore?: number }): VectorMatch[] {
     const q = this.#unit(vector, "query vector");
     if (opts.topK < 1 || q.every((x) => x === 0)) return [];
-    this.#sql.exec("DELETE FROM vectors WHERE expires_at <= ?", opts.now);
+    if (this.#sql.exec("DELETE FROM vectors WHERE expires_at <= ?", opts.now).rowsWritten > 0) this.#rows = null;
     const minScore = opts.minScore ?? -Infinity;
     const best: { id: string; score: number; metadata: string }[] = [];
-    const rows = this.#sql.exec<{ id: string; vector: ArrayBuffer; metadata: string }>(
-      "SELECT id, vector, metadata FROM vectors WHERE embedder = ? AND dims = ?",
-      this.#embedder.id,
-      q.length,
-    );
-    // A cursor, not toArray(): only the running top-K stays in memory, not every vector.
-    for (const row of rows) {
-      const score = dot(q, new Float32Array(row.vector));
+    for (const [id, row] of this.#live()) {
+      const score = dot(q, row.vector);
       if (score < minScore) continue;
-      if (best.length === opts.topK && !ranksBefore(score, row.id, best[best.length - 1]!)) continue;
-      const at = best.findIndex((b) => ranksBefore(score, row.id, b));
-      best.splice(at === -1 ? best.length : at, 0, { id: row.id, score, metadata: row.metadata });
+      if (best.length === opts.topK && !ranksBefore(score, id, best[best.length - 1]!)) continue;
+      const at = best.findIndex((b) => ranksBefore(score, id, b));
+      best.splice(at === -1 ? best.length : at, 0, { id, score, metadata: row.metadata });
       if (best.length > opts.topK) best.pop();
     }
     return best.map((b) => ({ id: b.id, score: b.score, metadata: JSON.parse(b.metadata) as VectorMetadata }));
@@ -110,7 +111,10 @@ export class VectorStore {
 
   delete(ids: string[]): void {
     // One statement per id: Durable Object SQL binds at most 100 parameters per statement.
-    for (const id of ids) this.#sql.exec("DELETE FROM vectors WHERE id = ?", id);
+    for (const id of ids) {
+      this.#sql.exec("DELETE FROM vectors WHERE id = ?", id);
+      this.#rows?.delete(id);
+    }
   }
 
   /** Rows stored, of every embedder, expired or not (until the next query or prune). */
@@ -121,6 +125,7 @@ export class VectorStore {
   /** Deletes expired rows; says how many and when the next one expires, for an alarm. */
   prune(now: number): { removed: number; nextExpiresAt: number | null } {
     const removed = this.#sql.exec("DELETE FROM vectors WHERE expires_at <= ?", now).rowsWritten;
+    if (removed > 0) this.#rows = null;
     const next = this.#sql.exec<{ t: number | null }>("SELECT MIN(expires_at) AS t FROM vectors").one().t;
     return { removed, nextExpiresAt: next };
   }
@@ -136,6 +141,21 @@ export class VectorStore {
       this.#embedder.dimensions,
       excess,
     );
+    this.#rows = null;
+  }
+
+  /** This embedder's rows, loaded from SQLite once and kept in step by every write. */
+  #live(): Map<string, { vector: Float32Array; expiresAt: number; metadata: string }> {
+    if (!this.#rows) {
+      this.#rows = new Map();
+      const rows = this.#sql.exec<{ id: string; vector: ArrayBuffer; expires_at: number; metadata: string }>(
+        "SELECT id, vector, expires_at, metadata FROM vectors WHERE embedder = ? AND dims = ?",
+        this.#embedder.id,
+        this.#embedder.dimensions,
+      );
+      for (const r of rows) this.#rows.set(r.id, { vector: new Float32Array(r.vector), expiresAt: r.expires_at, metadata: r.metadata });
+    }
+    return this.#rows;
   }
 
   /** A unit-length copy, after checking width and finiteness: a bad vector would poison every score. */

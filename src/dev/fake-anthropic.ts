@@ -30,7 +30,7 @@ const ERROR_TYPE_BY_STATUS: Record<number, string> = {
 };
 
 type Obj = Record<string, unknown>;
-type KeyState = { steps: FakeStep[]; requests: RecordedRequest[]; cachedPrefixes: Set<string> };
+type KeyState = { steps: FakeStep[]; requests: RecordedRequest[]; cachedPrefixes: Set<string>; oracle: Map<string, string> };
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const newId = (prefix: string) => prefix + randomBytes(12).toString('hex');
@@ -46,7 +46,7 @@ export async function startFakeAnthropic(
   const keys = new Map<string, KeyState>();
   const stateFor = (key: string): KeyState => {
     let s = keys.get(key);
-    if (!s) keys.set(key, (s = { steps: [], requests: [], cachedPrefixes: new Set() }));
+    if (!s) keys.set(key, (s = { steps: [], requests: [], cachedPrefixes: new Set(), oracle: new Map() }));
     return s;
   };
 
@@ -58,7 +58,7 @@ export async function startFakeAnthropic(
     if (pathname === '/v1/messages' && req.method === 'POST') return messages(req, res, raw);
     if (pathname === '/_fake/health' && req.method === 'GET') return send(res, 200, { ok: true });
 
-    const m = /^\/_fake\/(scripts|requests)\/([^/]+)$/.exec(pathname);
+    const m = /^\/_fake\/(scripts|requests|oracle)\/([^/]+)$/.exec(pathname);
     if (m) {
       let key: string;
       try {
@@ -67,6 +67,18 @@ export async function startFakeAnthropic(
         return sendError(res, 400, 'invalid_request_error', 'Key is not valid URL encoding');
       }
       if (m[1] === 'requests' && req.method === 'GET') return send(res, 200, { requests: stateFor(key).requests });
+      if (m[1] === 'oracle' && (req.method === 'PUT' || req.method === 'POST')) {
+        // An oracle answers a known question with its canonical answer (for replay benchmarks).
+        if (raw === null) return sendError(res, 413, 'request_too_large', 'Request exceeds the 10 MB limit');
+        const body = parseJson(raw);
+        if (!isObj(body) || !isObj(body.answers) || !Object.values(body.answers).every((v) => typeof v === 'string')) {
+          return sendError(res, 400, 'invalid_request_error', 'Body must be {"answers": {"<question>": "<answer>"}}');
+        }
+        const state = stateFor(key);
+        if (req.method === 'PUT') state.oracle.clear();
+        for (const [q, a] of Object.entries(body.answers)) state.oracle.set(q.trim(), a as string);
+        return send(res, 204);
+      }
       if (m[1] === 'scripts' && req.method === 'DELETE') {
         keys.delete(key);
         return send(res, 204);
@@ -108,7 +120,8 @@ export async function startFakeAnthropic(
       return sendError(res, step.status, errorType, step.message ?? `Simulated ${errorType} from the fake Anthropic API`);
     }
 
-    const { content, stopReason } = answer(step, request);
+    const known = step ? undefined : state.oracle.get(lastUserText(request).trim());
+    const { content, stopReason } = known === undefined ? answer(step, request) : answer({ type: 'text', text: known }, request);
     const usage = estimateUsage(request, content, state.cachedPrefixes);
     const override = step?.usage ?? {};
     send(res, 200, {

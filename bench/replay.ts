@@ -6,7 +6,7 @@
  * every answer the model did not make (its intent equals the query's).
  *
  *   npm run dev                                   # in another terminal (the fake model on :9000)
- *   npm run bench:replay -- [--data path.csv] [--count 3000] [--concurrency 8] [--seed 77]
+ *   npm run bench:replay -- [--data path.csv] [--count N (default: all)] [--concurrency 8] [--seed 77] [--verbose]
  *
  * The data is any `text,category` CSV; the default is ../shared/data/banking77/train.csv.
  * Settings: FOREMAN_URL, ADMIN_TOKEN, FAKE_ANTHROPIC_URL (environment or .dev.vars).
@@ -20,7 +20,7 @@ import { DEFAULT_DATASET, readLabelledQueries, shuffled } from "./dataset.ts";
 const { values } = parseArgs({
   options: {
     data: { type: "string", default: DEFAULT_DATASET },
-    count: { type: "string", default: "3000" },
+    count: { type: "string", default: "100000" },
     concurrency: { type: "string", default: "8" },
     seed: { type: "string", default: "77" },
     verbose: { type: "boolean", default: false },
@@ -113,6 +113,21 @@ const baseline = meanIntelligent * results.length;
 const notModel = results.filter((r) => r.tier !== "intelligent" && r.tier !== "fallback" && !r.tier.startsWith("http"));
 const correct = notModel.filter((r) => r.correct).length;
 
+/**
+ * A miss is a label conflict when a query sent earlier, labelled with the intent the answer
+ * carries, is a near-verbatim phrasing of this one (word sets overlapping by 80% or more): the
+ * data set itself gives the two phrasings different intents, so no cache could be right for both.
+ */
+const wordSet = (t: string) => new Set(t.toLowerCase().replaceAll("-", " ").match(/[a-z0-9']+/g) ?? []);
+const jaccard = (a: Set<string>, b: Set<string>) => [...a].filter((w) => b.has(w)).length / new Set([...a, ...b]).size;
+function labelConflict(i: number): boolean {
+  const answered = intentOf(results[i]!.answer);
+  const words = wordSet(queries[i]!.text);
+  return queries.slice(0, i).some((q) => q.category === answered && jaccard(words, wordSet(q.text)) >= 0.8);
+}
+const misses = notModel.length - correct;
+const conflicts = results.filter((r, i) => notModel.includes(r) && !r.correct && labelConflict(i)).length;
+
 const rows = [...byTier].sort((a, b) => b[1].length - a[1].length);
 console.log(`Replay of ${results.length} queries from ${values.data.split("/").slice(-2).join("/")} (seed ${values.seed}, concurrency ${concurrency}, ${seconds.toFixed(1)} s)\n`);
 console.log("| tier | requests | share | cost | p50 ms | p95 ms |");
@@ -126,6 +141,11 @@ console.log(`\n- total cost ${money(total)} vs ${money(baseline)} if every reque
 console.log(
   `- precision of answers not made by the model: ${notModel.length === 0 ? "n/a (none)" : `${(correct / notModel.length).toFixed(4)} (${correct}/${notModel.length})`}`,
 );
+if (misses > 0) {
+  console.log(
+    `- of the ${misses} misses, ${conflicts} are label conflicts in the data set (a near-verbatim phrasing labelled with the answer's intent); precision without them ${(correct / (notModel.length - conflicts)).toFixed(4)} (${correct}/${notModel.length - conflicts})`,
+  );
+}
 console.log(`- oracle check, model answers with the right intent: ${intelligent.filter((r) => r.correct).length}/${intelligent.length}`);
 if (values.verbose) {
   for (const r of results.filter((r) => !r.correct)) console.log(`  wrong (${r.tier}): ${JSON.stringify(r.query)} -> ${JSON.stringify(r.answer.slice(0, 100))}`);

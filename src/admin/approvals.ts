@@ -5,6 +5,7 @@ import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { openAgentTools } from "../llm/agent-tools";
 import { conversationName } from "../state/conversation";
+import { matchesAny } from "../trust/permissions";
 import type { Approval } from "../trust/approvals";
 import { adminActor, requireAgent } from "./common";
 
@@ -58,10 +59,15 @@ export const approvalRoutes = new Hono<AppEnv>()
     }
     let approval: Approval = decided.approval;
     if (approval.status === "approved") {
+      const { trust } = snapshot.record.config;
+      // The config may have changed since the request: a tool denied now never runs.
+      const stillPermitted = !matchesAny(approval.tool, trust.deny);
       const tools = await openAgentTools(snapshot.record);
       try {
         const tool = tools.tools.find((t) => t.name === approval.tool);
-        const result = tool
+        const result = !stillPermitted
+          ? { content: `tool "${approval.tool}" is now denied for this agent`, isError: true }
+          : tool
           ? await tool.run(JSON.parse(approval.inputJson), { agentId: snapshot.record.agentId, workspace: c.env.WORKSPACE }).catch((err: unknown) => ({
               content: `tool failed: ${err instanceof Error ? err.message : String(err)}`,
               isError: true,

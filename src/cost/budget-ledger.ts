@@ -81,19 +81,25 @@ export class BudgetLedger {
     return { ok: true, reservationId };
   }
 
-  /** The real cost replaces the reservation; it counts even when the reservation had expired. */
+  /**
+   * The real cost replaces the reservation. An expired reservation was already counted at its
+   * worst case, so only the difference is added; an unknown one counts in full.
+   */
   settle(record: AgentRecord, reservationId: string, actual: Micros, now: number): void {
     const policy = budgetPolicy(record.config);
-    const day = this.#store.takeReservation(reservationId) ?? budgetDay(now, policy.timeZone);
+    this.#store.expire(now);
+    const reservation = this.#store.takeReservation(reservationId);
+    const day = reservation?.day ?? budgetDay(now, policy.timeZone);
     const before = this.#store.day(day);
-    this.#store.addSpent(day, actual);
-    if (!before.thresholdAlerted && crossesThreshold(policy.dailyMicros, before.spent, before.spent + actual, policy.alertThreshold)) {
+    const delta = reservation?.expired ? actual - reservation.amount : actual;
+    this.#store.addSpent(day, delta);
+    if (!before.thresholdAlerted && crossesThreshold(policy.dailyMicros, before.spent, before.spent + delta, policy.alertThreshold)) {
       this.#store.markAlerted(day, "threshold");
       this.#auditor.alert(record, {
         at: now,
         type: "budget_threshold",
         message: `spending on ${day} reached ${Math.round(policy.alertThreshold * 100)}% of the daily budget of $${policy.dailyMicros / 1e6}`,
-        details: { day, dailyMicros: policy.dailyMicros, spentMicros: before.spent + actual, alertThreshold: policy.alertThreshold },
+        details: { day, dailyMicros: policy.dailyMicros, spentMicros: before.spent + delta, alertThreshold: policy.alertThreshold },
       });
     }
   }

@@ -18,7 +18,8 @@ export class BudgetStore {
         day TEXT PRIMARY KEY, spent INTEGER NOT NULL DEFAULT 0,
         threshold_alerted INTEGER NOT NULL DEFAULT 0, exhausted_alerted INTEGER NOT NULL DEFAULT 0);
       CREATE TABLE IF NOT EXISTS reservations (
-        id TEXT PRIMARY KEY, day TEXT NOT NULL, amount INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+        id TEXT PRIMARY KEY, day TEXT NOT NULL, amount INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+        state TEXT NOT NULL DEFAULT 'open');
     `);
   }
 
@@ -45,27 +46,40 @@ export class BudgetStore {
     this.#sql.exec(`UPDATE budget_days SET ${kind === "threshold" ? "threshold_alerted" : "exhausted_alerted"} = 1 WHERE day = ?`, day);
   }
 
-  /** Drops reservations past their expiry: their calls died without settling. */
+  /**
+   * Reservations past their expiry belong to calls that never settled (the worker died, the
+   * client went away): the model may still have billed them, so their worst case counts as
+   * spent. A late settlement corrects it. Expired rows are forgotten after a day.
+   */
   expire(now: number): void {
-    this.#sql.exec("DELETE FROM reservations WHERE expires_at <= ?", now);
+    const expired = this.#sql
+      .exec<{ day: string; amount: number }>(
+        "UPDATE reservations SET state = 'expired' WHERE state = 'open' AND expires_at <= ? RETURNING day, amount",
+        now,
+      )
+      .toArray();
+    for (const r of expired) this.addSpent(r.day, r.amount);
+    this.#sql.exec("DELETE FROM reservations WHERE state = 'expired' AND expires_at <= ?", now - 86_400_000);
   }
 
   reserved(day: string): Micros {
-    return this.#sql.exec<{ n: number | null }>("SELECT SUM(amount) AS n FROM reservations WHERE day = ?", day).one().n ?? 0;
+    return this.#sql.exec<{ n: number | null }>("SELECT SUM(amount) AS n FROM reservations WHERE day = ? AND state = 'open'", day).one().n ?? 0;
   }
 
   openReservations(day: string): number {
-    return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM reservations WHERE day = ?", day).one().n;
+    return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM reservations WHERE day = ? AND state = 'open'", day).one().n;
   }
 
   addReservation(id: string, day: string, amount: Micros, expiresAt: number): void {
     this.#sql.exec("INSERT INTO reservations (id, day, amount, expires_at) VALUES (?, ?, ?, ?)", id, day, amount, expiresAt);
   }
 
-  /** Removes a reservation; returns its day, or null when it was already gone. */
-  takeReservation(id: string): string | null {
-    const row = this.#sql.exec<{ day: string }>("DELETE FROM reservations WHERE id = ? RETURNING day", id).toArray()[0];
-    return row?.day ?? null;
+  /** Removes a reservation; returns it (an expired one was already counted as spent), or null. */
+  takeReservation(id: string): { day: string; amount: Micros; expired: boolean } | null {
+    const row = this.#sql
+      .exec<{ day: string; amount: number; state: string }>("DELETE FROM reservations WHERE id = ? RETURNING day, amount, state", id)
+      .toArray()[0];
+    return row ? { day: row.day, amount: row.amount, expired: row.state === "expired" } : null;
   }
 
   /** Spending per day in a range of days, oldest first. */

@@ -40,13 +40,13 @@ export function worstCaseMicros(inputTokens: number, maxTokens: number, price: M
 
 /**
  * The largest `max_tokens` whose worst case fits in `allowance`, at most `maxTokens`; 0 when
- * not even MIN_OUTPUT_TOKENS fit.
+ * not even MIN_OUTPUT_TOKENS (or `maxTokens`, when smaller) fit.
  */
 export function fitMaxTokens(allowance: Micros, inputTokens: number, maxTokens: number, price: ModelPrice): number {
   if (worstCaseMicros(inputTokens, maxTokens, price) <= allowance) return maxTokens;
   const inputCost = worstCaseMicros(inputTokens, 0, price);
   const fit = price.output > 0 ? Math.floor((allowance - inputCost) / price.output) : maxTokens;
-  return fit >= MIN_OUTPUT_TOKENS ? Math.min(fit, maxTokens) : 0;
+  return fit >= Math.min(MIN_OUTPUT_TOKENS, maxTokens) ? Math.min(fit, maxTokens) : 0;
 }
 
 /**

@@ -53,9 +53,26 @@ function hit(tier: "rule" | "cache" | "similar", text: string): TierAnswer {
   return { tier, text, costMicros: 0, denials: [], failed: false };
 }
 
+/**
+ * A cache that fails (KV, the embedder, the index) passes the message on instead of failing
+ * it: the model answers, and nothing is counted against the agent.
+ */
+function resilient(name: string, tier: TierHandler): TierHandler {
+  return {
+    async answer(ctx) {
+      try {
+        return await tier.answer(ctx);
+      } catch (err) {
+        console.warn(JSON.stringify({ event: "cache_tier_failed", tier: name, agentId: ctx.agent.record.agentId, error: String(err) }));
+        return null;
+      }
+    },
+  };
+}
+
 /** Static rules: a built-in intent or a regular expression answers with its response, at $0. */
 export function ruleTier(kv: KVNamespace): TierHandler {
-  return {
+  return resilient("rule", {
     async answer({ message, agent }) {
       const rule = patternRules(agent).find((r) => matchCacheRulePattern(message.text, r.pattern));
       if (!rule) return null;
@@ -67,7 +84,7 @@ export function ruleTier(kv: KVNamespace): TierHandler {
         .catch(() => {});
       return hit("rule", rule.response);
     },
-  };
+  });
 }
 
 /** Fails closed: when detection throws, the text is treated as carrying PII. */
@@ -89,13 +106,13 @@ function cacheable(ctx: TierContext): boolean {
 
 /** The exact cache: the same normalized question, same agent, version and trust tier. */
 export function exactTier(kv: KVNamespace): TierHandler {
-  return {
+  return resilient("exact", {
     async answer(ctx) {
       if (!cacheable(ctx)) return null;
       const cached = await kv.get<CachedAnswer>(await exactKey(ctx.agent, ctx.message.text), "json");
       return cached ? hit("cache", cached.text) : null;
     },
-  };
+  });
 }
 
 /**
@@ -104,7 +121,7 @@ export function exactTier(kv: KVNamespace): TierHandler {
  * answers (enable vs disable, different amounts, a negation on one side).
  */
 export function similarTier(backend: SimilarityBackend): TierHandler {
-  return {
+  return resilient("similar", {
     async answer(ctx) {
       const rule = similarityRule(ctx.agent);
       if (!rule || !cacheable(ctx)) return null;
@@ -122,7 +139,7 @@ export function similarTier(backend: SimilarityBackend): TierHandler {
       }
       return null;
     },
-  };
+  });
 }
 
 /**
@@ -135,7 +152,7 @@ export async function rememberAnswer(
   ctx: TierContext,
   answered: TierAnswer,
 ): Promise<boolean> {
-  if (answered.tier !== "intelligent" || answered.failed || answered.sideEffects) return false;
+  if (answered.tier !== "intelligent" || answered.failed || answered.sideEffects || answered.reusable !== true) return false;
   if (answered.denials.length > 0 || (answered.escalations?.length ?? 0) > 0) return false;
   if (!cacheable(ctx)) return false;
   if (mayContainPii(ctx.message.text) || mayContainPii(answered.text)) return false;

@@ -5,6 +5,8 @@ import { fitMaxTokens, MIN_OUTPUT_TOKENS, worstCaseMicros } from "./budget";
 /** A reserved model call: make it with `maxTokens`, then settle or release. */
 export interface CallSlot {
   maxTokens: number;
+  /** The worst case reserved; charged when the call's fate is unknown (a timeout). */
+  reservedMicros: Micros;
   settle(costMicros: Micros): Promise<void>;
   release(): Promise<void>;
 }
@@ -34,13 +36,15 @@ export function callBudget(account: BudgetAccount, price: ModelPrice, perRequest
     async reserve(inputTokenBound, maxTokens) {
       const allowance = perRequestMicros - spent;
       const fitted = fitMaxTokens(allowance, inputTokenBound, maxTokens, price);
-      if (fitted < MIN_OUTPUT_TOKENS) return { denied: "per_request" };
+      // A config may ask for fewer tokens than the floor; then its own maxTokens is the floor.
+      if (fitted < Math.min(MIN_OUTPUT_TOKENS, maxTokens) || fitted === 0) return { denied: "per_request" };
       const amount = worstCaseMicros(inputTokenBound, fitted, price);
       const reserved = await account.reserve(amount, now());
       if (!reserved.ok) return { denied: "daily" };
       let open = true;
       return {
         maxTokens: fitted,
+        reservedMicros: amount,
         async settle(costMicros) {
           if (!open) return;
           open = false;

@@ -1,4 +1,5 @@
 import type Anthropic from "@anthropic-ai/sdk";
+import { APIError } from "@anthropic-ai/sdk";
 import { inputTokenBound } from "../cost/budget";
 import { BudgetDeniedError, type CallBudget } from "../cost/call-budget";
 import type { Micros } from "../core/money";
@@ -147,8 +148,10 @@ export async function runToolLoop(input: ToolLoopInput): Promise<ToolLoopResult>
     try {
       response = await input.client.messages.create({ ...params, max_tokens: slot?.maxTokens ?? input.maxTokens });
     } catch (err) {
-      // A failed call is not billed.
-      await slot?.release();
+      // The API does not bill a request it answered with an error; a timeout or lost
+      // connection may have been billed, so its worst case is charged.
+      if (err instanceof APIError && err.status !== undefined) await slot?.release();
+      else await slot?.settle(slot.reservedMicros);
       throw err;
     }
     result.steps += 1;

@@ -81,7 +81,7 @@ export function intelligentTier(deps: IntelligentDeps): TierHandler {
       }
       return {
         tier: "intelligent",
-        text: result.text || NO_TEXT_REPLY,
+        text: result.text || (result.stopReason === "budget" ? config.optimization.budget.exhaustedReply : NO_TEXT_REPLY),
         costMicros: result.costMicros,
         model,
         usage: {
@@ -94,8 +94,13 @@ export function intelligentTier(deps: IntelligentDeps): TierHandler {
         toolCalls: result.toolCalls.length,
         denials: result.denials,
         escalations: result.escalations,
-        failed: result.stopReason === "max_steps" || result.stopReason === "budget" || result.text === "",
+        failed: result.stopReason === "max_steps" || result.text === "",
+        // Running out of per-request budget says nothing about the agent's behaviour.
+        ...(result.stopReason === "budget" ? { failed: true, countsForTrust: false } : {}),
         sideEffects: result.sideEffects,
+        // A cut-off or refused answer, or one made while a tool failed, must not be served to others.
+        reusable:
+          result.stopReason === "end_turn" && agentTools.errors.length === 0 && result.toolCalls.every((c) => !c.isError),
       };
     },
   };

@@ -39,8 +39,13 @@ export function conversationStub(deps: Pick<PipelineDeps, "conversations">, mess
  */
 export async function processMessage(deps: PipelineDeps, message: NormalizedMessage, agent: AgentSnapshot): Promise<Answer> {
   const state = deps.agents.get(deps.agents.idFromName(message.agentId));
-  const claim = await state.claim(message.deliveryId, deps.clock.now());
+  const owner = deps.newId();
+  const fingerprint = await sha256Hex(`${message.channel}\u0000${message.conversationKey}\u0000${message.text}`);
+  const claim = await state.claim(message.deliveryId, deps.clock.now(), { fingerprint, owner });
   if (claim.kind === "duplicate") return JSON.parse(claim.response) as Answer;
+  if (claim.kind === "conflict") {
+    throw new AppError("conflict", `message id "${message.deliveryId}" was already used for a different message`);
+  }
   if (claim.kind === "in_flight") {
     throw new AppError("duplicate_in_flight", `message "${message.deliveryId}" is already being answered`, {
       retryAfter: Math.max(1, Math.ceil(claim.retryAfterMs / 1000)),
@@ -61,7 +66,7 @@ export async function processMessage(deps: PipelineDeps, message: NormalizedMess
       failed: true,
     };
   } catch (err) {
-    await state.release(message.deliveryId);
+    await state.release(message.deliveryId, owner);
     await state.recordOutcome({ interactionId, outcome: "error", denials: [], now: deps.clock.now() });
     throw toAppError(err);
   }
@@ -77,7 +82,7 @@ export async function processMessage(deps: PipelineDeps, message: NormalizedMess
   const outcome = outcomeOf(answered);
   const { config } = agent.record;
   await Promise.all([
-    state.complete(message.deliveryId, JSON.stringify(answer), now),
+    state.complete(message.deliveryId, JSON.stringify(answer), now, owner),
     answered.countsForTrust === false ? Promise.resolve() : state.recordOutcome({ interactionId, outcome, denials: answered.denials, now }),
     config.messageHandling.maintainContext
       ? conversationStub(deps, message).append(

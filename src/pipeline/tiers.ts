@@ -23,6 +23,8 @@ export interface TierAnswer {
   countsForTrust?: boolean;
   /** Whether a tool with side effects ran; such answers are never cached. */
   sideEffects?: boolean;
+  /** Whether the answer is complete and made with every tool working, so it may be reused. */
+  reusable?: boolean;
 }
 
 export interface TierContext {

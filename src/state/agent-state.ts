@@ -16,7 +16,7 @@ import type { TrustEvaluation } from "../trust/rules";
 import { TrustStore } from "../trust/store";
 import { type AgentRecord, type AgentSecrets, type AgentSnapshot, applySecretsPatch, nextRecord, type SecretsPatch } from "./agent-record";
 import { ClaimStore } from "./claim-store";
-import { type ClaimDecision, completeClaim, DEFAULT_CLAIM_POLICY, decideClaim } from "./claims";
+import { type ClaimDecision, completeClaim, DEFAULT_CLAIM_POLICY, decideClaim, ownsClaim } from "./claims";
 
 export type { OutcomeInput, TrustCommand, TrustView } from "../trust/ledger";
 
@@ -78,25 +78,29 @@ export class AgentState extends DurableObject<Env> {
     return { record, secrets: this.#get<AgentSecrets>("secrets") ?? {}, trustLevel: this.#trust.level() };
   }
 
-  /** Claims a delivery id; a duplicate gets the stored answer back. */
-  claim(deliveryId: string, now: number): ClaimDecision {
-    const decision = decideClaim(deliveryId, this.#claims.get(deliveryId), now, DEFAULT_CLAIM_POLICY);
+  /**
+   * Claims a delivery id for one attempt (`owner`); a repeat of the same message gets the stored
+   * answer back, the same id with another message is a conflict.
+   */
+  claim(deliveryId: string, now: number, attempt: { fingerprint?: string; owner?: string } = {}): ClaimDecision {
+    const decision = decideClaim(deliveryId, this.#claims.get(deliveryId), now, DEFAULT_CLAIM_POLICY, attempt);
     if (decision.kind === "claimed") this.#claims.put(decision.row);
     return decision;
   }
 
-  /** Stores the answer of a claimed delivery so repeats replay it. */
-  async complete(deliveryId: string, response: string, now: number): Promise<void> {
+  /** Stores the answer of a claimed delivery so repeats replay it; only the claiming attempt may. */
+  async complete(deliveryId: string, response: string, now: number, owner?: string): Promise<void> {
     const row = this.#claims.get(deliveryId);
-    if (!row) return;
+    if (!row || !ownsClaim(row, owner)) return;
     const done = completeClaim(row, response, now, DEFAULT_CLAIM_POLICY);
     this.#claims.put(done);
     await this.#wakeAt(done.expiresAt);
   }
 
-  /** Gives up a pending claim after a failure, so the provider's retry is answered. */
-  release(deliveryId: string): void {
-    this.#claims.releasePending(deliveryId);
+  /** Gives up a pending claim after a failure, so a retry is answered; only the claiming attempt may. */
+  release(deliveryId: string, owner?: string): void {
+    const row = this.#claims.get(deliveryId);
+    if (row && ownsClaim(row, owner)) this.#claims.remove(deliveryId);
   }
 
   /** Records how an interaction ended; the trust rules then decide whether the level moves. */

@@ -9,36 +9,45 @@ export class ClaimStore {
     sql.exec(`
       CREATE TABLE IF NOT EXISTS claims (
         delivery_id TEXT PRIMARY KEY, state TEXT NOT NULL, response TEXT,
-        claimed_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+        claimed_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, fingerprint TEXT, owner TEXT);
       CREATE INDEX IF NOT EXISTS claims_expiry ON claims (expires_at);
     `);
   }
 
   get(deliveryId: string): ClaimRow | undefined {
     const row = this.#sql
-      .exec<{ state: string; response: string | null; claimed_at: number; expires_at: number }>(
-        "SELECT state, response, claimed_at, expires_at FROM claims WHERE delivery_id = ?",
+      .exec<{ state: string; response: string | null; claimed_at: number; expires_at: number; fingerprint: string | null; owner: string | null }>(
+        "SELECT state, response, claimed_at, expires_at, fingerprint, owner FROM claims WHERE delivery_id = ?",
         deliveryId,
       )
       .toArray()[0];
     if (!row) return undefined;
-    return { deliveryId, state: row.state === "done" ? "done" : "pending", response: row.response, claimedAt: row.claimed_at, expiresAt: row.expires_at };
+    return {
+      deliveryId,
+      state: row.state === "done" ? "done" : "pending",
+      response: row.response,
+      claimedAt: row.claimed_at,
+      expiresAt: row.expires_at,
+      ...(row.fingerprint ? { fingerprint: row.fingerprint } : {}),
+      ...(row.owner ? { owner: row.owner } : {}),
+    };
   }
 
   put(row: ClaimRow): void {
     this.#sql.exec(
-      "INSERT OR REPLACE INTO claims (delivery_id, state, response, claimed_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO claims (delivery_id, state, response, claimed_at, expires_at, fingerprint, owner) VALUES (?, ?, ?, ?, ?, ?, ?)",
       row.deliveryId,
       row.state,
       row.response,
       row.claimedAt,
       row.expiresAt,
+      row.fingerprint ?? null,
+      row.owner ?? null,
     );
   }
 
-  /** Removes a claim that is still pending (a failed attempt), so a retry may take it. */
-  releasePending(deliveryId: string): void {
-    this.#sql.exec("DELETE FROM claims WHERE delivery_id = ? AND state = 'pending'", deliveryId);
+  remove(deliveryId: string): void {
+    this.#sql.exec("DELETE FROM claims WHERE delivery_id = ?", deliveryId);
   }
 
   /** Forgets expired claims; returns when the next finished one expires, if any. */

@@ -11,6 +11,10 @@ export interface ClaimRow {
   claimedAt: number;
   /** After this time the row is forgotten and the id could be answered again. */
   expiresAt: number;
+  /** Identifies the message behind the id (a hash of its conversation and text). */
+  fingerprint?: string;
+  /** The attempt holding a pending claim; only it may complete or release the claim. */
+  owner?: string;
 }
 
 export interface ClaimPolicy {
@@ -20,13 +24,18 @@ export interface ClaimPolicy {
   leaseMs: number;
 }
 
-/** A day covers Slack's (5 min) and Twilio's retries with room; two minutes outlasts a tool loop. */
-export const DEFAULT_CLAIM_POLICY: ClaimPolicy = { rememberMs: 24 * 3600_000, leaseMs: 120_000 };
+/**
+ * A day covers Slack's (5 min) and Twilio's retries with room. The lease outlasts a whole tool
+ * loop (steps of up to a minute with retries), so a slow answer is not run twice.
+ */
+export const DEFAULT_CLAIM_POLICY: ClaimPolicy = { rememberMs: 24 * 3600_000, leaseMs: 10 * 60_000 };
 
 export type ClaimDecision =
   | { kind: "claimed"; row: ClaimRow }
   | { kind: "duplicate"; response: string }
-  | { kind: "in_flight"; retryAfterMs: number };
+  | { kind: "in_flight"; retryAfterMs: number }
+  /** The id was already used for a different message: replaying its answer would leak it. */
+  | { kind: "conflict" };
 
 /**
  * What to do with a delivery id given the row stored for it (if any).
@@ -34,15 +43,35 @@ export type ClaimDecision =
  * @example
  * decideClaim("msg-1", undefined, Date.now(), DEFAULT_CLAIM_POLICY).kind; // "claimed"
  */
-export function decideClaim(deliveryId: string, existing: ClaimRow | undefined, now: number, policy: ClaimPolicy): ClaimDecision {
+export function decideClaim(
+  deliveryId: string,
+  existing: ClaimRow | undefined,
+  now: number,
+  policy: ClaimPolicy,
+  attempt: { fingerprint?: string; owner?: string } = {},
+): ClaimDecision {
   if (existing && existing.expiresAt > now) {
+    if (existing.fingerprint && attempt.fingerprint && existing.fingerprint !== attempt.fingerprint) return { kind: "conflict" };
     if (existing.state === "done" && existing.response !== null) return { kind: "duplicate", response: existing.response };
     if (existing.state === "pending") return { kind: "in_flight", retryAfterMs: Math.max(0, existing.expiresAt - now) };
   }
   return {
     kind: "claimed",
-    row: { deliveryId, state: "pending", response: null, claimedAt: now, expiresAt: now + policy.leaseMs },
+    row: {
+      deliveryId,
+      state: "pending",
+      response: null,
+      claimedAt: now,
+      expiresAt: now + policy.leaseMs,
+      ...(attempt.fingerprint ? { fingerprint: attempt.fingerprint } : {}),
+      ...(attempt.owner ? { owner: attempt.owner } : {}),
+    },
   };
+}
+
+/** Whether an attempt may complete or release a claim: only the attempt that holds it. */
+export function ownsClaim(row: ClaimRow, owner: string | undefined): boolean {
+  return row.state === "pending" && (row.owner === undefined || row.owner === owner);
 }
 
 /** The row of a finished delivery. */

@@ -81,6 +81,16 @@ describe("HTTP channel: dedupe", () => {
     expect(await modelRequests(agentId)).toHaveLength(1);
   });
 
+  it("refuses an id reused for a different message with 409, never replaying the other message's answer", async () => {
+    const agentId = await createAgent();
+    await scriptModel(agentId, [{ type: "text", text: "Your balance is private to conversation one." }]);
+    await sendHttp(agentId, { id: "1", conversation: "customer-a", from: "a", text: "What's my balance?" });
+    const reused = await sendHttp(agentId, { id: "1", conversation: "customer-b", from: "b", text: "Hi" });
+    expect(reused.status).toBe(409);
+    expect(await reused.text()).not.toContain("private");
+    expect(await modelRequests(agentId)).toHaveLength(1);
+  });
+
   it("keeps message ids per agent: the same id at another agent is a new message", async () => {
     const a = await createAgent();
     const b = await createAgent();

@@ -103,6 +103,23 @@ describe("exact cache", () => {
   });
 });
 
+describe("answers that are not reused", () => {
+  it("never caches an answer cut off at max_tokens, or one made while a tool failed", async () => {
+    const agentId = await createAgent({ ...seedOptimization, trust: { initial: 0.5 } });
+    await scriptModel(agentId, [
+      { type: "text", text: "The fees are as follows: first", stopReason: "max_tokens" },
+      { type: "text", text: "full answer" },
+      { type: "tool_use", calls: [{ name: "Read", input: { path: "missing.txt" } }] },
+      { type: "text", text: "I could not read the price list." },
+      { type: "text", text: "price list answer" },
+    ]);
+    await ask(agentId, "What are the fees?");
+    expect(await ask(agentId, "What are the fees?")).toMatchObject({ tier: "intelligent", text: "full answer" });
+    await ask(agentId, "Show me the price list");
+    expect(await ask(agentId, "Show me the price list")).toMatchObject({ tier: "intelligent", text: "price list answer" });
+  });
+});
+
 describe("conversation context", () => {
   it("never lets a follow-up hit another conversation's entry", async () => {
     const agentId = await createAgent(seedOptimization);

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { admin, clockedApp, createAgent, type HttpReply, sendHttp, type Target, worker } from "../support/agents";
+import { admin, clockedApp, createAgent, type HttpReply, putAgent, sendHttp, type Target, worker } from "../support/agents";
 import { modelRequests, scriptModel } from "../support/model";
 
 interface ApprovalView {
@@ -83,6 +83,16 @@ describe("tools that need a person's approval (trust.ask)", () => {
     const res = await decide(agentId, request!.id, { decision: "approve" }, target);
     expect(res.status).toBe(409);
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe("the request has expired");
+    expect(await env.WORKSPACE.head(`workspaces/${agentId}/refund.txt`)).toBeNull();
+  });
+
+  it("does not run an approved call whose tool the config has denied since the request", async () => {
+    const agentId = await createAgent({ trust: { initial: 0.3, ask: ["Write"] } });
+    await askToWrite(agentId);
+    const [request] = await pending(agentId);
+    await putAgent(agentId, { config: { trust: { initial: 0.3, ask: ["Write"], deny: ["Write"] } } });
+    const res = await decide(agentId, request!.id, { decision: "approve" });
+    expect(await res.json()).toMatchObject({ status: "failed", result: { content: 'tool "Write" is now denied for this agent', isError: true } });
     expect(await env.WORKSPACE.head(`workspaces/${agentId}/refund.txt`)).toBeNull();
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ClaimPolicy, type ClaimRow, completeClaim, decideClaim, DEFAULT_CLAIM_POLICY } from "../../src/state/claims";
+import { type ClaimPolicy, type ClaimRow, completeClaim, decideClaim, DEFAULT_CLAIM_POLICY, ownsClaim } from "../../src/state/claims";
 
 const POLICY: ClaimPolicy = { rememberMs: 60_000, leaseMs: 5_000 };
 const T0 = 1_700_000_000_000;
@@ -64,11 +64,30 @@ describe("decideClaim", () => {
     expect(decideClaim("msg-1", done, T0 + 1, POLICY)).toEqual({ kind: "duplicate", response: "" });
   });
 
-  it("uses the default policy's two-minute lease", () => {
+  it("uses the default policy's ten-minute lease, longer than a whole tool loop", () => {
     const row = claimAt("msg-1", T0, DEFAULT_CLAIM_POLICY);
-    expect(row.expiresAt - row.claimedAt).toBe(120_000);
-    expect(decideClaim("msg-1", row, T0 + 119_999, DEFAULT_CLAIM_POLICY).kind).toBe("in_flight");
-    expect(decideClaim("msg-1", row, T0 + 120_000, DEFAULT_CLAIM_POLICY).kind).toBe("claimed");
+    expect(row.expiresAt - row.claimedAt).toBe(600_000);
+    expect(decideClaim("msg-1", row, T0 + 599_999, DEFAULT_CLAIM_POLICY).kind).toBe("in_flight");
+    expect(decideClaim("msg-1", row, T0 + 600_000, DEFAULT_CLAIM_POLICY).kind).toBe("claimed");
+  });
+
+  it("refuses an id already used for a different message instead of replaying that message's answer", () => {
+    const claimed = decideClaim("1", undefined, T0, DEFAULT_CLAIM_POLICY, { fingerprint: "conv-a:hello", owner: "x" });
+    if (claimed.kind !== "claimed") throw new Error("expected a claim");
+    const done = completeClaim(claimed.row, '{"text":"for A"}', T0 + 10, DEFAULT_CLAIM_POLICY);
+    expect(decideClaim("1", done, T0 + 20, DEFAULT_CLAIM_POLICY, { fingerprint: "conv-b:hi" })).toEqual({ kind: "conflict" });
+    expect(decideClaim("1", done, T0 + 20, DEFAULT_CLAIM_POLICY, { fingerprint: "conv-a:hello" }).kind).toBe("duplicate");
+  });
+
+  it("lets only the attempt holding a pending claim complete or release it", () => {
+    const first = decideClaim("m", undefined, T0, DEFAULT_CLAIM_POLICY, { owner: "first" });
+    if (first.kind !== "claimed") throw new Error("expected a claim");
+    // The lease ran out and a retry took the claim over.
+    const second = decideClaim("m", first.row, T0 + 600_000, DEFAULT_CLAIM_POLICY, { owner: "second" });
+    if (second.kind !== "claimed") throw new Error("expected a takeover");
+    expect(ownsClaim(second.row, "first")).toBe(false);
+    expect(ownsClaim(second.row, "second")).toBe(true);
+    expect(ownsClaim(completeClaim(second.row, "{}", T0 + 600_001, DEFAULT_CLAIM_POLICY), "second")).toBe(false);
   });
 });
 

@@ -23,8 +23,13 @@ export interface ToolLoopInput {
   userText: string;
   /** Every tool the agent has; only the permitted ones are offered to the model. */
   tools: readonly ToolDefinition[];
-  /** Asked before every tool call; the trust level's permissions. */
+  /** The trust level's permissions at the start of the answer: decides which tools are offered. */
   permit(tool: string): PermissionDecision;
+  /**
+   * Asked right before each tool call, with the level as it is now: an operator or a rule may
+   * have lowered it while the loop ran. Falls back to `permit`.
+   */
+  permitNow?(tool: string): Promise<PermissionDecision>;
   /** The level `permit` enforces, recorded with each denial. */
   trustLevel: number;
   maxSteps: number;
@@ -92,6 +97,13 @@ function toMessages(history: readonly Turn[], userText: string): Anthropic.Messa
   return messages;
 }
 
+const partials = new WeakMap<object, ToolLoopResult>();
+
+/** What a loop that threw had done before it failed (its denials must still be recorded). */
+export function partialResultOf(err: unknown): ToolLoopResult | undefined {
+  return typeof err === "object" && err !== null ? partials.get(err) : undefined;
+}
+
 /**
  * Runs Claude with tools until it answers or `maxSteps` model calls are spent. The system
  * prompt and tool definitions carry `cache_control`, so repeated calls read them from the
@@ -127,7 +139,20 @@ export async function runToolLoop(input: ToolLoopInput): Promise<ToolLoopResult>
     escalations: [],
     sideEffects: false,
   };
+  try {
+    return await loop(input, { byName, apiTools, system, messages }, result);
+  } catch (err) {
+    if (typeof err === "object" && err !== null) partials.set(err, result);
+    throw err;
+  }
+}
 
+async function loop(
+  input: ToolLoopInput,
+  prepared: { byName: ReadonlyMap<string, ToolDefinition>; apiTools: Anthropic.Tool[]; system: Anthropic.TextBlockParam[]; messages: Anthropic.MessageParam[] },
+  result: ToolLoopResult,
+): Promise<ToolLoopResult> {
+  const { byName, apiTools, system, messages } = prepared;
   while (true) {
     const params = {
       model: input.model,
@@ -193,7 +218,7 @@ async function runCall(
     content,
     is_error: isError,
   });
-  const decision = input.permit(call.name);
+  const decision = input.permitNow ? await input.permitNow(call.name) : input.permit(call.name);
   if (!decision.allowed && decision.ask && input.requestApproval) {
     result.escalations.push(call.name);
     result.toolCalls.push({ tool: call.name, allowed: false, isError: false });

@@ -17,6 +17,8 @@ export interface IntelligentDeps {
   onStep?(ctx: TierContext, step: number, tools: string[]): void | Promise<void>;
   /** Files an approval request for an `ask` tool; returns what the model is told. */
   requestApproval?(ctx: TierContext, tool: string, toolInput: unknown): Promise<string>;
+  /** The agent's trust level now, read before each tool call. */
+  currentLevel?(ctx: TierContext): Promise<number>;
   /** The budget that guards this answer's model calls. */
   budget?(ctx: TierContext, price: ModelPrice): CallBudget;
 }
@@ -40,6 +42,7 @@ export function intelligentTier(deps: IntelligentDeps): TierHandler {
     async answer(ctx): Promise<TierAnswer> {
       const { record, trustLevel } = ctx.agent;
       const { config } = record;
+      const policyAt = (level: number) => ({ level, permissions: config.trust.permissions, deny: config.trust.deny, ask: config.trust.ask });
       const model = chooseModel(record.model, config, ctx.message.text);
       const price = priceFor(model, deps.prices).price;
       const agentTools = await openAgentTools(record);
@@ -51,8 +54,8 @@ export function intelligentTier(deps: IntelligentDeps): TierHandler {
         history: ctx.history,
         userText: ctx.message.text,
         tools: agentTools.tools,
-        permit: (tool) =>
-          checkTool(tool, { level: trustLevel, permissions: config.trust.permissions, deny: config.trust.deny, ask: config.trust.ask }),
+        permit: (tool) => checkTool(tool, policyAt(trustLevel)),
+        permitNow: deps.currentLevel ? async (tool) => checkTool(tool, policyAt(await deps.currentLevel!(ctx))) : undefined,
         requestApproval: deps.requestApproval ? (tool, toolInput) => deps.requestApproval!(ctx, tool, toolInput) : undefined,
         trustLevel,
         maxSteps: config.tools.maxSteps,

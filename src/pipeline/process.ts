@@ -3,6 +3,7 @@ import type { Clock } from "../core/clock";
 import { sha256Hex } from "../core/crypto";
 import { AppError } from "../core/errors";
 import type { Answer, NormalizedMessage, Outcome } from "../core/types";
+import { partialResultOf } from "../llm/tool-loop";
 import type { InteractionRecord, LearningMessage } from "../queues/messages";
 import type { AgentSnapshot } from "../state/agent-record";
 import type { AgentState } from "../state/agent-state";
@@ -67,7 +68,9 @@ export async function processMessage(deps: PipelineDeps, message: NormalizedMess
     };
   } catch (err) {
     await state.release(message.deliveryId, owner);
-    await state.recordOutcome({ interactionId, outcome: "error", denials: [], now: deps.clock.now() });
+    // Tool calls refused before the failure are still recorded (and audited).
+    const denials = partialResultOf(err)?.denials ?? [];
+    await state.recordOutcome({ interactionId, outcome: "error", denials, now: deps.clock.now() });
     throw toAppError(err);
   }
 

@@ -50,6 +50,7 @@ export function buildPipeline(env: Env, clock: Clock, defer: (p: Promise<unknown
       });
       return pendingMessage(approval);
     },
+    currentLevel: async ({ message }) => (await agentObject(message.agentId).trustLevelNow()),
     budget: ({ message, agent }, price) =>
       callBudget(
         deps.agents.get(deps.agents.idFromName(message.agentId)),

@@ -78,6 +78,11 @@ export class AgentState extends DurableObject<Env> {
     return { record, secrets: this.#get<AgentSecrets>("secrets") ?? {}, trustLevel: this.#trust.level() };
   }
 
+  /** The trust level as it is now (a rule or an operator may have moved it mid-answer). */
+  trustLevelNow(): number {
+    return this.#trust.level();
+  }
+
   /**
    * Claims a delivery id for one attempt (`owner`); a repeat of the same message gets the stored
    * answer back, the same id with another message is a conflict.

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { NO_TEXT_REPLY } from "../../src/pipeline/intelligent";
-import { createAgent, type HttpReply, sendHttp } from "../support/agents";
+import { admin, createAgent, type HttpReply, sendHttp } from "../support/agents";
 import { modelRequests, scriptModel } from "../support/model";
 
 interface ApiBody {
@@ -118,5 +118,34 @@ describe("tool loop", () => {
     // Sonnet 4.5: input $3, output $15, 5m write $3.75, read $0.30 per MTok.
     // Call 1: 100×3 + 50×15 + 2000×3.75 = 8550; call 2: 200×3 + 20×15 + 2000×0.3 = 1500.
     expect((await ask(agentId, "cost-1")).costUsd).toBe(0.01005);
+  });
+});
+
+describe("tool loop under a changing trust level", () => {
+  it("checks each tool call against the level as it is at the call, not at the start of the answer", async () => {
+    const agentId = await createAgent({ trust: { initial: 0.5 } });
+    await scriptModel(agentId, [
+      { type: "tool_use", calls: [{ name: "Write", input: { path: "late.txt", content: "x" } }], delayMs: 400 },
+      { type: "text", text: "{{tool_result}}" },
+    ]);
+    const pending = sendHttp(agentId, { id: "mid-loop", conversation: "c", from: "owner", text: "save it" });
+    await new Promise((r) => setTimeout(r, 100));
+    await admin(`/v1/agents/${agentId}/trust`, { method: "POST", body: JSON.stringify({ action: "set", level: 0.3, reason: "incident" }) });
+    const reply = (await (await pending).json()) as HttpReply;
+    expect(reply.text).toBe('permission denied: tool "Write" is not allowed at trust level 0.3');
+    expect(await env.WORKSPACE.head(`workspaces/${agentId}/late.txt`)).toBeNull();
+  });
+
+  it("still records the denials of a loop that then failed", async () => {
+    const agentId = await createAgent({ trust: { initial: 0.3 } });
+    await scriptModel(agentId, [
+      { type: "tool_use", calls: [{ name: "Write", input: { path: "x.txt", content: "x" } }] },
+      { type: "error", status: 400, message: "broken" },
+    ]);
+    const res = await sendHttp(agentId, { id: "deny-then-fail", conversation: "c", from: "owner", text: "save it" });
+    expect(res.status).toBe(502);
+    const summary = await state(agentId).outcomeSummary();
+    expect(summary.counts).toEqual({ error: 1 });
+    expect(summary.recentDenials.map((d) => d.tool)).toEqual(["Write"]);
   });
 });

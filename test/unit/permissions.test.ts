@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { prng } from "../support/prng";
 import { checkTool, formatLevel, globsForLevel, matchesAny, matchesGlob, type PermissionPolicy } from "../../src/trust/permissions";
 
 /** The permissions the seed's `ClaudeAgent({...})` example writes (also the config default). */
@@ -15,18 +16,6 @@ function seedPolicy(level: number, deny: readonly string[] = []): PermissionPoli
 
 function allowed(tool: string, policy: PermissionPolicy): boolean {
   return checkTool(tool, policy).allowed;
-}
-
-/** mulberry32: a tiny seeded PRNG, so a failing property run can be replayed exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe("matchesGlob", () => {

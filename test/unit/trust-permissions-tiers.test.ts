@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { prng } from "../support/prng";
 import { newGlobs, tierKeyAt } from "../../src/trust/permissions";
 
 /** The permissions the seed's `ClaudeAgent({...})` example writes (also the config default). */
@@ -8,18 +9,6 @@ const SEED_PERMISSIONS = {
   "0.5": ["Read", "Write", "mcp__*"],
   "0.9": ["*"],
 } as const;
-
-/** mulberry32: a tiny seeded PRNG, so a failing property run can be replayed exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("tierKeyAt", () => {
   it("returns the highest key at or below the level", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { prng } from "../support/prng";
 import type { Outcome } from "../../src/core/types";
 import { globsForLevel } from "../../src/trust/permissions";
 import {
@@ -71,18 +72,6 @@ function levelAfter(state: TrustState, evaluation: TrustEvaluation): number {
 /** At most six decimals and no float noise, the way people write levels. */
 function isSixDecimalLevel(level: number): boolean {
   return /^(?:0|1)(?:\.\d{1,6})?$/.test(String(level)) && Math.round(level * 1e6) / 1e6 === level;
-}
-
-/** mulberry32: a tiny seeded PRNG, so a failing property run can be replayed exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe("computeMetrics", () => {

@@ -16,6 +16,7 @@ export default defineConfig(async () => {
             ANTHROPIC_BASE_URL: inject("fakeAnthropicUrl"),
             ANTHROPIC_API_KEY: "test-key",
             ADMIN_TOKEN: "test-admin-token",
+            SLACK_API_URL: `${inject("fakeSlackUrl")}/api`,
             EMBEDDINGS: "local",
             VECTOR_INDEX: "local",
           },

@@ -1,5 +1,7 @@
 import { createApp } from "./app";
+import { systemClock } from "./core/clock";
 import { consumeDeadLetters, consumeLearning } from "./queues/consumer";
+import { consumeWork } from "./queues/work";
 
 export { AgentState } from "./state/agent-state";
 export { Conversation } from "./state/conversation";
@@ -12,15 +14,16 @@ export const QUEUES = { work: "foreman-work", learning: "foreman-learning", dead
 export default {
   fetch: app.fetch,
 
-  async queue(batch, env) {
+  async queue(batch, env, ctx) {
     switch (batch.queue) {
+      case QUEUES.work:
+        return consumeWork(batch, env, systemClock, ctx);
       case QUEUES.learning:
         return consumeLearning(batch, env);
       case QUEUES.deadLetter:
         return consumeDeadLetters(batch, env);
       default:
-        // The work queue's consumer arrives with the asynchronous channels; until then its
-        // messages are retried and end in the dead-letter queue rather than being dropped.
+        // An unknown queue's messages are retried (and end in the dead-letter queue), never dropped.
         console.error(JSON.stringify({ event: "queue_without_consumer", queue: batch.queue, messages: batch.messages.length }));
         batch.retryAll();
     }

@@ -6,7 +6,7 @@ import { exactTier, rememberAnswer, ruleTier, similarTier } from "../cost/cache-
 import { similarityBackend } from "../cost/similarity";
 import { callBudget } from "../cost/call-budget";
 import { pendingMessage } from "../trust/approvals";
-import { intelligentTier } from "./intelligent";
+import { type IntelligentDeps, intelligentTier } from "./intelligent";
 import type { PipelineDeps } from "./process";
 
 let priceCache: { source: string; table: PriceTable } | undefined;
@@ -19,7 +19,12 @@ export function prices(env: Pick<Env, "MODEL_PRICES">): PriceTable {
 }
 
 /** Wires the pipeline to the worker's bindings for one request or queue batch. */
-export function buildPipeline(env: Env, clock: Clock, defer: (p: Promise<unknown>) => void): PipelineDeps {
+export function buildPipeline(
+  env: Env,
+  clock: Clock,
+  defer: (p: Promise<unknown>) => void,
+  hooks: { onStep?: IntelligentDeps["onStep"] } = {},
+): PipelineDeps {
   const deps: PipelineDeps = {
     agents: env.AGENT_STATE,
     conversations: env.CONVERSATION,
@@ -39,6 +44,7 @@ export function buildPipeline(env: Env, clock: Clock, defer: (p: Promise<unknown
     client: createModelClient(env),
     prices: prices(env),
     workspace: env.WORKSPACE,
+    onStep: hooks.onStep,
     requestApproval: async ({ message, interactionId }, tool, toolInput) => {
       const approval = await deps.agents.get(deps.agents.idFromName(message.agentId)).requestApproval({
         interactionId,

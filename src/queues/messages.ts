@@ -32,3 +32,29 @@ export const learningMessageSchema = z.discriminatedUnion("type", [
 ]);
 
 export type LearningMessage = z.infer<typeof learningMessageSchema>;
+
+const normalizedMessageSchema = z.object({
+  agentId: z.string().min(1),
+  channel: z.enum(["http", "slack", "email", "sms"]),
+  deliveryId: z.string().min(1),
+  conversationKey: z.string().min(1),
+  sender: z.string(),
+  text: z.string().min(1),
+  receivedAt: z.number().int(),
+});
+
+/** Where and how the answer to a queued message goes back. */
+export const replyTargetSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("slack"), channelId: z.string().min(1), ts: z.string().min(1), threadTs: z.string().nullable() }),
+]);
+
+export type ReplyTarget = z.infer<typeof replyTargetSchema>;
+
+/** Every message the `work` queue accepts: a channel message that needs the pipeline. */
+export const workMessageSchema = z.object({
+  type: z.literal("channel_message"),
+  message: normalizedMessageSchema,
+  reply: replyTargetSchema,
+});
+
+export type WorkMessage = z.infer<typeof workMessageSchema>;

@@ -4,6 +4,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** Base URL of the fake Anthropic Messages API started for this run. */
     fakeAnthropicUrl: string;
+    /** Base URL of the fake Slack Web API (its methods are under /api). */
+    fakeSlackUrl: string;
     /** Endpoint of the test MCP server (test/support/node/mcp-server.ts), e.g. `http://127.0.0.1:PORT/mcp`. */
     mcpServerUrl: string;
   }

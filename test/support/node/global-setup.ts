@@ -1,14 +1,17 @@
 import type { TestProject } from "vitest/node";
 import { startFakeAnthropic } from "../../../src/dev/fake-anthropic.ts";
+import { startFakeSlack } from "./fake-slack.ts";
 import { startMcpServer } from "./mcp-server.ts";
 
-/** One fake Messages API and one MCP server for the whole run; tests key their state by agent id or test key. */
+/** One fake Messages API, one MCP server and one fake Slack API for the whole run; tests key their state by agent id or test key. */
 export default async function setup(project: TestProject) {
   const fake = await startFakeAnthropic({ port: 0 });
   project.provide("fakeAnthropicUrl", fake.url);
   const mcp = await startMcpServer({ port: 0 });
   project.provide("mcpServerUrl", mcp.url);
+  const slack = await startFakeSlack();
+  project.provide("fakeSlackUrl", slack.url);
   return async () => {
-    await Promise.all([fake.close(), mcp.close()]);
+    await Promise.all([fake.close(), mcp.close(), slack.close()]);
   };
 }

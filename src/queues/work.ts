@@ -1,0 +1,81 @@
+import { AppError } from "../core/errors";
+import type { Clock } from "../core/clock";
+import { slackApi, SlackApiError } from "../channels/slack/api";
+import { slackMessage, splitForSlack, toMrkdwn } from "../channels/slack/format";
+import { processMessage } from "../pipeline/process";
+import { buildPipeline } from "../pipeline/services";
+import type { AgentSnapshot } from "../state/agent-record";
+import { type WorkMessage, workMessageSchema } from "./messages";
+
+/** Shown in Slack while the answer is being worked on (`progress_tracking`). */
+export const PROGRESS_TEXT = ":hourglass_flowing_sand: Working on it…";
+
+/**
+ * The `work` queue: messages of asynchronous channels. Each is answered through the pipeline
+ * (whose claim makes a redelivered message replay its stored answer rather than call the model
+ * again) and delivered to its channel once: delivery is claimed too. A transient failure is
+ * retried with backoff and ends in the dead-letter queue; a malformed message is acked.
+ */
+export async function consumeWork(batch: MessageBatch<unknown>, env: Env, clock: Clock, ctx: ExecutionContext): Promise<void> {
+  for (const msg of batch.messages) {
+    const parsed = workMessageSchema.safeParse(msg.body);
+    if (!parsed.success) {
+      console.error(JSON.stringify({ event: "work_message_invalid", id: msg.id }));
+      msg.ack();
+      continue;
+    }
+    try {
+      await handle(parsed.data, env, clock, ctx);
+      msg.ack();
+    } catch (err) {
+      const retryAfter = err instanceof SlackApiError ? err.retryAfter : err instanceof AppError ? err.retryAfter : undefined;
+      console.error(JSON.stringify({ event: "work_message_failed", id: msg.id, attempts: msg.attempts, error: String(err) }));
+      msg.retry({ delaySeconds: retryAfter ?? Math.min(300, 10 * 2 ** msg.attempts) });
+    }
+  }
+}
+
+async function handle(work: WorkMessage, env: Env, clock: Clock, ctx: ExecutionContext): Promise<void> {
+  const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(work.message.agentId));
+  const snapshot = await stub.snapshot();
+  if (!snapshot) return; // The agent was deleted: nothing to answer for.
+  const delivered = `delivered:${work.message.deliveryId}`;
+  const claim = await stub.claim(delivered, clock.now());
+  if (claim.kind !== "claimed") return;
+  try {
+    await deliverSlack(work, snapshot, env, clock, ctx);
+    await stub.complete(delivered, "{}", clock.now());
+  } catch (err) {
+    await stub.release(delivered);
+    throw err;
+  }
+}
+
+async function deliverSlack(work: WorkMessage, snapshot: AgentSnapshot, env: Env, clock: Clock, ctx: ExecutionContext): Promise<void> {
+  const slack = snapshot.secrets.slack;
+  const botToken = typeof slack === "object" ? slack.botToken : undefined;
+  if (!botToken) throw new AppError("unauthorized", "this agent has no Slack bot token (secrets.slack.botToken)");
+  const api = slackApi(env.SLACK_API_URL, botToken);
+  const features = snapshot.record.config.channels.find((c) => c.type === "slack")?.features ?? [];
+  const thread = work.reply.threadTs ?? undefined;
+
+  let placeholder: { channel: string; ts: string } | undefined;
+  if (features.includes("progress_tracking")) {
+    placeholder = await api.postMessage({ channel: work.reply.channelId, text: PROGRESS_TEXT, ...(thread ? { thread_ts: thread } : {}) });
+  }
+  const onStep = placeholder
+    ? async (_ctx: unknown, step: number, tools: string[]) => {
+        if (tools.length === 0) return;
+        await api
+          .update({ channel: placeholder.channel, ts: placeholder.ts, text: `${PROGRESS_TEXT} (step ${step}: ${tools.join(", ")})` })
+          .catch(() => {}); // Progress is a courtesy; the answer must not fail on it.
+      }
+    : undefined;
+
+  const answer = await processMessage(buildPipeline(env, clock, (p) => ctx.waitUntil(p), { onStep }), work.message, snapshot);
+  const chunks = splitForSlack(toMrkdwn(answer.text));
+  for (const [i, chunk] of chunks.entries()) {
+    if (i === 0 && placeholder) await api.update({ channel: placeholder.channel, ts: placeholder.ts, ...slackMessage(chunk) });
+    else await api.postMessage({ channel: work.reply.channelId, ...slackMessage(chunk), ...(thread ? { thread_ts: thread } : {}) });
+  }
+}

@@ -2,6 +2,7 @@ import { AppError } from "../core/errors";
 import type { Clock } from "../core/clock";
 import { slackApi, SlackApiError } from "../channels/slack/api";
 import { slackMessage, splitForSlack, toMrkdwn } from "../channels/slack/format";
+import { slackMessageKey } from "../channels/slack/keys";
 import { processMessage } from "../pipeline/process";
 import { buildPipeline } from "../pipeline/services";
 import type { AgentSnapshot } from "../state/agent-record";
@@ -74,8 +75,14 @@ async function deliverSlack(work: WorkMessage, snapshot: AgentSnapshot, env: Env
 
   const answer = await processMessage(buildPipeline(env, clock, (p) => ctx.waitUntil(p), { onStep }), work.message, snapshot);
   const chunks = splitForSlack(toMrkdwn(answer.text));
+  const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(work.message.agentId));
   for (const [i, chunk] of chunks.entries()) {
-    if (i === 0 && placeholder) await api.update({ channel: placeholder.channel, ts: placeholder.ts, ...slackMessage(chunk) });
-    else await api.postMessage({ channel: work.reply.channelId, ...slackMessage(chunk), ...(thread ? { thread_ts: thread } : {}) });
+    const posted =
+      i === 0 && placeholder
+        ? await api.update({ channel: placeholder.channel, ts: placeholder.ts, ...slackMessage(chunk) })
+        : await api.postMessage({ channel: work.reply.channelId, ...slackMessage(chunk), ...(thread ? { thread_ts: thread } : {}) });
+    // Remember which interaction the message answers, so a 👍/👎 on it becomes feedback.
+    const key = slackMessageKey(posted.channel, posted.ts);
+    if ((await stub.claim(key, clock.now())).kind === "claimed") await stub.complete(key, answer.interactionId, clock.now());
   }
 }

@@ -93,6 +93,12 @@ export class AgentState extends DurableObject<Env> {
     return decision;
   }
 
+  /** The stored response of a finished claim, or null (read-only: claims nothing). */
+  recall(deliveryId: string, now: number): string | null {
+    const row = this.#claims.get(deliveryId);
+    return row && row.state === "done" && row.expiresAt > now ? row.response : null;
+  }
+
   /** Stores the answer of a claimed delivery so repeats replay it; only the claiming attempt may. */
   async complete(deliveryId: string, response: string, now: number, owner?: string): Promise<void> {
     const row = this.#claims.get(deliveryId);

@@ -119,3 +119,31 @@ describe("Slack channel: answers", () => {
     expect(env.SLACK_API_URL).toContain("/api");
   });
 });
+
+describe("Slack channel: reactions", () => {
+  it("turns a 👎 on the agent's answer into error feedback on that interaction", async () => {
+    const { agentId, botToken } = await slackAgent([]);
+    await scriptModel(agentId, [{ type: "text", text: "Wrong answer." }]);
+    await sendSlack(agentId, appMention({ eventId: "Ev-q", text: "<@U0BOTUSER> price?" }), { signingSecret: SIGNING });
+    const [posted] = await waitForSlackCalls(botToken, 1);
+    expect(posted?.method).toBe("chat.postMessage");
+    const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
+    expect((await stub.outcomeSummary()).counts).toEqual({ success: 1 });
+
+    const answerTs = posted!.ts;
+    const reaction = {
+      type: "event_callback",
+      team_id: "T123ABC456",
+      event_id: "Ev-reaction",
+      event_time: 1700000001,
+      authorizations: [{ user_id: "U0BOTUSER", is_bot: true }],
+      event: { type: "reaction_added", user: "U061F7AUR", reaction: "-1", item_user: "U0BOTUSER", item: { type: "message", channel: "C123ABC456", ts: answerTs }, event_ts: "1700000001.000100" },
+    };
+    expect((await sendSlack(agentId, reaction, { signingSecret: SIGNING })).status).toBe(200);
+    expect((await stub.outcomeSummary()).counts).toEqual({ error: 1 });
+    // A retry of the same reaction event changes nothing more; a reaction to someone else's message is ignored.
+    await sendSlack(agentId, reaction, { signingSecret: SIGNING, headers: { "x-slack-retry-num": "1" } });
+    await sendSlack(agentId, { ...reaction, event_id: "Ev-other", event: { ...reaction.event, reaction: "+1", item_user: "U061F7AUR" } }, { signingSecret: SIGNING });
+    expect((await stub.outcomeSummary()).counts).toEqual({ error: 1 });
+  });
+});

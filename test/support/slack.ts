@@ -5,6 +5,8 @@ import { hmacSha256Hex } from "../../src/core/crypto";
 export interface SlackCall {
   method: string;
   body: Record<string, unknown>;
+  /** The ts the fake Slack answered with. */
+  ts: string;
 }
 
 /** The calls the fake Slack API received with this bot token, oldest first. */

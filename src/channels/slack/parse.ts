@@ -2,6 +2,9 @@ import { z } from "zod";
 
 const event = z.looseObject({
   type: z.string(),
+  reaction: z.string().optional(),
+  item: z.looseObject({ type: z.string(), channel: z.string().optional(), ts: z.string().optional() }).optional(),
+  item_user: z.string().optional(),
   subtype: z.string().optional(),
   user: z.string().optional(),
   bot_id: z.string().optional(),
@@ -37,6 +40,8 @@ export type SlackInbound =
       /** The thread the message is in, or null for a top-level message. */
       threadTs: string | null;
     }
+  /** 👍 or 👎 on one of the agent's own answers: feedback on that interaction. */
+  | { kind: "reaction"; eventId: string; channelId: string; ts: string; user: string; outcome: "success" | "error"; reaction: string }
   /** Verified but not for the agent: our own bot's messages, edits, other event types. */
   | { kind: "ignored"; reason: string };
 
@@ -52,6 +57,7 @@ export function parseSlackEvent(json: unknown): SlackInbound | null {
   if (body.type === "url_verification") return { kind: "challenge", challenge: body.challenge };
   const e = body.event;
   const ourBot = body.authorizations?.find((a) => a.is_bot)?.user_id;
+  if (e.type === "reaction_added") return reaction(body.event_id, e, ourBot);
   if (e.bot_id || e.subtype === "bot_message" || (ourBot && e.user === ourBot)) return { kind: "ignored", reason: "bot message" };
   if (e.subtype) return { kind: "ignored", reason: `message subtype ${e.subtype}` };
   const isMention = e.type === "app_mention";
@@ -87,4 +93,24 @@ export function cleanSlackText(text: string): string {
     .replace(/&amp;/g, "&")
     .replace(/[ \t]+/g, " ")
     .trim();
+}
+
+/** Reactions that say an answer was good or bad; Slack names them without colons. */
+const REACTION_OUTCOMES: Record<string, "success" | "error"> = {
+  "+1": "success",
+  thumbsup: "success",
+  white_check_mark: "success",
+  "-1": "error",
+  thumbsdown: "error",
+  x: "error",
+};
+
+function reaction(eventId: string, e: z.infer<typeof event>, ourBot: string | undefined): SlackInbound {
+  const outcome = REACTION_OUTCOMES[(e.reaction ?? "").replace(/::skin-tone-\d$/, "")];
+  if (!outcome) return { kind: "ignored", reason: `reaction ${e.reaction ?? ""}` };
+  // Only reactions to the agent's own messages are feedback on its answers.
+  if (e.item?.type !== "message" || !e.item.channel || !e.item.ts || !e.user || (ourBot && e.item_user !== ourBot)) {
+    return { kind: "ignored", reason: "reaction on another message" };
+  }
+  return { kind: "reaction", eventId, channelId: e.item.channel, ts: e.item.ts, user: e.user, outcome, reaction: e.reaction ?? "" };
 }

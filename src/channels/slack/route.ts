@@ -4,6 +4,7 @@ import type { NormalizedMessage } from "../../core/types";
 import { parseJson, readBodyLimited } from "../../http/body";
 import type { AppEnv } from "../../http/context";
 import type { WorkMessage } from "../../queues/messages";
+import { slackMessageKey } from "./keys";
 import { parseSlackEvent } from "./parse";
 import { verifySlackRequest } from "./verify";
 
@@ -50,6 +51,16 @@ export const slackRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/slack", a
   if (!inbound) throw new AppError("invalid_request", "body is not a Slack Events API payload");
   if (inbound.kind === "challenge") return c.json({ challenge: inbound.challenge });
   if (inbound.kind === "ignored") return c.body(null, 200);
+  if (inbound.kind === "reaction") {
+    // Which interaction a message of ours answered is remembered when it is posted.
+    const interactionId = await stub.recall(slackMessageKey(inbound.channelId, inbound.ts), now);
+    const receipt = `slack-event:${inbound.eventId}`;
+    if (interactionId && (await stub.claim(receipt, now)).kind === "claimed") {
+      await stub.feedback({ interactionId, outcome: inbound.outcome, note: `Slack reaction :${inbound.reaction}: by ${inbound.user}`, actor: "customer:slack", now });
+      await stub.complete(receipt, "{}", now);
+    }
+    return c.body(null, 200);
+  }
   const channel = snapshot.record.config.channels.find((ch) => ch.type === "slack");
   if (!channel) throw new AppError("not_found", "this agent has no Slack channel configured");
 

@@ -10,6 +10,8 @@ import type { AddressInfo } from "node:net";
 export interface SlackCall {
   method: string;
   body: Record<string, unknown>;
+  /** The ts the fake answered with. */
+  ts: string;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -47,9 +49,9 @@ export async function startFakeSlack(): Promise<{ url: string; close(): Promise<
     if (typeof body.channel !== "string" || (method === "chat.update" && typeof body.ts !== "string")) {
       return reply(200, { ok: false, error: "channel_not_found" });
     }
-    calls.set(token, [...(calls.get(token) ?? []), { method, body }]);
     counter += 1;
     const ts = method === "chat.update" ? (body.ts as string) : `1700000000.${String(counter).padStart(6, "0")}`;
+    calls.set(token, [...(calls.get(token) ?? []), { method, body, ts }]);
     reply(200, { ok: true, channel: body.channel, ts, message: { text: body.text } });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

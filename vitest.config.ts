@@ -17,6 +17,7 @@ export default defineConfig(async () => {
             ANTHROPIC_API_KEY: "test-key",
             ADMIN_TOKEN: "test-admin-token",
             SLACK_API_URL: `${inject("fakeSlackUrl")}/api`,
+            TWILIO_API_URL: inject("fakeTwilioUrl"),
             EMBEDDINGS: "local",
             VECTOR_INDEX: "local",
           },

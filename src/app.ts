@@ -7,6 +7,7 @@ import { approvalRoutes } from "./admin/approvals";
 import { costRoutes } from "./admin/cost";
 import { httpChannelRoutes } from "./channels/http/route";
 import { slackRoutes } from "./channels/slack/route";
+import { smsRoutes } from "./channels/sms/route";
 import { type Clock, systemClock } from "./core/clock";
 import { AppError, toErrorBody } from "./core/errors";
 import type { AppEnv } from "./http/context";
@@ -27,6 +28,7 @@ export function createApp(opts: { clock?: Clock } = {}) {
   app.get("/", (c) => c.json({ name: "foreman", status: "ok" }));
   app.route("/", httpChannelRoutes);
   app.route("/", slackRoutes);
+  app.route("/", smsRoutes);
   app.use("/v1/*", adminAuth());
   app.route("/v1", agentRoutes);
   app.route("/v1", trustRoutes);

@@ -23,6 +23,14 @@ export interface IntelligentDeps {
   budget?(ctx: TierContext, price: ModelPrice): CallBudget;
 }
 
+/** Asks for brevity where the channel is short: SMS with `short_responses`. */
+function channelHint(ctx: TierContext): string {
+  if (ctx.message.channel !== "sms") return "";
+  const sms = ctx.agent.record.config.channels.find((c) => c.type === "sms");
+  if (sms?.type !== "sms" || !sms.features.includes("short_responses")) return "";
+  return "\n\nThis conversation is by SMS: answer in plain text, in one to three short sentences, without Markdown.";
+}
+
 /** Characters up to which a message counts as simple when `optimization.routing` sets no `maxChars`. */
 export const DEFAULT_SIMPLE_MAX_CHARS = 160;
 
@@ -50,7 +58,7 @@ export function intelligentTier(deps: IntelligentDeps): TierHandler {
         client: deps.client,
         model,
         maxTokens: config.maxTokens,
-        system: record.systemPrompt,
+        system: record.systemPrompt + channelHint(ctx),
         history: ctx.history,
         userText: ctx.message.text,
         tools: agentTools.tools,

@@ -46,6 +46,8 @@ const normalizedMessageSchema = z.object({
 /** Where and how the answer to a queued message goes back. */
 export const replyTargetSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("slack"), channelId: z.string().min(1), ts: z.string().min(1), threadTs: z.string().nullable() }),
+  /** `from` is the agent's Twilio number, `to` the customer's. */
+  z.object({ kind: z.literal("sms"), from: z.string().min(1), to: z.string().min(1) }),
 ]);
 
 export type ReplyTarget = z.infer<typeof replyTargetSchema>;

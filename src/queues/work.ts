@@ -3,6 +3,8 @@ import type { Clock } from "../core/clock";
 import { slackApi, SlackApiError } from "../channels/slack/api";
 import { slackMessage, splitForSlack, toMrkdwn } from "../channels/slack/format";
 import { slackMessageKey } from "../channels/slack/keys";
+import { sendSms, TwilioApiError } from "../channels/sms/api";
+import { fitToSegments } from "../channels/sms/segments";
 import { processMessage } from "../pipeline/process";
 import { buildPipeline } from "../pipeline/services";
 import type { AgentSnapshot } from "../state/agent-record";
@@ -29,8 +31,13 @@ export async function consumeWork(batch: MessageBatch<unknown>, env: Env, clock:
       await handle(parsed.data, env, clock, ctx);
       msg.ack();
     } catch (err) {
-      const retryAfter = err instanceof SlackApiError ? err.retryAfter : err instanceof AppError ? err.retryAfter : undefined;
       console.error(JSON.stringify({ event: "work_message_failed", id: msg.id, attempts: msg.attempts, error: String(err) }));
+      if (err instanceof TwilioApiError && !err.retryable) {
+        // The SMS may have been created: retrying could send (and bill) it twice.
+        msg.ack();
+        continue;
+      }
+      const retryAfter = err instanceof SlackApiError ? err.retryAfter : err instanceof AppError ? err.retryAfter : undefined;
       msg.retry({ delaySeconds: retryAfter ?? Math.min(300, 10 * 2 ** msg.attempts) });
     }
   }
@@ -44,7 +51,8 @@ async function handle(work: WorkMessage, env: Env, clock: Clock, ctx: ExecutionC
   const claim = await stub.claim(delivered, clock.now());
   if (claim.kind !== "claimed") return;
   try {
-    await deliverSlack(work, snapshot, env, clock, ctx);
+    if (work.reply.kind === "slack") await deliverSlack({ ...work, reply: work.reply }, snapshot, env, clock, ctx);
+    else await deliverSms({ ...work, reply: work.reply }, snapshot, env, clock, ctx);
     await stub.complete(delivered, "{}", clock.now());
   } catch (err) {
     await stub.release(delivered);
@@ -52,7 +60,28 @@ async function handle(work: WorkMessage, env: Env, clock: Clock, ctx: ExecutionC
   }
 }
 
-async function deliverSlack(work: WorkMessage, snapshot: AgentSnapshot, env: Env, clock: Clock, ctx: ExecutionContext): Promise<void> {
+type With<K extends WorkMessage["reply"]["kind"]> = WorkMessage & { reply: Extract<WorkMessage["reply"], { kind: K }> };
+
+/** SMS segments an answer may take: `maxSegments`, or 3 with `short_responses`; 10 (1,600 characters) at most. */
+const DEFAULT_SHORT_SEGMENTS = 3;
+const MAX_SEGMENTS = 10;
+
+async function deliverSms(work: With<"sms">, snapshot: AgentSnapshot, env: Env, clock: Clock, ctx: ExecutionContext): Promise<void> {
+  const twilio = snapshot.secrets.twilio;
+  const accountSid = typeof twilio === "object" ? twilio.accountSid : undefined;
+  const authToken = typeof twilio === "object" ? twilio.authToken : undefined;
+  if (!accountSid || !authToken) throw new AppError("unauthorized", "this agent has no Twilio credentials (secrets.twilio)");
+  const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(work.message.agentId));
+  const answer = await processMessage(buildPipeline(env, clock, (p) => ctx.waitUntil(p)), work.message, snapshot);
+  const channel = snapshot.record.config.channels.find((c) => c.type === "sms");
+  const short = channel?.type === "sms" && channel.features.includes("short_responses");
+  const maxSegments = Math.min(MAX_SEGMENTS, (channel?.type === "sms" ? channel.maxSegments : undefined) ?? (short ? DEFAULT_SHORT_SEGMENTS : MAX_SEGMENTS));
+  // The opt-out list is checked at the moment of sending: STOP may have come in meanwhile.
+  if (await stub.smsOptedOut(work.reply.to)) return;
+  await sendSms({ baseUrl: env.TWILIO_API_URL, accountSid, authToken, from: work.reply.from, to: work.reply.to, body: fitToSegments(answer.text, maxSegments) });
+}
+
+async function deliverSlack(work: With<"slack">, snapshot: AgentSnapshot, env: Env, clock: Clock, ctx: ExecutionContext): Promise<void> {
   const slack = snapshot.secrets.slack;
   const botToken = typeof slack === "object" ? slack.botToken : undefined;
   if (!botToken) throw new AppError("unauthorized", "this agent has no Slack bot token (secrets.slack.botToken)");

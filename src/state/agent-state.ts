@@ -50,6 +50,7 @@ export class AgentState extends DurableObject<Env> {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#sql.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    this.#sql.exec("CREATE TABLE IF NOT EXISTS sms_opt_outs (number TEXT PRIMARY KEY, at INTEGER NOT NULL)");
     this.#outbox = new Outbox(this.#sql);
     this.#auditor = new Auditor(this.#outbox);
     this.#trust = new TrustLedger(new TrustStore(this.#sql), this.#auditor);
@@ -76,6 +77,19 @@ export class AgentState extends DurableObject<Env> {
     const record = this.#get<AgentRecord>("agent");
     if (!record) return null;
     return { record, secrets: this.#get<AgentSecrets>("secrets") ?? {}, trustLevel: this.#trust.level() };
+  }
+
+  /** STOP: no further SMS to this number until it sends START. */
+  smsOptOut(number: string, now: number): void {
+    this.#sql.exec("INSERT OR REPLACE INTO sms_opt_outs (number, at) VALUES (?, ?)", number, now);
+  }
+
+  smsOptIn(number: string): void {
+    this.#sql.exec("DELETE FROM sms_opt_outs WHERE number = ?", number);
+  }
+
+  smsOptedOut(number: string): boolean {
+    return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sms_opt_outs WHERE number = ?", number).one().n > 0;
   }
 
   /** The trust level as it is now (a rule or an operator may have moved it mid-answer). */

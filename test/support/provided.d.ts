@@ -6,6 +6,8 @@ declare module "vitest" {
     fakeAnthropicUrl: string;
     /** Base URL of the fake Slack Web API (its methods are under /api). */
     fakeSlackUrl: string;
+    /** Base URL of the fake Twilio REST API. */
+    fakeTwilioUrl: string;
     /** Endpoint of the test MCP server (test/support/node/mcp-server.ts), e.g. `http://127.0.0.1:PORT/mcp`. */
     mcpServerUrl: string;
   }

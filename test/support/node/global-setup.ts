@@ -1,9 +1,10 @@
 import type { TestProject } from "vitest/node";
 import { startFakeAnthropic } from "../../../src/dev/fake-anthropic.ts";
 import { startFakeSlack } from "./fake-slack.ts";
+import { startFakeTwilio } from "./fake-twilio.ts";
 import { startMcpServer } from "./mcp-server.ts";
 
-/** One fake Messages API, one MCP server and one fake Slack API for the whole run; tests key their state by agent id or test key. */
+/** One fake Messages API, one MCP server and one fake Slack API and one fake Twilio API for the whole run; tests key their state by agent id or test key. */
 export default async function setup(project: TestProject) {
   const fake = await startFakeAnthropic({ port: 0 });
   project.provide("fakeAnthropicUrl", fake.url);
@@ -11,7 +12,9 @@ export default async function setup(project: TestProject) {
   project.provide("mcpServerUrl", mcp.url);
   const slack = await startFakeSlack();
   project.provide("fakeSlackUrl", slack.url);
+  const twilio = await startFakeTwilio();
+  project.provide("fakeTwilioUrl", twilio.url);
   return async () => {
-    await Promise.all([fake.close(), mcp.close(), slack.close()]);
+    await Promise.all([fake.close(), mcp.close(), slack.close(), twilio.close()]);
   };
 }

@@ -1,0 +1,95 @@
+import { Hono } from "hono";
+import { AppError } from "../../core/errors";
+import type { NormalizedMessage } from "../../core/types";
+import { readBodyLimited } from "../../http/body";
+import type { AppEnv } from "../../http/context";
+import type { WorkMessage } from "../../queues/messages";
+import { smsKeyword } from "./keywords";
+import { verifyTwilioRequest } from "./verify";
+
+const MAX_SMS_BODY_BYTES = 64 * 1024;
+const HELP_REPLY = "Reply STOP to stop messages, START to resume. Write to this number for help.";
+const SID = /^(SM|MM)[0-9a-f]{32}$/;
+
+function twiml(message?: string): Response {
+  const escaped = message?.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  const body = `<?xml version="1.0" encoding="UTF-8"?><Response>${escaped ? `<Message>${escaped}</Message>` : ""}</Response>`;
+  return new Response(body, { headers: { "content-type": "text/xml; charset=utf-8" } });
+}
+
+/**
+ * `POST /webhooks/:agentId/sms`: Twilio's messaging webhook. Verifies `X-Twilio-Signature`
+ * over the public URL and every form parameter, claims the `MessageSid` (status callbacks are
+ * keyed separately), handles STOP/START/HELP before the agent, and queues the message; the
+ * answer goes out through the Messages API. The reply here is empty TwiML.
+ */
+export const smsRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/sms", async (c) => {
+  const agentId = c.req.param("agentId");
+  const raw = await readBodyLimited(c.req.raw, MAX_SMS_BODY_BYTES);
+  const stub = c.env.AGENT_STATE.get(c.env.AGENT_STATE.idFromName(agentId));
+  const snapshot = await stub.snapshot();
+  if (!snapshot) throw new AppError("not_found", `unknown agent "${agentId}"`);
+  const twilio = snapshot.secrets.twilio;
+  const authToken = typeof twilio === "object" ? twilio.authToken : undefined;
+  if (!authToken) throw new AppError("unauthorized", "this agent has no Twilio auth token (secrets.twilio.authToken)");
+
+  const params = [...new URLSearchParams(raw).entries()];
+  const requestUrl = new URL(c.req.url);
+  const url = c.env.PUBLIC_BASE_URL ? `${c.env.PUBLIC_BASE_URL.replace(/\/$/, "")}${requestUrl.pathname}${requestUrl.search}` : c.req.url;
+  if (!(await verifyTwilioRequest({ authToken, url, params, signature: c.req.header("x-twilio-signature") }))) {
+    console.warn(JSON.stringify({ event: "twilio_signature_rejected", agentId, requestId: c.var.requestId }));
+    throw new AppError("unauthorized", "X-Twilio-Signature does not match");
+  }
+  const form = new Map(params);
+  const sid = form.get("MessageSid") ?? "";
+  const from = form.get("From") ?? "";
+  const to = form.get("To") ?? "";
+  if (!SID.test(sid) || !from || !to) throw new AppError("invalid_request", "MessageSid, From and To are required");
+  const now = c.var.clock.now();
+  const status = form.get("MessageStatus") ?? form.get("SmsStatus");
+  if (!form.has("Body") && status) {
+    // A status callback: recorded once per status, never answered.
+    await stub.claim(`sms-status:${sid}:${status}`, now);
+    return c.body(null, 204);
+  }
+  const channel = snapshot.record.config.channels.find((ch) => ch.type === "sms");
+  if (!channel) throw new AppError("not_found", "this agent has no SMS channel configured");
+
+  const receipt = `sms-receipt:${sid}`;
+  if ((await stub.claim(receipt, now)).kind !== "claimed") return twiml();
+  const body = (form.get("Body") ?? "").trim();
+  const keyword = smsKeyword(body);
+  let reply: Response;
+  if (keyword === "stop") {
+    await stub.smsOptOut(from, now);
+    reply = twiml(); // Twilio sends the carrier's opt-out confirmation itself.
+  } else if (keyword === "start") {
+    await stub.smsOptIn(from);
+    reply = twiml();
+  } else if (keyword === "help") {
+    reply = twiml(HELP_REPLY);
+  } else if (!body || (await stub.smsOptedOut(from))) {
+    reply = twiml();
+  } else {
+    const message: NormalizedMessage = {
+      agentId,
+      channel: "sms",
+      deliveryId: sid,
+      // One conversation per pair of numbers.
+      conversationKey: `${to}:${from}`,
+      sender: from,
+      text: body.replace(/\s+/g, " "),
+      receivedAt: now,
+    };
+    const work: WorkMessage = { type: "channel_message", message, reply: { kind: "sms", from: to, to: from } };
+    try {
+      await c.env.WORK_QUEUE.send(work);
+    } catch (err) {
+      await stub.release(receipt);
+      throw err;
+    }
+    reply = twiml();
+  }
+  await stub.complete(receipt, "{}", now);
+  return reply;
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { segmentInfo } from "../../src/channels/sms/segments";
+import { createAgent } from "../support/agents";
+import { modelRequests, scriptModel } from "../support/model";
+import { messageSid, sendSms, sentSms, waitForSms } from "../support/sms";
+
+const AUTH = "twilio-auth-token-for-tests";
+
+async function smsAgent(channel: Record<string, unknown> = { type: "sms", provider: "twilio", features: ["short_responses"] }) {
+  const accountSid = `AC${crypto.randomUUID().replaceAll("-", "")}`;
+  const agentId = await createAgent({ channels: [channel] }, { secrets: { http: "unused", twilio: { accountSid, authToken: AUTH } } });
+  return { agentId, accountSid };
+}
+
+const inbound = (body: string, from = "+14155550100") => ({ MessageSid: messageSid(), From: from, To: "+14155550199", Body: body });
+
+describe("SMS channel", () => {
+  it("answers a text through the Messages API, fitting a long answer into the configured segments", async () => {
+    const { agentId, accountSid } = await smsAgent({ type: "sms", provider: "twilio", features: ["short_responses"], maxSegments: 2 });
+    const long = Array.from({ length: 12 }, (_, i) => `Point ${i}: our branch opens at nine.`).join(" ");
+    expect(long.length).toBeGreaterThan(400);
+    await scriptModel(agentId, [{ type: "text", text: long }]);
+    const res = await sendSms(agentId, inbound("When do you open?"), { authToken: AUTH });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/xml");
+    expect(await res.text()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
+
+    const [sent] = await waitForSms(accountSid, 1);
+    expect(sent).toMatchObject({ To: "+14155550100", From: "+14155550199" });
+    expect(segmentInfo(sent!.Body!).segments).toBeLessThanOrEqual(2);
+    // short_responses asked the model for brevity.
+    const [request] = await modelRequests(agentId);
+    expect(JSON.stringify((request?.body as { system: unknown }).system)).toContain("by SMS");
+  });
+
+  it("refuses a tampered or unsigned webhook with 401", async () => {
+    const { agentId } = await smsAgent();
+    expect((await sendSms(agentId, inbound("hi"), { authToken: AUTH, tamper: { Body: "send me everything" } })).status).toBe(401);
+    expect((await sendSms(agentId, inbound("hi"), { authToken: AUTH, signature: "" })).status).toBe(401);
+    expect((await sendSms(agentId, inbound("hi"), { authToken: "wrong-token" })).status).toBe(401);
+    expect(await modelRequests(agentId)).toHaveLength(0);
+  });
+
+  it("answers a repeated MessageSid once", async () => {
+    const { agentId, accountSid } = await smsAgent();
+    await scriptModel(agentId, [{ type: "text", text: "Once." }]);
+    const fields = inbound("Are you open today?");
+    await sendSms(agentId, fields, { authToken: AUTH });
+    await sendSms(agentId, fields, { authToken: AUTH });
+    await waitForSms(accountSid, 1);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await sentSms(accountSid)).toHaveLength(1);
+    expect(await modelRequests(agentId)).toHaveLength(1);
+  });
+
+  it("stops all further SMS to a number after STOP, and resumes after START", async () => {
+    const { agentId, accountSid } = await smsAgent();
+    const customer = "+14155550111";
+    expect(await (await sendSms(agentId, inbound("STOP", customer), { authToken: AUTH })).text()).toContain("<Response></Response>");
+    await sendSms(agentId, inbound("What are your hours?", customer), { authToken: AUTH });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await sentSms(accountSid)).toHaveLength(0);
+    expect(await modelRequests(agentId)).toHaveLength(0);
+
+    await sendSms(agentId, inbound("START", customer), { authToken: AUTH });
+    await sendSms(agentId, inbound("What are your hours?", customer), { authToken: AUTH });
+    expect(await waitForSms(accountSid, 1)).toHaveLength(1);
+  });
+
+  it("answers HELP with TwiML before the agent, and ignores status callbacks", async () => {
+    const { agentId } = await smsAgent();
+    const help = await sendSms(agentId, inbound("HELP"), { authToken: AUTH });
+    expect(await help.text()).toContain("<Message>Reply STOP to stop messages");
+    const status = await sendSms(agentId, { MessageSid: messageSid(), From: "+14155550199", To: "+14155550100", MessageStatus: "delivered" }, { authToken: AUTH });
+    expect(status.status).toBe(204);
+    expect(await modelRequests(agentId)).toHaveLength(0);
+  });
+
+  it("answers 400 for a signed form without MessageSid", async () => {
+    const { agentId } = await smsAgent();
+    expect((await sendSms(agentId, { From: "+1", To: "+2", Body: "hi" }, { authToken: AUTH })).status).toBe(400);
+  });
+});

@@ -2,6 +2,7 @@ import { createApp } from "./app";
 import { systemClock } from "./core/clock";
 import { consumeDeadLetters, consumeLearning } from "./queues/consumer";
 import { consumeWork } from "./queues/work";
+import { handleEmail } from "./channels/email/handler";
 
 export { AgentState } from "./state/agent-state";
 export { Conversation } from "./state/conversation";
@@ -27,6 +28,10 @@ export default {
         console.error(JSON.stringify({ event: "queue_without_consumer", queue: batch.queue, messages: batch.messages.length }));
         batch.retryAll();
     }
+  },
+
+  async email(message, env, ctx) {
+    await handleEmail(message, { env, queue: env.WORK_QUEUE, clock: systemClock });
   },
 
   async scheduled() {

@@ -46,6 +46,15 @@ const normalizedMessageSchema = z.object({
 /** Where and how the answer to a queued message goes back. */
 export const replyTargetSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("slack"), channelId: z.string().min(1), ts: z.string().min(1), threadTs: z.string().nullable() }),
+  /** `from` is the agent's address, `to` the customer's; the rest threads the reply. */
+  z.object({
+    kind: z.literal("email"),
+    from: z.string().min(3),
+    to: z.string().min(3),
+    subject: z.string(),
+    inReplyTo: z.string().nullable(),
+    references: z.array(z.string()),
+  }),
   /** `from` is the agent's Twilio number, `to` the customer's. */
   z.object({ kind: z.literal("sms"), from: z.string().min(1), to: z.string().min(1) }),
 ]);

@@ -3,6 +3,8 @@ import type { Clock } from "../core/clock";
 import { slackApi, SlackApiError } from "../channels/slack/api";
 import { slackMessage, splitForSlack, toMrkdwn } from "../channels/slack/format";
 import { slackMessageKey } from "../channels/slack/keys";
+import { EmailMessage } from "cloudflare:email";
+import { buildReply } from "../channels/email/mime";
 import { sendSms, TwilioApiError } from "../channels/sms/api";
 import { fitToSegments } from "../channels/sms/segments";
 import { processMessage } from "../pipeline/process";
@@ -19,7 +21,18 @@ export const PROGRESS_TEXT = ":hourglass_flowing_sand: Working on it…";
  * again) and delivered to its channel once: delivery is claimed too. A transient failure is
  * retried with backoff and ends in the dead-letter queue; a malformed message is acked.
  */
-export async function consumeWork(batch: MessageBatch<unknown>, env: Env, clock: Clock, ctx: ExecutionContext): Promise<void> {
+/** How a raw email leaves: the `send_email` binding by default. */
+export type EmailSender = (from: string, to: string, raw: string) => Promise<void>;
+
+export async function consumeWork(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  clock: Clock,
+  ctx: ExecutionContext,
+  sendEmail: EmailSender = async (from, to, raw) => {
+    await env.EMAIL.send(new EmailMessage(from, to, raw));
+  },
+): Promise<void> {
   for (const msg of batch.messages) {
     const parsed = workMessageSchema.safeParse(msg.body);
     if (!parsed.success) {
@@ -28,7 +41,7 @@ export async function consumeWork(batch: MessageBatch<unknown>, env: Env, clock:
       continue;
     }
     try {
-      await handle(parsed.data, env, clock, ctx);
+      await handle(parsed.data, env, clock, ctx, sendEmail);
       msg.ack();
     } catch (err) {
       console.error(JSON.stringify({ event: "work_message_failed", id: msg.id, attempts: msg.attempts, error: String(err) }));
@@ -43,7 +56,7 @@ export async function consumeWork(batch: MessageBatch<unknown>, env: Env, clock:
   }
 }
 
-async function handle(work: WorkMessage, env: Env, clock: Clock, ctx: ExecutionContext): Promise<void> {
+async function handle(work: WorkMessage, env: Env, clock: Clock, ctx: ExecutionContext, sendEmail: EmailSender): Promise<void> {
   const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(work.message.agentId));
   const snapshot = await stub.snapshot();
   if (!snapshot) return; // The agent was deleted: nothing to answer for.
@@ -52,7 +65,8 @@ async function handle(work: WorkMessage, env: Env, clock: Clock, ctx: ExecutionC
   if (claim.kind !== "claimed") return;
   try {
     if (work.reply.kind === "slack") await deliverSlack({ ...work, reply: work.reply }, snapshot, env, clock, ctx);
-    else await deliverSms({ ...work, reply: work.reply }, snapshot, env, clock, ctx);
+    else if (work.reply.kind === "sms") await deliverSms({ ...work, reply: work.reply }, snapshot, env, clock, ctx);
+    else await deliverEmail({ ...work, reply: work.reply }, snapshot, env, clock, ctx, sendEmail);
     await stub.complete(delivered, "{}", clock.now());
   } catch (err) {
     await stub.release(delivered);
@@ -79,6 +93,31 @@ async function deliverSms(work: With<"sms">, snapshot: AgentSnapshot, env: Env, 
   // The opt-out list is checked at the moment of sending: STOP may have come in meanwhile.
   if (await stub.smsOptedOut(work.reply.to)) return;
   await sendSms({ baseUrl: env.TWILIO_API_URL, accountSid, authToken, from: work.reply.from, to: work.reply.to, body: fitToSegments(answer.text, maxSegments) });
+}
+
+async function deliverEmail(
+  work: With<"email">,
+  snapshot: AgentSnapshot,
+  env: Env,
+  clock: Clock,
+  ctx: ExecutionContext,
+  sendEmail: EmailSender,
+): Promise<void> {
+  const answer = await processMessage(buildPipeline(env, clock, (p) => ctx.waitUntil(p)), work.message, snapshot);
+  const channel = snapshot.record.config.channels.find((c) => c.type === "email");
+  const domain = work.reply.from.split("@")[1] ?? "foreman.local";
+  const raw = buildReply({
+    from: work.reply.from,
+    to: work.reply.to,
+    subject: work.reply.subject,
+    inReplyTo: work.reply.inReplyTo,
+    references: work.reply.references,
+    text: answer.text,
+    html: channel?.type === "email" && channel.features.includes("html"),
+    messageId: `<${answer.interactionId}@${domain}>`,
+    date: new Date(clock.now()),
+  });
+  await sendEmail(work.reply.from, work.reply.to, raw);
 }
 
 async function deliverSlack(work: With<"slack">, snapshot: AgentSnapshot, env: Env, clock: Clock, ctx: ExecutionContext): Promise<void> {

@@ -1,0 +1,101 @@
+import type { Clock } from "../../core/clock";
+import { sha256Hex } from "../../core/crypto";
+import type { NormalizedMessage } from "../../core/types";
+import type { WorkMessage } from "../../queues/messages";
+import { agentIdForRecipient, parseEmail, senderAllowed } from "./parse";
+
+/** Larger mail is refused at the SMTP level; customers' questions are far smaller. */
+export const MAX_EMAIL_BYTES = 10 * 1024 * 1024;
+/** Text given to the agent from one email. */
+const MAX_EMAIL_TEXT = 32_000;
+
+export interface EmailDeps {
+  env: Pick<Env, "AGENT_STATE" | "WORKSPACE">;
+  queue: { send(message: WorkMessage): Promise<unknown> };
+  clock: Clock;
+}
+
+/**
+ * The worker's `email()` handler (Cloudflare Email Routing). Routes by recipient
+ * (`<agentId>@domain` or `name+<agentId>@domain`), refuses unknown recipients, drops bounces,
+ * auto-replies, bulk mail and denied senders without answering, claims the Message-ID, keeps
+ * attachments in R2 (with `attachments`), and queues the new text of the message; the reply is
+ * sent from the `work` queue.
+ */
+export async function handleEmail(message: ForwardableEmailMessage, deps: EmailDeps): Promise<void> {
+  const agentId = agentIdForRecipient(message.to);
+  const stub = agentId ? deps.env.AGENT_STATE.get(deps.env.AGENT_STATE.idFromName(agentId)) : null;
+  const snapshot = stub ? await stub.snapshot() : null;
+  const channel = snapshot?.record.config.channels.find((c) => c.type === "email");
+  if (!agentId || !stub || !snapshot || channel?.type !== "email") {
+    message.setReject("unknown recipient");
+    return;
+  }
+  if (message.rawSize > MAX_EMAIL_BYTES) {
+    message.setReject("message too large");
+    return;
+  }
+  const raw = await new Response(message.raw).arrayBuffer();
+  const mail = await parseEmail(raw, message.from);
+  if (mail.automated) {
+    console.log(JSON.stringify({ event: "email_not_answered", agentId, reason: mail.automated }));
+    return;
+  }
+  if (!senderAllowed(mail.from, channel.smtp?.allow, channel.smtp?.deny)) {
+    console.log(JSON.stringify({ event: "email_sender_refused", agentId }));
+    return;
+  }
+  const now = deps.clock.now();
+  const messageId = mail.messageId ?? `<${(await sha256Hex(new TextDecoder().decode(raw))).slice(0, 32)}@foreman.local>`;
+  const receipt = `email:${messageId}`;
+  if ((await stub.claim(receipt, now)).kind !== "claimed") return;
+
+  const notes: string[] = [];
+  if (mail.attachments.length > 0) {
+    const folder = (await sha256Hex(messageId)).slice(0, 24);
+    for (const [i, a] of mail.attachments.entries()) {
+      const name = a.filename.replace(/[^\w.-]+/g, "_").slice(0, 100) || `attachment-${i}`;
+      if (channel.features.includes("attachments")) {
+        await deps.env.WORKSPACE.put(`workspaces/${agentId}/attachments/${folder}/${name}`, a.content, { httpMetadata: { contentType: a.mimeType } });
+        notes.push(`[Attachment: ${name} (${a.mimeType}, ${a.size} bytes), saved as attachments/${folder}/${name}]`);
+      } else {
+        notes.push(`[Attachment not kept: ${name} (${a.mimeType}, ${a.size} bytes)]`);
+      }
+    }
+  }
+  const text = [mail.subject ? `Subject: ${mail.subject}` : "", mail.text, ...notes].filter(Boolean).join("\n\n").slice(0, MAX_EMAIL_TEXT);
+  if (!text.trim()) {
+    await stub.complete(receipt, "{}", now);
+    return;
+  }
+  const normalized: NormalizedMessage = {
+    agentId,
+    channel: "email",
+    deliveryId: messageId,
+    // The thread's first message identifies the conversation.
+    conversationKey: mail.references[0] ?? mail.inReplyTo ?? messageId,
+    sender: mail.from,
+    text,
+    receivedAt: now,
+  };
+  const work: WorkMessage = {
+    type: "channel_message",
+    message: normalized,
+    reply: {
+      kind: "email",
+      from: channel.smtp?.from ?? message.to,
+      to: mail.from,
+      subject: mail.subject,
+      inReplyTo: messageId,
+      references: [...mail.references, messageId].slice(-20),
+    },
+  };
+  try {
+    await deps.queue.send(work);
+  } catch (err) {
+    // Thrown: the sending server gets a temporary failure and tries again later.
+    await stub.release(receipt);
+    throw err;
+  }
+  await stub.complete(receipt, "{}", now);
+}

@@ -1,4 +1,5 @@
 import type { Micros } from "../core/money";
+import { ensureColumns } from "../state/sql";
 
 export interface BudgetDayRow {
   day: string;
@@ -21,6 +22,7 @@ export class BudgetStore {
         id TEXT PRIMARY KEY, day TEXT NOT NULL, amount INTEGER NOT NULL, expires_at INTEGER NOT NULL,
         state TEXT NOT NULL DEFAULT 'open');
     `);
+    ensureColumns(sql, "reservations", { state: "TEXT NOT NULL DEFAULT 'open'" });
   }
 
   day(day: string): BudgetDayRow {

@@ -58,6 +58,12 @@ export class AgentState extends DurableObject<Env> {
     this.#approvals = new ApprovalStore(this.#sql);
     this.#budget = new BudgetLedger(new BudgetStore(this.#sql), this.#auditor);
     this.#vectors = new VectorStore(this.#sql, { embedder: LOCAL_EMBEDDER });
+    // The first version kept the trust level as a bare number under kv "trust".
+    const legacyLevel = this.#get<number>("trust");
+    if (typeof legacyLevel === "number") {
+      this.#trust.init(legacyLevel);
+      this.#sql.exec("DELETE FROM kv WHERE key = 'trust'");
+    }
   }
 
   /** Creates or replaces the agent. Trust starts at `trust.initial` and survives replacements. */

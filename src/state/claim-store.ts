@@ -1,4 +1,5 @@
 import type { ClaimRow } from "./claims";
+import { ensureColumns } from "./sql";
 
 /** Delivery-id claims in an agent's Durable Object. */
 export class ClaimStore {
@@ -12,6 +13,7 @@ export class ClaimStore {
         claimed_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, fingerprint TEXT, owner TEXT);
       CREATE INDEX IF NOT EXISTS claims_expiry ON claims (expires_at);
     `);
+    ensureColumns(sql, "claims", { fingerprint: "TEXT", owner: "TEXT" });
   }
 
   get(deliveryId: string): ClaimRow | undefined {

@@ -1,4 +1,5 @@
 import type { Outcome, ToolDenial } from "../core/types";
+import { columnsOf } from "../state/sql";
 import type { TrustMetrics, TrustRule, TrustState } from "./rules";
 
 /** The trust state as stored: the engine's state plus where the current measurement starts. */
@@ -31,6 +32,7 @@ export class TrustStore {
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
+    TrustStore.#upgradeOutcomes(sql);
     sql.exec(`
       CREATE TABLE IF NOT EXISTS outcomes (
         seq INTEGER PRIMARY KEY AUTOINCREMENT, interaction_id TEXT NOT NULL, outcome TEXT NOT NULL,
@@ -67,6 +69,23 @@ export class TrustStore {
       )
       .toArray()
       .map((r) => ({ interactionId: r.interaction_id, tool: r.tool, level: r.level, reason: r.reason, at: r.at }));
+  }
+
+  /**
+   * The first version's `outcomes` table had a NOT NULL `denials` count and no feedback columns;
+   * SQLite cannot drop a column's constraint, so that table is rebuilt once, keeping its rows.
+   */
+  static #upgradeOutcomes(sql: SqlStorage): void {
+    const columns = columnsOf(sql, "outcomes");
+    if (columns.size === 0 || columns.has("effective")) return;
+    sql.exec(`
+      ALTER TABLE outcomes RENAME TO outcomes_v1;
+      CREATE TABLE outcomes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, interaction_id TEXT NOT NULL, outcome TEXT NOT NULL,
+        feedback TEXT, note TEXT, effective TEXT NOT NULL, at INTEGER NOT NULL);
+      INSERT INTO outcomes (seq, interaction_id, outcome, effective, at) SELECT seq, interaction_id, outcome, outcome, at FROM outcomes_v1;
+      DROP TABLE outcomes_v1;
+    `);
   }
 
   /** Null until the agent is first configured. */

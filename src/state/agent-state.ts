@@ -45,6 +45,8 @@ export class AgentState extends DurableObject<Env> {
   #approvals: ApprovalStore;
   #budget: BudgetLedger;
   #vectors: VectorStore;
+  /** Rejected webhooks audited in the current minute: a flood must not flood the audit trail. */
+  #rejections = { minute: 0, count: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -83,6 +85,28 @@ export class AgentState extends DurableObject<Env> {
     const record = this.#get<AgentRecord>("agent");
     if (!record) return null;
     return { record, secrets: this.#get<AgentSecrets>("secrets") ?? {}, trustLevel: this.#trust.level() };
+  }
+
+  /**
+   * Audits a webhook refused for its signature (at most 60 a minute per agent; the rest are
+   * counted in the next audited one).
+   */
+  async recordRejected(input: { channel: string; reason: string; requestId?: string; now: number }): Promise<void> {
+    const minute = Math.floor(input.now / 60_000);
+    if (minute !== this.#rejections.minute) this.#rejections = { minute, count: 0 };
+    this.#rejections.count += 1;
+    if (this.#rejections.count > 60) return;
+    await this.#changing((record) =>
+      this.#auditor.event(record, {
+        at: input.now,
+        actor: `unverified:${input.channel}`,
+        action: "webhook.rejected",
+        resource: input.channel,
+        decision: "denied",
+        details: { reason: input.reason, rejectedThisMinute: this.#rejections.count },
+        ...(input.requestId ? { requestId: input.requestId } : {}),
+      }),
+    );
   }
 
   /** STOP: no further SMS to this number until it sends START. */

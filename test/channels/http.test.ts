@@ -1,6 +1,7 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createAgent, type HttpReply, putAgent, sendHttp, uniqueAgentId } from "../support/agents";
+import { createAgent, type HttpReply, putAgent, sendHttp, settled, uniqueAgentId } from "../support/agents";
 import { modelRequests, scriptModel } from "../support/model";
 
 const message = (id: string, text = "When do you open?") => ({ id, conversation: "c1", from: "user-1", text });
@@ -123,6 +124,17 @@ describe("HTTP channel: verification", () => {
     const res = await sendHttp(agentId, signed, { sendBody: signed.replace("10", "1000") });
     expect(res.status).toBe(401);
     expect(await modelRequests(agentId)).toHaveLength(0);
+  });
+
+  it("audits every refused signature with its reason and request id", async () => {
+    const agentId = await createAgent();
+    const signed = JSON.stringify(message("audit-1"));
+    const res = await sendHttp(agentId, signed, { sendBody: signed.replace("open", "close"), target: settled });
+    expect(res.status).toBe(401);
+    await runDurableObjectAlarm(env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId)));
+    const row = await env.DB.prepare("SELECT actor, action, decision, details, request_id FROM audit_events WHERE agent_id = ?").bind(agentId).first<Record<string, string>>();
+    expect(row).toMatchObject({ actor: "unverified:http", action: "webhook.rejected", decision: "denied", request_id: res.headers.get("x-request-id") });
+    expect(JSON.parse(row!.details!)).toMatchObject({ reason: "bad_signature" });
   });
 
   it("refuses a message signed with another agent's secret", async () => {

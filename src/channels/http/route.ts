@@ -15,7 +15,8 @@ import { verifyHttpRequest } from "./signature";
 export const httpChannelRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/http", async (c) => {
   const agentId = c.req.param("agentId");
   const rawBody = await readBodyLimited(c.req.raw, MAX_HTTP_BODY_BYTES);
-  const snapshot = await c.env.AGENT_STATE.get(c.env.AGENT_STATE.idFromName(agentId)).snapshot();
+  const stub = c.env.AGENT_STATE.get(c.env.AGENT_STATE.idFromName(agentId));
+  const snapshot = await stub.snapshot();
   if (!snapshot) throw new AppError("not_found", `unknown agent "${agentId}"`);
   const secret = snapshot.secrets.http;
   if (typeof secret !== "string") throw new AppError("unauthorized", "this agent has no HTTP channel secret (secrets.http)");
@@ -30,6 +31,7 @@ export const httpChannelRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/htt
   });
   if (!verified.ok) {
     console.warn(JSON.stringify({ event: "http_signature_rejected", agentId, reason: verified.reason, requestId: c.var.requestId }));
+    c.executionCtx.waitUntil(stub.recordRejected({ channel: "http", reason: verified.reason, requestId: c.var.requestId, now }));
     throw new AppError("unauthorized", SIGNATURE_MESSAGES[verified.reason]);
   }
 

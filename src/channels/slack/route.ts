@@ -44,6 +44,7 @@ export const slackRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/slack", a
   });
   if (!verified.ok) {
     console.warn(JSON.stringify({ event: "slack_signature_rejected", agentId, reason: verified.reason, requestId: c.var.requestId }));
+    c.executionCtx.waitUntil(stub.recordRejected({ channel: "slack", reason: verified.reason, requestId: c.var.requestId, now }));
     throw new AppError("unauthorized", REJECTIONS[verified.reason]);
   }
 

@@ -38,6 +38,7 @@ export const smsRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/sms", async
   const url = c.env.PUBLIC_BASE_URL ? `${c.env.PUBLIC_BASE_URL.replace(/\/$/, "")}${requestUrl.pathname}${requestUrl.search}` : c.req.url;
   if (!(await verifyTwilioRequest({ authToken, url, params, signature: c.req.header("x-twilio-signature") }))) {
     console.warn(JSON.stringify({ event: "twilio_signature_rejected", agentId, requestId: c.var.requestId }));
+    c.executionCtx.waitUntil(stub.recordRejected({ channel: "sms", reason: "bad_signature", requestId: c.var.requestId, now: c.var.clock.now() }));
     throw new AppError("unauthorized", "X-Twilio-Signature does not match");
   }
   const form = new Map(params);

@@ -1,14 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { prng } from "../support/prng";
+import { SEED_PERMISSIONS } from "../support/seed";
 import { checkTool, formatLevel, globsForLevel, matchesAny, matchesGlob, type PermissionPolicy } from "../../src/trust/permissions";
-
-/** The permissions the seed's `ClaudeAgent({...})` example writes (also the config default). */
-const SEED_PERMISSIONS = {
-  "0.1": ["Read"],
-  "0.3": ["Read", "mcp__slack__*"],
-  "0.5": ["Read", "Write", "mcp__*"],
-  "0.9": ["*"],
-} as const;
 
 function seedPolicy(level: number, deny: readonly string[] = []): PermissionPolicy {
   return { level, permissions: SEED_PERMISSIONS, deny };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { prng } from "../support/prng";
+import { SEED_PERMISSIONS } from "../support/seed";
 import type { Outcome } from "../../src/core/types";
 import { globsForLevel } from "../../src/trust/permissions";
 import {
@@ -30,13 +31,6 @@ const SEED_RULES = [SUCCESS_UP, ERRORS_DOWN];
 
 /** The seed's policy: 20 outcomes, a one-hour cooldown, one evaluation a minute. */
 const SEED_POLICY: TrustPolicy = { rules: SEED_RULES, minOutcomes: 20, cooldownMs: HOUR, evaluationPeriodMs: MINUTE };
-
-const SEED_PERMISSIONS = {
-  "0.1": ["Read"],
-  "0.3": ["Read", "mcp__slack__*"],
-  "0.5": ["Read", "Write", "mcp__*"],
-  "0.9": ["*"],
-} as const;
 
 /** A level that last changed two hours ago (past the cooldown) and was not evaluated since. */
 function trustState(overrides: Partial<TrustState> = {}): TrustState {

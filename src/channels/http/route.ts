@@ -1,11 +1,11 @@
 import { Hono } from "hono";
-import { AppError } from "../../core/errors";
 import { microsToUsd } from "../../core/money";
 import { parseBody, parseJson, readBodyLimited } from "../../http/body";
 import type { AppEnv } from "../../http/context";
 import { processMessage } from "../../pipeline/process";
 import { buildPipeline } from "../../pipeline/services";
 import { httpMessageSchema, MAX_HTTP_BODY_BYTES, normalizeHttpMessage } from "./parse";
+import { channelSecret, refuseSignature, webhookAgent } from "../webhook";
 import { verifyHttpRequest } from "./signature";
 
 /**
@@ -13,13 +13,9 @@ import { verifyHttpRequest } from "./signature";
  * agent's `secrets.http` before it is parsed, and the answer comes back in the response.
  */
 export const httpChannelRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/http", async (c) => {
-  const agentId = c.req.param("agentId");
   const rawBody = await readBodyLimited(c.req.raw, MAX_HTTP_BODY_BYTES);
-  const stub = c.env.AGENT_STATE.get(c.env.AGENT_STATE.idFromName(agentId));
-  const snapshot = await stub.snapshot();
-  if (!snapshot) throw new AppError("not_found", `unknown agent "${agentId}"`);
-  const secret = snapshot.secrets.http;
-  if (typeof secret !== "string") throw new AppError("unauthorized", "this agent has no HTTP channel secret (secrets.http)");
+  const { agentId, stub, snapshot } = await webhookAgent(c);
+  const secret = channelSecret(snapshot, "http");
 
   const now = c.var.clock.now();
   const verified = await verifyHttpRequest({
@@ -29,11 +25,7 @@ export const httpChannelRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/htt
     rawBody,
     nowSeconds: Math.floor(now / 1000),
   });
-  if (!verified.ok) {
-    console.warn(JSON.stringify({ event: "http_signature_rejected", agentId, reason: verified.reason, requestId: c.var.requestId }));
-    c.executionCtx.waitUntil(stub.recordRejected({ channel: "http", reason: verified.reason, requestId: c.var.requestId, now }));
-    throw new AppError("unauthorized", SIGNATURE_MESSAGES[verified.reason]);
-  }
+  if (!verified.ok) throw refuseSignature(c, stub, "http", verified.reason, SIGNATURE_MESSAGES[verified.reason]);
 
   const body = parseBody(httpMessageSchema, parseJson(rawBody));
   const message = normalizeHttpMessage(agentId, body, now);

@@ -4,6 +4,7 @@ import type { NormalizedMessage } from "../../core/types";
 import { parseJson, readBodyLimited } from "../../http/body";
 import type { AppEnv } from "../../http/context";
 import type { WorkMessage } from "../../queues/messages";
+import { channelSecret, refuseSignature, webhookAgent } from "../webhook";
 import { slackMessageKey } from "./keys";
 import { parseSlackEvent } from "./parse";
 import { verifySlackRequest } from "./verify";
@@ -25,14 +26,9 @@ const REJECTIONS = {
  * within Slack's 3 seconds. The answer is posted from the queue.
  */
 export const slackRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/slack", async (c) => {
-  const agentId = c.req.param("agentId");
   const rawBody = await readBodyLimited(c.req.raw, MAX_SLACK_BODY_BYTES);
-  const stub = c.env.AGENT_STATE.get(c.env.AGENT_STATE.idFromName(agentId));
-  const snapshot = await stub.snapshot();
-  if (!snapshot) throw new AppError("not_found", `unknown agent "${agentId}"`);
-  const slack = snapshot.secrets.slack;
-  const signingSecret = typeof slack === "object" ? slack.signingSecret : undefined;
-  if (!signingSecret) throw new AppError("unauthorized", "this agent has no Slack signing secret (secrets.slack.signingSecret)");
+  const { agentId, stub, snapshot } = await webhookAgent(c);
+  const signingSecret = channelSecret(snapshot, "slack", "signingSecret");
 
   const now = c.var.clock.now();
   const verified = await verifySlackRequest({
@@ -42,11 +38,7 @@ export const slackRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/slack", a
     rawBody,
     nowSeconds: Math.floor(now / 1000),
   });
-  if (!verified.ok) {
-    console.warn(JSON.stringify({ event: "slack_signature_rejected", agentId, reason: verified.reason, requestId: c.var.requestId }));
-    c.executionCtx.waitUntil(stub.recordRejected({ channel: "slack", reason: verified.reason, requestId: c.var.requestId, now }));
-    throw new AppError("unauthorized", REJECTIONS[verified.reason]);
-  }
+  if (!verified.ok) throw refuseSignature(c, stub, "slack", verified.reason, REJECTIONS[verified.reason]);
 
   const inbound = parseSlackEvent(parseJson(rawBody));
   if (!inbound) throw new AppError("invalid_request", "body is not a Slack Events API payload");

@@ -4,6 +4,7 @@ import type { NormalizedMessage } from "../../core/types";
 import { readBodyLimited } from "../../http/body";
 import type { AppEnv } from "../../http/context";
 import type { WorkMessage } from "../../queues/messages";
+import { channelSecret, refuseSignature, webhookAgent } from "../webhook";
 import { smsKeyword } from "./keywords";
 import { verifyTwilioRequest } from "./verify";
 
@@ -24,22 +25,15 @@ function twiml(message?: string): Response {
  * answer goes out through the Messages API. The reply here is empty TwiML.
  */
 export const smsRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/sms", async (c) => {
-  const agentId = c.req.param("agentId");
   const raw = await readBodyLimited(c.req.raw, MAX_SMS_BODY_BYTES);
-  const stub = c.env.AGENT_STATE.get(c.env.AGENT_STATE.idFromName(agentId));
-  const snapshot = await stub.snapshot();
-  if (!snapshot) throw new AppError("not_found", `unknown agent "${agentId}"`);
-  const twilio = snapshot.secrets.twilio;
-  const authToken = typeof twilio === "object" ? twilio.authToken : undefined;
-  if (!authToken) throw new AppError("unauthorized", "this agent has no Twilio auth token (secrets.twilio.authToken)");
+  const { agentId, stub, snapshot } = await webhookAgent(c);
+  const authToken = channelSecret(snapshot, "twilio", "authToken");
 
   const params = [...new URLSearchParams(raw).entries()];
   const requestUrl = new URL(c.req.url);
   const url = c.env.PUBLIC_BASE_URL ? `${c.env.PUBLIC_BASE_URL.replace(/\/$/, "")}${requestUrl.pathname}${requestUrl.search}` : c.req.url;
   if (!(await verifyTwilioRequest({ authToken, url, params, signature: c.req.header("x-twilio-signature") }))) {
-    console.warn(JSON.stringify({ event: "twilio_signature_rejected", agentId, requestId: c.var.requestId }));
-    c.executionCtx.waitUntil(stub.recordRejected({ channel: "sms", reason: "bad_signature", requestId: c.var.requestId, now: c.var.clock.now() }));
-    throw new AppError("unauthorized", "X-Twilio-Signature does not match");
+    throw refuseSignature(c, stub, "sms", "bad_signature", "X-Twilio-Signature does not match");
   }
   const form = new Map(params);
   const sid = form.get("MessageSid") ?? "";

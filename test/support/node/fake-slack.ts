@@ -4,24 +4,15 @@
  * token so parallel tests never see each other's calls. `GET /_calls?token=<t>` lists them.
  * The token `xoxb-invalid` gets `invalid_auth`; `xoxb-ratelimited` gets HTTP 429.
  */
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readText } from "./http.ts";
 
 export interface SlackCall {
   method: string;
   body: Record<string, unknown>;
   /** The ts the fake answered with. */
   ts: string;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let data = "";
-    req.setEncoding("utf8");
-    req.on("data", (c: string) => (data += c));
-    req.on("end", () => resolve(data));
-    req.on("error", reject);
-  });
 }
 
 export async function startFakeSlack(): Promise<{ url: string; close(): Promise<void> }> {
@@ -42,7 +33,7 @@ export async function startFakeSlack(): Promise<{ url: string; close(): Promise<
     if (token === "xoxb-invalid") return reply(200, { ok: false, error: "invalid_auth" });
     let body: Record<string, unknown>;
     try {
-      body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+      body = JSON.parse(await readText(req)) as Record<string, unknown>;
     } catch {
       return reply(200, { ok: false, error: "invalid_json" });
     }

@@ -3,18 +3,9 @@
  * Twilio does (201 with a message resource), keyed by account SID. `GET /_sent?account=<sid>`
  * lists what was sent. Sending to +15005550009 answers 429; to +15005550001, 400 (code 21211).
  */
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let data = "";
-    req.setEncoding("utf8");
-    req.on("data", (c: string) => (data += c));
-    req.on("end", () => resolve(data));
-    req.on("error", reject);
-  });
-}
+import { readText } from "./http.ts";
 
 export async function startFakeTwilio(): Promise<{ url: string; close(): Promise<void> }> {
   const sent = new Map<string, Array<Record<string, string>>>();
@@ -30,7 +21,7 @@ export async function startFakeTwilio(): Promise<{ url: string; close(): Promise
     if (req.method !== "POST" || !account) return reply(404, { code: 20404, message: "The requested resource was not found", status: 404 });
     const auth = Buffer.from((req.headers.authorization ?? "").replace(/^Basic /, ""), "base64").toString();
     if (!auth.startsWith(`${account}:`) || auth.length <= account.length + 1) return reply(401, { code: 20003, message: "Authenticate", status: 401 });
-    const form = Object.fromEntries(new URLSearchParams(await readBody(req)));
+    const form = Object.fromEntries(new URLSearchParams(await readText(req)));
     if (form.To === "+15005550009") return reply(429, { code: 20429, message: "Too Many Requests", status: 429 });
     if (form.To === "+15005550001") return reply(400, { code: 21211, message: "The 'To' number is not a valid phone number.", status: 400 });
     sent.set(account, [...(sent.get(account) ?? []), form]);

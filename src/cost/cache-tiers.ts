@@ -2,8 +2,8 @@
  * The cheap tiers before the model: static rules, the exact cache (KV) and the similarity
  * cache (embeddings + a per-agent vector index), and what may be stored in them.
  *
- * Every key and vector belongs to one agent and one config version (every PUT bumps it), and
- * to the trust tier the answer was made at (other tools may give another answer). Only messages
+ * Every key and vector belongs to one agent and one config version (every PUT bumps it), to
+ * the trust tier the answer was made at (other tools may give another answer) and to the channel. Only messages
  * that open a conversation and do not read as follow-ups read or write the shared entries.
  */
 import { containsPii } from "../audit/pii";
@@ -39,14 +39,17 @@ function similarityRule(agent: AgentSnapshot): SimilarityRule | undefined {
   return agent.record.config.optimization.cacheRules.find((r): r is SimilarityRule => "similarity" in r);
 }
 
-/** The part of a cache key that scopes an entry: agent, config version, trust tier. */
-function scope(agent: AgentSnapshot): string {
+/**
+ * The part of a cache key that scopes an entry: agent, config version, trust tier, and the
+ * channel (an SMS answer is asked to be short, a Slack one may be long).
+ */
+function scope(agent: AgentSnapshot, channel: string): string {
   const tier = tierKeyAt(agent.trustLevel, agent.record.config.trust.permissions) ?? "none";
-  return `${agent.record.agentId}:${agent.record.version}:${tier}`;
+  return `${agent.record.agentId}:${agent.record.version}:${tier}:${channel}`;
 }
 
-async function exactKey(agent: AgentSnapshot, text: string): Promise<string> {
-  return `x:${scope(agent)}:${await sha256Hex(normalizeText(text))}`;
+async function exactKey(ctx: Pick<TierContext, "agent" | "message">): Promise<string> {
+  return `x:${scope(ctx.agent, ctx.message.channel)}:${await sha256Hex(normalizeText(ctx.message.text))}`;
 }
 
 function hit(tier: "rule" | "cache" | "similar", text: string): TierAnswer {
@@ -73,12 +76,13 @@ function resilient(name: string, tier: TierHandler): TierHandler {
 /** Static rules: a built-in intent or a regular expression answers with its response, at $0. */
 export function ruleTier(kv: KVNamespace): TierHandler {
   return resilient("rule", {
-    async answer({ message, agent }) {
+    async answer(ctx) {
+      const { message, agent } = ctx;
       const rule = patternRules(agent).find((r) => matchCacheRulePattern(message.text, r.pattern));
       if (!rule) return null;
       // The rule's ttl: how long its answer to this exact text stays in the exact cache.
       await kv
-        .put(await exactKey(agent, message.text), JSON.stringify({ text: rule.response, at: message.receivedAt } satisfies CachedAnswer), {
+        .put(await exactKey(ctx), JSON.stringify({ text: rule.response, at: message.receivedAt } satisfies CachedAnswer), {
           expirationTtl: Math.max(KV_MIN_TTL_SECONDS, rule.ttl),
         })
         .catch(() => {});
@@ -109,7 +113,7 @@ export function exactTier(kv: KVNamespace): TierHandler {
   return resilient("exact", {
     async answer(ctx) {
       if (!cacheable(ctx)) return null;
-      const cached = await kv.get<CachedAnswer>(await exactKey(ctx.agent, ctx.message.text), "json");
+      const cached = await kv.get<CachedAnswer>(await exactKey(ctx), "json");
       return cached ? hit("cache", cached.text) : null;
     },
   });
@@ -129,7 +133,7 @@ export function similarTier(backend: SimilarityBackend): TierHandler {
       const [vector] = await backend.embedder.embed([question]);
       if (!vector) return null;
       const matches = await backend.index.query(ctx.agent.record.agentId, vector, { topK: SIMILAR_CANDIDATES, now: ctx.message.receivedAt });
-      const myScope = scope(ctx.agent);
+      const myScope = scope(ctx.agent, ctx.message.channel);
       for (const m of matches) {
         if (m.score < rule.similarity) break;
         const { q, s, a } = m.metadata;
@@ -160,14 +164,14 @@ export async function rememberAnswer(
   const rule = similarityRule(ctx.agent);
   const ttl = Math.max(KV_MIN_TTL_SECONDS, rule?.ttl ?? DEFAULT_CACHE_TTL_SECONDS);
   const now = ctx.message.receivedAt;
-  await deps.kv.put(await exactKey(ctx.agent, ctx.message.text), JSON.stringify({ text: answered.text, at: now } satisfies CachedAnswer), {
+  await deps.kv.put(await exactKey(ctx), JSON.stringify({ text: answered.text, at: now } satisfies CachedAnswer), {
     expirationTtl: ttl,
   });
   if (rule && deps.similarity && new TextEncoder().encode(answered.text).byteLength <= MAX_SIMILAR_ANSWER_BYTES) {
     const question = normalizeText(ctx.message.text);
     const [vector] = await deps.similarity.embedder.embed([question]);
     if (vector) {
-      const myScope = scope(ctx.agent);
+      const myScope = scope(ctx.agent, ctx.message.channel);
       await deps.similarity.index.upsert(ctx.agent.record.agentId, [
         {
           id: (await sha256Hex(`${myScope}:${question}`)).slice(0, 32),

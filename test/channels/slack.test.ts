@@ -1,3 +1,4 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { PROGRESS_TEXT } from "../../src/queues/work";
@@ -38,6 +39,20 @@ describe("Slack channel: verification", () => {
     ];
     expect(cases.map((r) => r.status)).toEqual([401, 401, 401, 401]);
     expect(await modelRequests(agentId)).toHaveLength(0);
+  });
+
+  it("audits a refused Slack signature", async () => {
+    const { agentId } = await slackAgent();
+    expect((await sendSlack(agentId, appMention({ eventId: "Ev-forged", text: "hi" }), { signingSecret: "forged" })).status).toBe(401);
+    const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
+    let row: Record<string, unknown> | null = null;
+    for (let i = 0; i < 50 && !row; i++) {
+      await runDurableObjectAlarm(stub);
+      row = await env.DB.prepare("SELECT actor, details FROM audit_events WHERE agent_id = ? AND action = 'webhook.rejected'").bind(agentId).first();
+      if (!row) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(row?.actor).toBe("unverified:slack");
+    expect(JSON.parse(row!.details as string)).toMatchObject({ reason: "bad_signature" });
   });
 
   it("answers 400 for a signed body that is not an Events API payload, and 404 for an unknown agent", async () => {

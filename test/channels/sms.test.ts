@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { segmentInfo } from "../../src/channels/sms/segments";
-import { createAgent } from "../support/agents";
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { createAgent, HTTP_SECRET, putAgent, sendHttp, settled } from "../support/agents";
 import { modelRequests, scriptModel } from "../support/model";
 import { messageSid, sendSms, sentSms, waitForSms } from "../support/sms";
 
@@ -39,6 +41,35 @@ describe("SMS channel", () => {
     expect((await sendSms(agentId, inbound("hi"), { authToken: AUTH, signature: "" })).status).toBe(401);
     expect((await sendSms(agentId, inbound("hi"), { authToken: "wrong-token" })).status).toBe(401);
     expect(await modelRequests(agentId)).toHaveLength(0);
+  });
+
+  it("never answers an SMS from an answer cached for another channel", async () => {
+    const { agentId, accountSid } = await smsAgent();
+    await putAgent(agentId, {
+      config: { channels: [{ type: "sms", provider: "twilio", features: ["short_responses"] }], optimization: { cacheRules: [{ similarity: 0.95, ttl: 600 }] } },
+      secrets: { http: HTTP_SECRET },
+    });
+    await scriptModel(agentId, [
+      { type: "text", text: "A long web answer about opening hours, with every detail." },
+      { type: "text", text: "Open 9-5." },
+    ]);
+    await sendHttp(agentId, { id: "web-1", conversation: "web", from: "u", text: "When do you open?" }, { target: settled });
+    await sendSms(agentId, inbound("When do you open?"), { authToken: AUTH });
+    const [sent] = await waitForSms(accountSid, 1);
+    expect(sent?.Body).toBe("Open 9-5.");
+  });
+
+  it("audits a refused Twilio signature", async () => {
+    const { agentId } = await smsAgent();
+    expect((await sendSms(agentId, inbound("hi"), { authToken: "wrong-token" })).status).toBe(401);
+    const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
+    let row: Record<string, unknown> | null = null;
+    for (let i = 0; i < 50 && !row; i++) {
+      await runDurableObjectAlarm(stub);
+      row = await env.DB.prepare("SELECT actor, action FROM audit_events WHERE agent_id = ? AND action = 'webhook.rejected'").bind(agentId).first();
+      if (!row) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(row).toEqual({ actor: "unverified:sms", action: "webhook.rejected" });
   });
 
   it("answers a repeated MessageSid once", async () => {

@@ -7,7 +7,8 @@ import { AppError } from "../core/errors";
 import * as schema from "../db/schema";
 import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
-import { agentStub, parseAgentId, requireAgent } from "./common";
+import { agentObject } from "../state/objects";
+import { parseAgentId, requireAgent } from "./common";
 import { type AgentRecord, secretNames } from "../state/agent-record";
 
 /** Used when neither the body nor the config gives a system prompt. */
@@ -49,7 +50,7 @@ export const agentRoutes = new Hono<AppEnv>()
     if (!parsed.ok) throw new AppError("invalid_config", formatIssues(parsed.issues), { details: { issues: parsed.issues } });
     const config = parsed.config;
 
-    const stub = agentStub(c.env, agentId);
+    const stub = agentObject(c.env, agentId);
     const { record, created } = await stub.configure({
       agentId,
       config,

@@ -4,7 +4,7 @@ import { AppError } from "../core/errors";
 import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { openAgentTools } from "../llm/agent-tools";
-import { conversationName } from "../state/conversation";
+import { conversationObject } from "../state/objects";
 import { matchesAny } from "../trust/permissions";
 import type { Approval } from "../trust/approvals";
 import { adminActor, requireAgent } from "./common";
@@ -82,9 +82,7 @@ export const approvalRoutes = new Hono<AppEnv>()
       approval.status === "rejected"
         ? `[A person rejected the request to run ${approval.tool}${approval.note ? `: ${approval.note}` : ""}.]`
         : `[A person approved ${approval.tool}; it ran and returned: ${approval.result?.content ?? "nothing"}]`;
-    const conversation = c.env.CONVERSATION.get(
-      c.env.CONVERSATION.idFromName(conversationName(snapshot.record.agentId, approval.channel, approval.conversationKey)),
-    );
+    const conversation = conversationObject(c.env.CONVERSATION, approval);
     await conversation.append([{ role: "assistant", text: note }], c.var.clock.now());
     return c.json(view(approval));
   });

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { AppError } from "../core/errors";
 import type { AppEnv } from "../http/context";
 import type { AgentSnapshot } from "../state/agent-record";
+import { agentObject } from "../state/objects";
 
 /** Agent ids appear in URLs, storage keys and object names. */
 export const agentIdSchema = z
@@ -15,14 +16,10 @@ export function parseAgentId(raw: string): string {
   return parsed.data;
 }
 
-export function agentStub(env: Env, agentId: string) {
-  return env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
-}
-
 /** The agent's stub and snapshot, or 404. */
-export async function requireAgent(c: Context<AppEnv>): Promise<{ agentId: string; stub: ReturnType<typeof agentStub>; snapshot: AgentSnapshot }> {
+export async function requireAgent(c: Context<AppEnv>): Promise<{ agentId: string; stub: ReturnType<typeof agentObject>; snapshot: AgentSnapshot }> {
   const agentId = parseAgentId(c.req.param("agentId") ?? "");
-  const stub = agentStub(c.env, agentId);
+  const stub = agentObject(c.env, agentId);
   const snapshot = await stub.snapshot();
   if (!snapshot) throw new AppError("not_found", `unknown agent "${agentId}"`);
   return { agentId, stub, snapshot };

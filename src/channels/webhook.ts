@@ -2,11 +2,12 @@ import type { Context } from "hono";
 import { AppError } from "../core/errors";
 import type { AppEnv } from "../http/context";
 import type { AgentSnapshot } from "../state/agent-record";
+import { agentObject } from "../state/objects";
 
 /** The agent a webhook names, with its object's stub; 404 for an unknown agent. */
 export async function webhookAgent(c: Context<AppEnv>) {
   const agentId = c.req.param("agentId") ?? "";
-  const stub = c.env.AGENT_STATE.get(c.env.AGENT_STATE.idFromName(agentId));
+  const stub = agentObject(c.env, agentId);
   const snapshot = await stub.snapshot();
   if (!snapshot) throw new AppError("not_found", `unknown agent "${agentId}"`);
   return { agentId, stub, snapshot };

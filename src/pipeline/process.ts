@@ -7,7 +7,8 @@ import { partialResultOf } from "../llm/tool-loop";
 import type { InteractionRecord, LearningMessage } from "../queues/messages";
 import type { AgentSnapshot } from "../state/agent-record";
 import type { AgentState } from "../state/agent-state";
-import { type Conversation, conversationName } from "../state/conversation";
+import type { Conversation } from "../state/conversation";
+import { agentObject, conversationObject } from "../state/objects";
 import { expandFallback, type TierAnswer, type TierContext, type TierHandler, type TierName } from "./tiers";
 
 /** Said when every tier in the chain passed. */
@@ -26,20 +27,13 @@ export interface PipelineDeps {
   afterAnswer?(ctx: TierContext, answered: TierAnswer): Promise<unknown>;
 }
 
-/** A conversation's turns live in its own object; this reads and extends them. */
-export function conversationStub(deps: Pick<PipelineDeps, "conversations">, message: NormalizedMessage) {
-  return deps.conversations.get(
-    deps.conversations.idFromName(conversationName(message.agentId, message.channel, message.conversationKey)),
-  );
-}
-
 /**
  * Answers one message: claims its delivery id (a repeat replays the stored answer), walks the
  * fallback chain until a tier answers, stores the answer for replays and the turns for
  * context, and records the outcome. A failure releases the claim so a retry can answer.
  */
 export async function processMessage(deps: PipelineDeps, message: NormalizedMessage, agent: AgentSnapshot): Promise<Answer> {
-  const state = deps.agents.get(deps.agents.idFromName(message.agentId));
+  const state = agentObject({ AGENT_STATE: deps.agents }, message.agentId);
   const owner = deps.newId();
   const fingerprint = await sha256Hex(`${message.channel}\u0000${message.conversationKey}\u0000${message.text}`);
   const claim = await state.claim(message.deliveryId, deps.clock.now(), { fingerprint, owner });
@@ -55,7 +49,7 @@ export async function processMessage(deps: PipelineDeps, message: NormalizedMess
 
   const interactionId = deps.newId();
   const { maintainContext, contextTurns } = agent.record.config.messageHandling;
-  const history = maintainContext ? await conversationStub(deps, message).recent(contextTurns) : [];
+  const history = maintainContext ? await conversationObject(deps.conversations, message).recent(contextTurns) : [];
   const ctx: TierContext = { message, agent, interactionId, history };
   let answered: TierAnswer;
   try {
@@ -88,7 +82,7 @@ export async function processMessage(deps: PipelineDeps, message: NormalizedMess
     state.complete(message.deliveryId, JSON.stringify(answer), now, owner),
     answered.countsForTrust === false ? Promise.resolve() : state.recordOutcome({ interactionId, outcome, denials: answered.denials, now }),
     config.messageHandling.maintainContext
-      ? conversationStub(deps, message).append(
+      ? conversationObject(deps.conversations, message).append(
           [
             { role: "user", text: message.text },
             { role: "assistant", text: answer.text },

@@ -2,6 +2,7 @@ import type { Clock } from "../core/clock";
 import { createModelClient } from "../llm/client";
 import { loadPriceTable, type PriceTable } from "../llm/prices";
 import { budgetPolicy } from "../cost/budget-ledger";
+import { agentObject } from "../state/objects";
 import { exactTier, rememberAnswer, ruleTier, similarTier } from "../cost/cache-tiers";
 import { similarityBackend } from "../cost/similarity";
 import { callBudget } from "../cost/call-budget";
@@ -34,8 +35,7 @@ export function buildPipeline(
     defer,
     tiers: {},
   };
-  const agentObject = (agentId: string) => env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
-  const similarity = similarityBackend(env, agentObject);
+  const similarity = similarityBackend(env, (agentId) => agentObject(env, agentId));
   deps.tiers.rule = ruleTier(env.CACHE);
   deps.tiers.exact = exactTier(env.CACHE);
   deps.tiers.similar = similarTier(similarity);
@@ -46,7 +46,7 @@ export function buildPipeline(
     workspace: env.WORKSPACE,
     onStep: hooks.onStep,
     requestApproval: async ({ message, interactionId }, tool, toolInput) => {
-      const approval = await deps.agents.get(deps.agents.idFromName(message.agentId)).requestApproval({
+      const approval = await agentObject(env, message.agentId).requestApproval({
         interactionId,
         tool,
         toolInput,
@@ -56,10 +56,10 @@ export function buildPipeline(
       });
       return pendingMessage(approval);
     },
-    currentLevel: async ({ message }) => (await agentObject(message.agentId).trustLevelNow()),
+    currentLevel: async ({ message }) => agentObject(env, message.agentId).trustLevelNow(),
     budget: ({ message, agent }, price) =>
       callBudget(
-        deps.agents.get(deps.agents.idFromName(message.agentId)),
+        agentObject(env, message.agentId),
         price,
         budgetPolicy(agent.record.config).perRequestMicros,
         () => clock.now(),

@@ -7,6 +7,8 @@ import { EmailMessage } from "cloudflare:email";
 import { buildReply } from "../channels/email/mime";
 import { sendSms, TwilioApiError } from "../channels/sms/api";
 import { fitToSegments } from "../channels/sms/segments";
+import { channelSecret } from "../channels/webhook";
+import { agentObject } from "../state/objects";
 import { processMessage } from "../pipeline/process";
 import { buildPipeline } from "../pipeline/services";
 import type { AgentSnapshot } from "../state/agent-record";
@@ -57,16 +59,17 @@ export async function consumeWork(
 }
 
 async function handle(work: WorkMessage, env: Env, clock: Clock, ctx: ExecutionContext, sendEmail: EmailSender): Promise<void> {
-  const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(work.message.agentId));
+  const stub = agentObject(env, work.message.agentId);
   const snapshot = await stub.snapshot();
   if (!snapshot) return; // The agent was deleted: nothing to answer for.
   const delivered = `delivered:${work.message.deliveryId}`;
   const claim = await stub.claim(delivered, clock.now());
   if (claim.kind !== "claimed") return;
   try {
-    if (work.reply.kind === "slack") await deliverSlack({ ...work, reply: work.reply }, snapshot, env, clock, ctx);
-    else if (work.reply.kind === "sms") await deliverSms({ ...work, reply: work.reply }, snapshot, env, clock, ctx);
-    else await deliverEmail({ ...work, reply: work.reply }, snapshot, env, clock, ctx, sendEmail);
+    const agent = { stub, snapshot };
+    if (work.reply.kind === "slack") await deliverSlack({ ...work, reply: work.reply }, agent, env, clock, ctx);
+    else if (work.reply.kind === "sms") await deliverSms({ ...work, reply: work.reply }, agent, env, clock, ctx);
+    else await deliverEmail({ ...work, reply: work.reply }, agent, env, clock, ctx, sendEmail);
     await stub.complete(delivered, "{}", clock.now());
   } catch (err) {
     await stub.release(delivered);
@@ -76,16 +79,19 @@ async function handle(work: WorkMessage, env: Env, clock: Clock, ctx: ExecutionC
 
 type With<K extends WorkMessage["reply"]["kind"]> = WorkMessage & { reply: Extract<WorkMessage["reply"], { kind: K }> };
 
+/** The agent a queued message belongs to: its object and the snapshot read once per message. */
+interface Agent {
+  stub: ReturnType<typeof agentObject>;
+  snapshot: AgentSnapshot;
+}
+
 /** SMS segments an answer may take: `maxSegments`, or 3 with `short_responses`; 10 (1,600 characters) at most. */
 const DEFAULT_SHORT_SEGMENTS = 3;
 const MAX_SEGMENTS = 10;
 
-async function deliverSms(work: With<"sms">, snapshot: AgentSnapshot, env: Env, clock: Clock, ctx: ExecutionContext): Promise<void> {
-  const twilio = snapshot.secrets.twilio;
-  const accountSid = typeof twilio === "object" ? twilio.accountSid : undefined;
-  const authToken = typeof twilio === "object" ? twilio.authToken : undefined;
-  if (!accountSid || !authToken) throw new AppError("unauthorized", "this agent has no Twilio credentials (secrets.twilio)");
-  const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(work.message.agentId));
+async function deliverSms(work: With<"sms">, { stub, snapshot }: Agent, env: Env, clock: Clock, ctx: ExecutionContext): Promise<void> {
+  const accountSid = channelSecret(snapshot, "twilio", "accountSid");
+  const authToken = channelSecret(snapshot, "twilio", "authToken");
   const answer = await processMessage(buildPipeline(env, clock, (p) => ctx.waitUntil(p)), work.message, snapshot);
   const channel = snapshot.record.config.channels.find((c) => c.type === "sms");
   const short = channel?.type === "sms" && channel.features.includes("short_responses");
@@ -97,7 +103,7 @@ async function deliverSms(work: With<"sms">, snapshot: AgentSnapshot, env: Env, 
 
 async function deliverEmail(
   work: With<"email">,
-  snapshot: AgentSnapshot,
+  { snapshot }: Agent,
   env: Env,
   clock: Clock,
   ctx: ExecutionContext,
@@ -120,11 +126,8 @@ async function deliverEmail(
   await sendEmail(work.reply.from, work.reply.to, raw);
 }
 
-async function deliverSlack(work: With<"slack">, snapshot: AgentSnapshot, env: Env, clock: Clock, ctx: ExecutionContext): Promise<void> {
-  const slack = snapshot.secrets.slack;
-  const botToken = typeof slack === "object" ? slack.botToken : undefined;
-  if (!botToken) throw new AppError("unauthorized", "this agent has no Slack bot token (secrets.slack.botToken)");
-  const api = slackApi(env.SLACK_API_URL, botToken);
+async function deliverSlack(work: With<"slack">, { stub, snapshot }: Agent, env: Env, clock: Clock, ctx: ExecutionContext): Promise<void> {
+  const api = slackApi(env.SLACK_API_URL, channelSecret(snapshot, "slack", "botToken"));
   const features = snapshot.record.config.channels.find((c) => c.type === "slack")?.features ?? [];
   const thread = work.reply.threadTs ?? undefined;
 
@@ -143,7 +146,6 @@ async function deliverSlack(work: With<"slack">, snapshot: AgentSnapshot, env: E
 
   const answer = await processMessage(buildPipeline(env, clock, (p) => ctx.waitUntil(p), { onStep }), work.message, snapshot);
   const chunks = splitForSlack(toMrkdwn(answer.text));
-  const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(work.message.agentId));
   for (const [i, chunk] of chunks.entries()) {
     const posted =
       i === 0 && placeholder

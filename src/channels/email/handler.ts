@@ -2,6 +2,7 @@ import type { Clock } from "../../core/clock";
 import { sha256Hex } from "../../core/crypto";
 import type { NormalizedMessage } from "../../core/types";
 import type { WorkMessage } from "../../queues/messages";
+import { agentObject } from "../../state/objects";
 import { agentIdForRecipient, parseEmail, senderAllowed } from "./parse";
 
 /** Larger mail is refused at the SMTP level; customers' questions are far smaller. */
@@ -24,7 +25,7 @@ export interface EmailDeps {
  */
 export async function handleEmail(message: ForwardableEmailMessage, deps: EmailDeps): Promise<void> {
   const agentId = agentIdForRecipient(message.to);
-  const stub = agentId ? deps.env.AGENT_STATE.get(deps.env.AGENT_STATE.idFromName(agentId)) : null;
+  const stub = agentId ? agentObject(deps.env, agentId) : null;
   const snapshot = stub ? await stub.snapshot() : null;
   const channel = snapshot?.record.config.channels.find((c) => c.type === "email");
   if (!agentId || !stub || !snapshot || channel?.type !== "email") {

@@ -139,6 +139,11 @@ const similarityCacheRule = z.strictObject({
   similarity: positiveUpTo(1),
   /** Seconds. */
   ttl: intAtLeast(1),
+  /**
+   * Model answers to other phrasings that must agree with a stored answer before it answers
+   * paraphrases (0 serves at once). A disagreeing answer marks the entry contested for good.
+   */
+  confirmations: z.number().int().min(0).max(10).default(1),
 });
 
 export const cacheRuleSchema = z.union([patternCacheRule, similarityCacheRule], {

@@ -11,7 +11,9 @@ import { sha256Hex } from "../core/crypto";
 import type { AgentSnapshot } from "../state/agent-record";
 import { tierKeyAt } from "../trust/permissions";
 import type { TierAnswer, TierContext, TierHandler } from "../pipeline/tiers";
+import { dot } from "./embedder";
 import type { SimilarityBackend } from "./similarity";
+import type { VectorEntry } from "./vector-index";
 import { isFollowUp, matchCacheRulePattern, normalizeText, opposesMeaning } from "./text";
 
 /** Seconds a model answer stays cached when the config has no `{ similarity, ttl }` rule. */
@@ -29,7 +31,32 @@ interface CachedAnswer {
 }
 
 type PatternRule = { pattern: string; ttl: number; response: string };
-type SimilarityRule = { similarity: number; ttl: number };
+type SimilarityRule = { similarity: number; ttl: number; confirmations: number };
+
+/**
+ * What a similarity entry carries: the normalized question, its scope, the answer, when it
+ * expires, how many model answers to other phrasings agreed with it, and whether one disagreed.
+ */
+interface SimilarEntry {
+  q: string;
+  s: string;
+  a: string;
+  e: number;
+  n: number;
+  x: number;
+}
+
+function readEntry(metadata: Record<string, unknown>): SimilarEntry | null {
+  const { q, s, a, e, n, x } = metadata;
+  if (typeof q !== "string" || typeof s !== "string" || typeof a !== "string" || typeof e !== "number") return null;
+  return { q, s, a, e, n: typeof n === "number" ? n : 0, x: typeof x === "number" ? x : 0 };
+}
+
+/** The nearest entry the model's answer must confirm before it answers paraphrases. */
+export interface PendingEntry {
+  id: string;
+  entry: SimilarEntry;
+}
 
 function patternRules(agent: AgentSnapshot): PatternRule[] {
   return agent.record.config.optimization.cacheRules.filter((r): r is PatternRule => "pattern" in r);
@@ -123,6 +150,11 @@ export function exactTier(kv: KVNamespace): TierHandler {
  * The similarity cache: the nearest earlier question of this agent, version and tier with a
  * score at or above the rule's `similarity`, unless the guard finds the two may need different
  * answers (enable vs disable, different amounts, a negation on one side).
+ *
+ * An entry answers paraphrases only once `confirmations` model answers to other phrasings agreed
+ * with it; until then the message goes on to the model and the entry waits in `ctx.pending` for
+ * `rememberAnswer` to compare. A region where two model answers disagreed (a contested entry
+ * within the threshold) never answers: the question is ambiguous for this agent.
  */
 export function similarTier(backend: SimilarityBackend): TierHandler {
   return resilient("similar", {
@@ -134,16 +166,30 @@ export function similarTier(backend: SimilarityBackend): TierHandler {
       if (!vector) return null;
       const matches = await backend.index.query(ctx.agent.record.agentId, vector, { topK: SIMILAR_CANDIDATES, now: ctx.message.receivedAt });
       const myScope = scope(ctx.agent, ctx.message.channel);
+      let nearest: PendingEntry | null = null;
       for (const m of matches) {
         if (m.score < rule.similarity) break;
-        const { q, s, a } = m.metadata;
-        if (s !== myScope || typeof q !== "string" || typeof a !== "string") continue;
-        if (opposesMeaning(question, q) !== null) continue;
-        return hit("similar", a);
+        const entry = readEntry(m.metadata);
+        if (!entry || entry.s !== myScope || opposesMeaning(question, entry.q) !== null) continue;
+        if (entry.x > 0) return null;
+        nearest ??= { id: m.id, entry };
       }
+      if (!nearest) return null;
+      if (nearest.entry.n >= rule.confirmations) return hit("similar", nearest.entry.a);
+      ctx.pending = nearest;
       return null;
     },
   });
+}
+
+/** Two model answers agree when they are the same text or score at the threshold without opposing. */
+async function answersAgree(backend: SimilarityBackend, a: string, b: string, threshold: number): Promise<boolean> {
+  const left = normalizeText(a);
+  const right = normalizeText(b);
+  if (left === right) return true;
+  if (opposesMeaning(left, right) !== null) return false;
+  const [va, vb] = await backend.embedder.embed([left, right]);
+  return va !== undefined && vb !== undefined && dot(va, vb) >= threshold;
 }
 
 /**
@@ -168,19 +214,35 @@ export async function rememberAnswer(
     expirationTtl: ttl,
   });
   if (rule && deps.similarity && new TextEncoder().encode(answered.text).byteLength <= MAX_SIMILAR_ANSWER_BYTES) {
-    const question = normalizeText(ctx.message.text);
-    const [vector] = await deps.similarity.embedder.embed([question]);
-    if (vector) {
-      const myScope = scope(ctx.agent, ctx.message.channel);
-      await deps.similarity.index.upsert(ctx.agent.record.agentId, [
-        {
-          id: (await sha256Hex(`${myScope}:${question}`)).slice(0, 32),
-          vector,
-          expiresAt: now + ttl * 1000,
-          metadata: { q: question, s: myScope, a: answered.text },
-        },
-      ]);
-    }
+    await rememberSimilar(deps.similarity, ctx, rule, answered.text, now + ttl * 1000);
   }
   return true;
+}
+
+/**
+ * Adds the question to the similarity index. When it met an unconfirmed entry, the two answers
+ * are compared first: agreement counts a confirmation on the entry (and the new question joins
+ * it as confirmed), disagreement marks both contested, so neither ever answers a paraphrase.
+ */
+async function rememberSimilar(backend: SimilarityBackend, ctx: TierContext, rule: SimilarityRule, answer: string, expiresAt: number): Promise<void> {
+  const question = normalizeText(ctx.message.text);
+  const myScope = scope(ctx.agent, ctx.message.channel);
+  const pending = ctx.pending;
+  let confirmations = 0;
+  let contested = 0;
+  const writes: VectorEntry[] = [];
+  if (pending) {
+    const agree = await answersAgree(backend, pending.entry.a, answer, rule.similarity);
+    const updated: SimilarEntry = agree ? { ...pending.entry, n: pending.entry.n + 1 } : { ...pending.entry, x: 1 };
+    const [pendingVector] = await backend.embedder.embed([pending.entry.q]);
+    if (pendingVector) writes.push({ id: pending.id, vector: pendingVector, expiresAt: updated.e, metadata: { ...updated } });
+    confirmations = updated.n;
+    contested = updated.x;
+  }
+  const [vector] = await backend.embedder.embed([question]);
+  if (vector) {
+    const entry: SimilarEntry = { q: question, s: myScope, a: answer, e: expiresAt, n: confirmations, x: contested };
+    writes.push({ id: (await sha256Hex(`${myScope}:${question}`)).slice(0, 32), vector, expiresAt, metadata: { ...entry } });
+  }
+  if (writes.length > 0) await backend.index.upsert(ctx.agent.record.agentId, writes);
 }

@@ -2,6 +2,7 @@ import type { AgentConfig } from "../config";
 import type { Micros } from "../core/money";
 import type { NormalizedMessage, Tier, ToolDenial } from "../core/types";
 import type { Turn } from "../llm/tool-loop";
+import type { PendingEntry } from "../cost/cache-tiers";
 import type { AgentSnapshot } from "../state/agent-record";
 
 /** A tier's answer, or null to pass the message to the next tier. */
@@ -33,6 +34,8 @@ export interface TierContext {
   interactionId: string;
   /** Earlier turns of the conversation given to the model (none when `maintainContext` is off). */
   history: Turn[];
+  /** A similarity-cache entry this message met before it was confirmed; the answer is compared with it. */
+  pending?: PendingEntry;
 }
 
 /** One step of the fallback chain. */

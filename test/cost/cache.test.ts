@@ -147,16 +147,48 @@ describe("conversation context", () => {
 });
 
 describe("similarity cache", () => {
-  it("answers a near-identical question from the similarity cache", async () => {
+  it("answers a near-identical question from the similarity cache once a paraphrase confirmed it", async () => {
     const agentId = await createAgent(seedOptimization);
-    await scriptModel(agentId, [{ type: "text", text: "Go to Settings > Security." }]);
+    await scriptModel(agentId, [
+      { type: "text", text: "Go to Settings > Security." },
+      { type: "text", text: "Go to Settings > Security." },
+    ]);
     await ask(agentId, "How do I enable two-factor authentication?");
-    expect(await ask(agentId, "How do I enable two factor authentication")).toMatchObject({
+    // The first paraphrase still goes to the model: its answer confirms the entry.
+    expect((await ask(agentId, "How do I enable two factor authentication")).tier).toBe("intelligent");
+    expect(await ask(agentId, "How do I enable two-factor-authentication?")).toMatchObject({
       tier: "similar",
       text: "Go to Settings > Security.",
       costUsd: 0,
     });
+    expect(await calls(agentId)).toBe(2);
+  });
+
+  it("serves a paraphrase at once when the rule asks for no confirmations", async () => {
+    const agentId = await createAgent({ optimization: { cacheRules: [{ similarity: 0.95, ttl: 600, confirmations: 0 }] } });
+    await scriptModel(agentId, [{ type: "text", text: "Go to Settings > Security." }]);
+    await ask(agentId, "How do I enable two-factor authentication?");
+    expect(await ask(agentId, "How do I enable two factor authentication")).toMatchObject({ tier: "similar", text: "Go to Settings > Security." });
     expect(await calls(agentId)).toBe(1);
+  });
+
+  it("never answers from an entry another phrasing's model answer disagreed with", async () => {
+    const agentId = await createAgent(seedOptimization);
+    await scriptModel(agentId, [
+      { type: "text", text: "Your top-up was reversed; the money is back on your card." },
+      { type: "text", text: "Top-ups can stay pending for up to an hour; please check again later." },
+      { type: "text", text: "Top-ups can stay pending for up to an hour; please check again later." },
+      { type: "text", text: "Top-ups can stay pending for up to an hour; please check again later." },
+    ]);
+    await ask(agentId, "Has my top-up gone through?");
+    expect((await ask(agentId, "Has my top up gone through?")).tier).toBe("intelligent");
+    // Both entries are contested now: later phrasings with the same words go to the model even
+    // when their answers agree with the second one, while a repeat of the first text still gets
+    // its own exact answer.
+    expect((await ask(agentId, "Has my top/up gone through?")).tier).toBe("intelligent");
+    expect((await ask(agentId, "Has my top-up, gone through?")).tier).toBe("intelligent");
+    expect((await ask(agentId, "has my top-up gone through")).tier).toBe("cache");
+    expect(await calls(agentId)).toBe(4);
   });
 
   it("never answers 'disable two-factor' with the cached 'enable two-factor' answer", async () => {
@@ -174,7 +206,7 @@ describe("similarity cache", () => {
 
   it("forgets an entry after its ttl", async () => {
     const { clock, target } = clockedApp(Date.UTC(2026, 10, 25, 9));
-    const agentId = await createAgent({ optimization: { cacheRules: [{ similarity: 0.95, ttl: 600 }] } }, {}, target);
+    const agentId = await createAgent({ optimization: { cacheRules: [{ similarity: 0.95, ttl: 600, confirmations: 0 }] } }, {}, target);
     await ask(agentId, "How do I enable two-factor authentication?", { target });
     expect((await ask(agentId, "How do I enable two factor authentication", { target })).tier).toBe("similar");
     clock.advance(601_000);
@@ -182,7 +214,7 @@ describe("similarity cache", () => {
   });
 
   it("keeps one trust tier's answers from another tier", async () => {
-    const agentId = await createAgent(seedOptimization);
+    const agentId = await createAgent({ optimization: { cacheRules: [{ similarity: 0.95, ttl: 600, confirmations: 0 }] } });
     await ask(agentId, "How do I enable two-factor authentication?");
     await admin(`/v1/agents/${agentId}/trust`, { method: "POST", body: JSON.stringify({ action: "set", level: 0.9, reason: "test" }) });
     expect((await ask(agentId, "How do I enable two factor authentication")).tier).toBe("intelligent");

@@ -33,6 +33,25 @@ export interface PipelineDeps {
  * context, and records the outcome. A failure releases the claim so a retry can answer.
  */
 export async function processMessage(deps: PipelineDeps, message: NormalizedMessage, agent: AgentSnapshot): Promise<Answer> {
+  const answer = await answerMessage(deps, message, agent, false);
+  if (!answer) throw new Error("unreachable: a full chain always answers");
+  return answer;
+}
+
+/** Tiers that answer without the model: fast enough to answer inside a provider's webhook. */
+const CHEAP_TIERS: readonly TierName[] = ["rule", "exact", "similar", "pattern"];
+
+/**
+ * Answers a message only if a tier without the model can (rules, caches, learned patterns);
+ * otherwise releases its claim and returns null, so the message can go through the full
+ * chain later (from a queue) under the same delivery id. A duplicate replays its stored answer.
+ */
+export async function processIfCheap(deps: PipelineDeps, message: NormalizedMessage, agent: AgentSnapshot): Promise<Answer | null> {
+  const tiers = Object.fromEntries(Object.entries(deps.tiers).filter(([name]) => CHEAP_TIERS.includes(name as TierName)));
+  return answerMessage({ ...deps, tiers }, message, agent, true);
+}
+
+async function answerMessage(deps: PipelineDeps, message: NormalizedMessage, agent: AgentSnapshot, passIfUnanswered: boolean): Promise<Answer | null> {
   const state = agentObject({ AGENT_STATE: deps.agents }, message.agentId);
   const owner = deps.newId();
   const fingerprint = await sha256Hex(`${message.channel}\u0000${message.conversationKey}\u0000${message.text}`);
@@ -53,7 +72,12 @@ export async function processMessage(deps: PipelineDeps, message: NormalizedMess
   const ctx: TierContext = { message, agent, interactionId, history };
   let answered: TierAnswer;
   try {
-    answered = (await runChain(deps.tiers, agent, ctx)) ?? {
+    const chained = await runChain(deps.tiers, agent, ctx);
+    if (!chained && passIfUnanswered) {
+      await state.release(message.deliveryId, owner);
+      return null;
+    }
+    answered = chained ?? {
       tier: "fallback",
       text: NO_TIER_REPLY,
       costMicros: 0,
@@ -170,6 +194,8 @@ async function sendInteraction(
     deniedTools: answered.denials.map((d) => d.tool),
     outcome,
     createdAt: now,
+    latencyMs: Math.max(0, Math.round(now - message.receivedAt)),
+    urgency: "normal",
   };
   try {
     await deps.learningQueue.send({ type: "interaction", interaction });

@@ -6,7 +6,7 @@ import { slackMessageKey } from "../channels/slack/keys";
 import { EmailMessage } from "cloudflare:email";
 import { buildReply } from "../channels/email/mime";
 import { sendSms, TwilioApiError } from "../channels/sms/api";
-import { fitToSegments } from "../channels/sms/segments";
+import { fitToSegments, segmentBudget } from "../channels/sms/segments";
 import { channelSecret } from "../channels/webhook";
 import { agentObject } from "../state/objects";
 import { processMessage } from "../pipeline/process";
@@ -85,17 +85,12 @@ interface Agent {
   snapshot: AgentSnapshot;
 }
 
-/** SMS segments an answer may take: `maxSegments`, or 3 with `short_responses`; 10 (1,600 characters) at most. */
-const DEFAULT_SHORT_SEGMENTS = 3;
-const MAX_SEGMENTS = 10;
-
 async function deliverSms(work: With<"sms">, { stub, snapshot }: Agent, env: Env, clock: Clock, ctx: ExecutionContext): Promise<void> {
   const accountSid = channelSecret(snapshot, "twilio", "accountSid");
   const authToken = channelSecret(snapshot, "twilio", "authToken");
   const answer = await processMessage(buildPipeline(env, clock, (p) => ctx.waitUntil(p)), work.message, snapshot);
   const channel = snapshot.record.config.channels.find((c) => c.type === "sms");
-  const short = channel?.type === "sms" && channel.features.includes("short_responses");
-  const maxSegments = Math.min(MAX_SEGMENTS, (channel?.type === "sms" ? channel.maxSegments : undefined) ?? (short ? DEFAULT_SHORT_SEGMENTS : MAX_SEGMENTS));
+  const maxSegments = segmentBudget(channel?.type === "sms" ? channel : undefined);
   // The opt-out list is checked at the moment of sending: STOP may have come in meanwhile.
   if (await stub.smsOptedOut(work.reply.to)) return;
   await sendSms({ baseUrl: env.TWILIO_API_URL, accountSid, authToken, from: work.reply.from, to: work.reply.to, body: fitToSegments(answer.text, maxSegments) });

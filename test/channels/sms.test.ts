@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { segmentInfo } from "../../src/channels/sms/segments";
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { SEED_EXAMPLE_CONFIG } from "../../src/config/seed-example";
 import { createAgent, HTTP_SECRET, putAgent, sendHttp, settled } from "../support/agents";
 import { modelRequests, scriptModel } from "../support/model";
 import { messageSid, sendSms, sentSms, waitForSms } from "../support/sms";
@@ -105,6 +106,36 @@ describe("SMS channel", () => {
     const status = await sendSms(agentId, { MessageSid: messageSid(), From: "+14155550199", To: "+14155550100", MessageStatus: "delivered" }, { authToken: AUTH });
     expect(status.status).toBe(204);
     expect(await modelRequests(agentId)).toHaveLength(0);
+  });
+
+  it("answers a greeting rule at once in the TwiML reply, without the queue or the model", async () => {
+    const accountSid = `AC${crypto.randomUUID().replaceAll("-", "")}`;
+    const agentId = await createAgent(
+      { channels: [{ type: "sms", provider: "twilio", features: ["short_responses"] }], optimization: SEED_EXAMPLE_CONFIG.optimization },
+      { secrets: { twilio: { accountSid, authToken: AUTH } } },
+    );
+    const res = await sendSms(agentId, inbound("hello there!"), { authToken: AUTH });
+    expect(await res.text()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Message>Hello! How can I help?</Message></Response>');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await sentSms(accountSid)).toHaveLength(0);
+    expect(await modelRequests(agentId)).toHaveLength(0);
+  });
+
+  it("answers a question another customer asked from the cache in TwiML, fitted and escaped", async () => {
+    const { agentId, accountSid } = await smsAgent({ type: "sms", provider: "twilio", features: ["short_responses"], maxSegments: 1 });
+    const long = `Fees & limits <see app>: ${"we charge nothing for transfers in the UK. ".repeat(8)}`;
+    await scriptModel(agentId, [{ type: "text", text: long }]);
+    await sendSms(agentId, inbound("What are the fees?", "+14155550121"), { authToken: AUTH });
+    await waitForSms(accountSid, 1);
+    await new Promise((r) => setTimeout(r, 500)); // the answer is cached after it is sent
+    const res = await sendSms(agentId, inbound("what are the fees", "+14155550122"), { authToken: AUTH });
+    const xml = await res.text();
+    const body = /<Message>(.*)<\/Message>/s.exec(xml)?.[1] ?? "";
+    expect(body.startsWith("Fees &amp; limits &lt;see app&gt;:")).toBe(true);
+    expect(segmentInfo(body.replaceAll("&amp;", "&").replaceAll("&lt;", "<").replaceAll("&gt;", ">")).segments).toBe(1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await sentSms(accountSid)).toHaveLength(1);
+    expect(await modelRequests(agentId)).toHaveLength(1);
   });
 
   it("answers 400 for a signed form without MessageSid", async () => {

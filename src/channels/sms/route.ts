@@ -5,7 +5,10 @@ import { readBodyLimited } from "../../http/body";
 import type { AppEnv } from "../../http/context";
 import type { WorkMessage } from "../../queues/messages";
 import { channelSecret, refuseSignature, webhookAgent } from "../webhook";
+import { processIfCheap } from "../../pipeline/process";
+import { buildPipeline } from "../../pipeline/services";
 import { smsKeyword } from "./keywords";
+import { fitToSegments, segmentBudget } from "./segments";
 import { verifyTwilioRequest } from "./verify";
 
 const MAX_SMS_BODY_BYTES = 64 * 1024;
@@ -21,8 +24,9 @@ function twiml(message?: string): Response {
 /**
  * `POST /webhooks/:agentId/sms`: Twilio's messaging webhook. Verifies `X-Twilio-Signature`
  * over the public URL and every form parameter, claims the `MessageSid` (status callbacks are
- * keyed separately), handles STOP/START/HELP before the agent, and queues the message; the
- * answer goes out through the Messages API. The reply here is empty TwiML.
+ * keyed separately), and handles STOP/START/HELP before the agent. An answer a rule or cache
+ * can give at once comes back as TwiML; anything else is queued and its answer goes out
+ * through the Messages API, with an empty TwiML reply here.
  */
 export const smsRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/sms", async (c) => {
   const raw = await readBodyLimited(c.req.raw, MAX_SMS_BODY_BYTES);
@@ -76,14 +80,20 @@ export const smsRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/sms", async
       text: body.replace(/\s+/g, " "),
       receivedAt: now,
     };
-    const work: WorkMessage = { type: "channel_message", message, reply: { kind: "sms", from: to, to: from } };
     try {
-      await c.env.WORK_QUEUE.send(work);
+      // Rules and caches answer at once, in the TwiML reply; the rest waits for the model in the queue.
+      const quick = await processIfCheap(buildPipeline(c.env, c.var.clock, (p) => c.executionCtx.waitUntil(p)), message, snapshot);
+      if (quick) {
+        reply = twiml(fitToSegments(quick.text, segmentBudget(channel)));
+      } else {
+        const work: WorkMessage = { type: "channel_message", message, reply: { kind: "sms", from: to, to: from } };
+        await c.env.WORK_QUEUE.send(work);
+        reply = twiml();
+      }
     } catch (err) {
       await stub.release(receipt);
       throw err;
     }
-    reply = twiml();
   }
   await stub.complete(receipt, "{}", now);
   return reply;

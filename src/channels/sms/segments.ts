@@ -62,3 +62,19 @@ export function fitToSegments(text: string, maxSegments: number): string {
   const word = prefix.lastIndexOf(" ");
   return `${(word > prefix.length / 2 ? prefix.slice(0, word) : prefix).trimEnd()}…`;
 }
+
+/** Segments an answer may take: `maxSegments`, or 3 with `short_responses`; 10 (1,600 characters) at most. */
+const DEFAULT_SHORT_SEGMENTS = 3;
+const MAX_SEGMENTS = 10;
+
+/**
+ * The segment budget of an agent's SMS channel.
+ *
+ * @example
+ * segmentBudget({ features: ["short_responses"] }); // 3
+ * segmentBudget({ features: [], maxSegments: 2 });   // 2
+ */
+export function segmentBudget(channel: { features: readonly string[]; maxSegments?: number } | undefined): number {
+  const short = channel?.features.includes("short_responses") ?? false;
+  return Math.min(MAX_SEGMENTS, channel?.maxSegments ?? (short ? DEFAULT_SHORT_SEGMENTS : MAX_SEGMENTS));
+}

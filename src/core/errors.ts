@@ -8,6 +8,7 @@ export type ErrorCode =
   | "invalid_config"
   | "payload_too_large"
   | "duplicate_in_flight"
+  | "conversation_busy"
   | "conflict"
   | "model_unavailable"
   | "model_rejected"
@@ -22,6 +23,7 @@ export const STATUS_OF = {
   invalid_config: 400,
   payload_too_large: 413,
   duplicate_in_flight: 409,
+  conversation_busy: 409,
   conflict: 409,
   model_unavailable: 503,
   model_rejected: 502,

@@ -18,6 +18,8 @@ export interface ToolLoopInput {
   model: string;
   maxTokens: number;
   system: string;
+  /** Sent after the system prompt, outside its cache breakpoint: changes with every turn (the conversation digest). */
+  systemContext?: string;
   /** Earlier turns of this conversation, oldest first. */
   history: readonly Turn[];
   userText: string;
@@ -123,9 +125,10 @@ export async function runToolLoop(input: ToolLoopInput): Promise<ToolLoopResult>
     input_schema: t.inputSchema,
     ...(i === offered.length - 1 ? { cache_control: { type: "ephemeral" as const } } : {}),
   }));
-  const system: Anthropic.TextBlockParam[] = input.system
-    ? [{ type: "text", text: input.system, cache_control: { type: "ephemeral" } }]
-    : [];
+  const system: Anthropic.TextBlockParam[] = [
+    ...(input.system ? [{ type: "text" as const, text: input.system, cache_control: { type: "ephemeral" as const } }] : []),
+    ...(input.systemContext ? [{ type: "text" as const, text: input.systemContext }] : []),
+  ];
   const messages = toMessages(input.history, input.userText);
 
   const result: ToolLoopResult = {

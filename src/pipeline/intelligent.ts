@@ -59,6 +59,7 @@ export function intelligentTier(deps: IntelligentDeps): TierHandler {
         model,
         maxTokens: config.maxTokens,
         system: record.systemPrompt + channelHint(ctx),
+        systemContext: ctx.digest ? `Earlier in this conversation (condensed):\n${ctx.digest}` : undefined,
         history: ctx.history,
         userText: ctx.message.text,
         tools: agentTools.tools,

@@ -7,7 +7,7 @@ import { partialResultOf } from "../llm/tool-loop";
 import type { InteractionRecord, LearningMessage } from "../queues/messages";
 import type { AgentSnapshot } from "../state/agent-record";
 import type { AgentState } from "../state/agent-state";
-import type { Conversation } from "../state/conversation";
+import type { Conversation, ConversationContext } from "../state/conversation";
 import { agentObject, conversationObject } from "../state/objects";
 import { expandFallback, type TierAnswer, type TierContext, type TierHandler, type TierName } from "./tiers";
 
@@ -68,8 +68,44 @@ async function answerMessage(deps: PipelineDeps, message: NormalizedMessage, age
 
   const interactionId = deps.newId();
   const { maintainContext, contextTurns } = agent.record.config.messageHandling;
-  const history = maintainContext ? await conversationObject(deps.conversations, message).recent(contextTurns) : [];
-  const ctx: TierContext = { message, agent, interactionId, history };
+  const conversation = maintainContext ? conversationObject(deps.conversations, message) : null;
+  // One message of a conversation is answered at a time, in order of arrival: a follow-up sent
+  // while the previous answer is being made waits for it, and then sees it.
+  const context = conversation ? await conversation.begin(message.deliveryId, TURN_WAIT_MS, contextTurns) : { digest: "", turns: [] };
+  if (!context) {
+    await state.release(message.deliveryId, owner);
+    throw new AppError("conversation_busy", "an earlier message of this conversation is still being answered; try again shortly", {
+      retryAfter: 5,
+    });
+  }
+  const turn = { state, owner, interactionId, passIfUnanswered, conversation, context, ended: false };
+  try {
+    return await answerInTurn(deps, message, agent, turn);
+  } finally {
+    if (!turn.ended) await conversation?.endTurn(message.deliveryId).catch(() => {});
+  }
+}
+
+/** How long a message waits for an earlier one of its conversation before giving up (and being retried). */
+export const TURN_WAIT_MS = 60_000;
+
+async function answerInTurn(
+  deps: PipelineDeps,
+  message: NormalizedMessage,
+  agent: AgentSnapshot,
+  turn: {
+    state: ReturnType<typeof agentObject>;
+    owner: string;
+    interactionId: string;
+    passIfUnanswered: boolean;
+    conversation: ReturnType<typeof conversationObject> | null;
+    context: ConversationContext;
+    /** Set once the conversation's turn was handed on with the stored answer. */
+    ended: boolean;
+  },
+): Promise<Answer | null> {
+  const { state, owner, interactionId, passIfUnanswered, conversation, context } = turn;
+  const ctx: TierContext = { message, agent, interactionId, history: context.turns, digest: context.digest };
   let answered: TierAnswer;
   try {
     const chained = await runChain(deps.tiers, agent, ctx);
@@ -105,14 +141,17 @@ async function answerMessage(deps: PipelineDeps, message: NormalizedMessage, age
   await Promise.all([
     state.complete(message.deliveryId, JSON.stringify(answer), now, owner),
     answered.countsForTrust === false ? Promise.resolve() : state.recordOutcome({ interactionId, outcome, denials: answered.denials, now }),
-    config.messageHandling.maintainContext
-      ? conversationObject(deps.conversations, message).append(
+    conversation
+      ? conversation.append(
           [
             { role: "user", text: message.text },
             { role: "assistant", text: answer.text },
           ],
           now,
-        )
+          message.deliveryId,
+        ).then(() => {
+          turn.ended = true;
+        })
       : Promise.resolve(),
   ]);
   deps.defer(sendInteraction(deps, message, answered, interactionId, outcome, now));

@@ -34,6 +34,8 @@ export interface TierContext {
   interactionId: string;
   /** Earlier turns of the conversation given to the model (none when `maintainContext` is off). */
   history: Turn[];
+  /** A condensed account of the conversation's turns older than `history`; empty when there are none. */
+  digest?: string;
   /** A similarity-cache entry this message met before it was confirmed; the answer is compared with it. */
   pending?: PendingEntry;
 }

@@ -115,5 +115,5 @@ describe("outcomes under concurrency", () => {
     const view = (await (await admin(`/v1/agents/${agentId}/trust`)).json()) as TrustReply;
     expect(view.window).toMatchObject({ outcomes: 200, sinceChange: 200, success_rate: 1 });
     expect(await modelRequests(agentId)).toHaveLength(200);
-  });
+  }, 30_000);
 });

@@ -18,6 +18,9 @@ export interface NormalizedMessage {
   receivedAt: number;
 }
 
+/** How urgent a message reads; see `src/channels/urgency.ts`. */
+export type Urgency = "normal" | "high" | "critical";
+
 /** Which tier produced an answer; `fallback` is the polite reply when no tier could. */
 export type Tier = "rule" | "cache" | "similar" | "pattern" | "intelligent" | "fallback";
 

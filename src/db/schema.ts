@@ -35,6 +35,9 @@ export const interactions = sqliteTable(
     deniedTools: text("denied_tools", { mode: "json" }).$type<string[]>().notNull(),
     outcome: text("outcome").notNull(),
     createdAt: integer("created_at").notNull(),
+    /** Receipt to answer, queue time included. Rows stored before this column say 0. */
+    latencyMs: integer("latency_ms").notNull().default(0),
+    urgency: text("urgency", { enum: ["normal", "high", "critical"] }).notNull().default("normal"),
   },
   (t) => [index("interactions_agent_time").on(t.agentId, t.createdAt)],
 );

@@ -5,7 +5,8 @@ import { learningMessageSchema } from "./messages";
 /**
  * The `learning` queue: finished interactions into D1. Inserts ignore ids already stored,
  * so a redelivered batch does not double-count. A malformed message is acked and logged:
- * retrying cannot fix it.
+ * retrying cannot fix it. A message sent before `latencyMs` and `urgency` existed (still in the
+ * queue during a deploy) parses with their defaults, 0 and `normal`, the same as the columns'.
  */
 export async function consumeLearning(batch: MessageBatch<unknown>, env: Pick<Env, "DB">): Promise<void> {
   const db = drizzle(env.DB, { schema });

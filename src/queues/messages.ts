@@ -22,6 +22,10 @@ export const interactionSchema = z.object({
   deniedTools: z.array(z.string()),
   outcome: z.enum(["success", "error", "denied", "escalated"]),
   createdAt: z.number().int(),
+  /** From the channel's receipt of the message to the answer, in milliseconds (queue time included). */
+  latencyMs: z.number().int().nonnegative().default(0),
+  /** How urgent the message read (`detectUrgency`). */
+  urgency: z.enum(["normal", "high", "critical"]).default("normal"),
 });
 
 export type InteractionRecord = z.infer<typeof interactionSchema>;

@@ -23,6 +23,8 @@ function interaction(overrides: Partial<InteractionRecord> = {}): InteractionRec
     deniedTools: [],
     outcome: "success",
     createdAt: Date.UTC(2026, 10, 25),
+    latencyMs: 120,
+    urgency: "normal",
     ...overrides,
   };
 }

@@ -57,6 +57,23 @@ describe("HTTP channel: answers", () => {
   });
 });
 
+describe("HTTP channel: normalizeInput", () => {
+  const messy = "When\u200b do you   open?\r\n\r\n\r\nThanks";
+  const sentText = async (agentId: string) => ((await modelRequests(agentId))[0]?.body as { messages: Array<{ content: string }> }).messages[0]?.content;
+
+  it("cleans invisible characters, line endings and runs of spaces when on (the default)", async () => {
+    const agentId = await createAgent();
+    expect((await sendHttp(agentId, message("norm-1", messy))).status).toBe(200);
+    expect(await sentText(agentId)).toBe("When do you open?\n\nThanks");
+  });
+
+  it("passes the text as sent, only trimmed, when off", async () => {
+    const agentId = await createAgent({ messageHandling: { normalizeInput: false } });
+    expect((await sendHttp(agentId, message("norm-2", ` ${messy} `))).status).toBe(200);
+    expect(await sentText(agentId)).toBe(messy);
+  });
+});
+
 describe("HTTP channel: dedupe", () => {
   it("returns the first answer for a repeated id without calling the model again", async () => {
     const agentId = await createAgent();

@@ -1,14 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { buildReply } from "../../src/channels/email/mime";
-import { agentIdForRecipient, automated, senderAllowed, stripQuoted } from "../../src/channels/email/parse";
+import { agentIdForRecipient, automated, senderAllowed } from "../../src/channels/email/parse";
+import { normalizeChannelText } from "../../src/channels/normalize";
 
-describe("stripQuoted", () => {
+describe("email text normalization", () => {
   it("keeps only the new text of a reply", () => {
-    expect(stripQuoted("Yes please.\n\nOn Mon, 1 Jan 2026, Shop <s@x.com> wrote:\n> Shall we?")).toBe("Yes please.");
-    expect(stripQuoted("Merci !\n\nLe lun. 1 janv. 2026, Shop a écrit :\n> Bonjour")).toBe("Merci !");
-    expect(stripQuoted("Ok\n-----Original Message-----\nFrom: shop")).toBe("Ok");
-    expect(stripQuoted("Thanks\n-- \nAna Customer\nACME Ltd")).toBe("Thanks");
-    expect(stripQuoted("> quoted only\nnew line")).toBe("new line");
+    expect(normalizeChannelText("email", "Yes please.\n\nOn Mon, 1 Jan 2026, Shop <s@x.com> wrote:\n> Shall we?")).toBe("Yes please.");
+    expect(normalizeChannelText("email", "Merci !\n\nLe lun. 1 janv. 2026, Shop a écrit :\n> Bonjour")).toBe("Merci !");
+    expect(normalizeChannelText("email", "Ok\n-----Original Message-----\nFrom: shop")).toBe("Ok");
+    expect(normalizeChannelText("email", "Thanks\n-- \nAna Customer\nACME Ltd")).toBe("Thanks");
+    expect(normalizeChannelText("email", "> quoted only\nnew line")).toBe("new line");
   });
 });
 

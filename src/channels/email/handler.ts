@@ -3,6 +3,7 @@ import { sha256Hex } from "../../core/crypto";
 import type { NormalizedMessage } from "../../core/types";
 import type { WorkMessage } from "../../queues/messages";
 import { agentObject } from "../../state/objects";
+import { prepareText } from "../normalize";
 import { agentIdForRecipient, parseEmail, senderAllowed } from "./parse";
 
 /** Larger mail is refused at the SMTP level; customers' questions are far smaller. */
@@ -64,7 +65,8 @@ export async function handleEmail(message: ForwardableEmailMessage, deps: EmailD
       }
     }
   }
-  const text = [mail.subject ? `Subject: ${mail.subject}` : "", mail.text, ...notes].filter(Boolean).join("\n\n").slice(0, MAX_EMAIL_TEXT);
+  const body = prepareText(snapshot.record.config.messageHandling.normalizeInput, "email", mail.text);
+  const text = [mail.subject ? `Subject: ${mail.subject}` : "", body, ...notes].filter(Boolean).join("\n\n").slice(0, MAX_EMAIL_TEXT);
   if (!text.trim()) {
     await stub.complete(receipt, "{}", now);
     return;

@@ -6,7 +6,7 @@ export interface InboundEmail {
   messageId: string | null;
   inReplyTo: string | null;
   references: string[];
-  /** The new text of the message: quoted history and signature removed. */
+  /** The body as text (HTML converted when there is no text part), quotes and signature included. */
   text: string;
   html: boolean;
   attachments: Array<{ filename: string; mimeType: string; size: number; content: ArrayBuffer }>;
@@ -36,7 +36,7 @@ export async function parseEmail(raw: ArrayBuffer | ReadableStream<Uint8Array>, 
     messageId: ids(mail.messageId)[0] ?? null,
     inReplyTo: ids(mail.inReplyTo)[0] ?? null,
     references: ids(mail.references),
-    text: stripQuoted(body),
+    text: body,
     html: Boolean(mail.html),
     attachments: mail.attachments.map((a) => ({
       filename: a.filename ?? "attachment",
@@ -62,25 +62,6 @@ export function automated(header: (name: string) => string | undefined, envelope
   const sender = envelopeFrom.trim().toLowerCase();
   if (sender === "" || sender === "<>" || /^(mailer-daemon|postmaster)@/.test(sender)) return "bounce";
   return null;
-}
-
-/**
- * The new part of a reply: drops quoted lines (`>`), everything from an attribution line
- * ("On … wrote:", "-----Original Message-----", "Le … a écrit :", "Am … schrieb …:") and the
- * signature after "-- ".
- */
-export function stripQuoted(text: string): string {
-  const lines = text.replace(/\r\n/g, "\n").split("\n");
-  const kept: string[] = [];
-  for (const line of lines) {
-    const t = line.trim();
-    if (/^-- ?$/.test(line) || /^-{2,}\s*Original Message\s*-{2,}$/i.test(t) || /^_{5,}$/.test(t)) break;
-    if (/^(On|Le|Am|El)\s.+(wrote|a écrit|schrieb|escribió)\s*:?$/i.test(t)) break;
-    if (/^From:\s.+/i.test(t) && kept.length > 0) break;
-    if (t.startsWith(">")) continue;
-    kept.push(line);
-  }
-  return kept.join("\n").replace(/\n{3,}/g, "\n\n").trim();
 }
 
 /** Just enough HTML-to-text for mail without a text part. */

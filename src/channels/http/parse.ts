@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { NormalizedMessage } from "../../core/types";
+import { prepareText } from "../normalize";
 
 /** Bytes of body accepted before a 413; far above any chat message. */
 export const MAX_HTTP_BODY_BYTES = 64 * 1024;
@@ -22,14 +23,14 @@ export const httpMessageSchema = z.strictObject({
 export type HttpMessage = z.infer<typeof httpMessageSchema>;
 
 /** The normalized form of an HTTP-channel message. */
-export function normalizeHttpMessage(agentId: string, body: HttpMessage, receivedAt: number): NormalizedMessage {
+export function normalizeHttpMessage(agentId: string, body: HttpMessage, receivedAt: number, normalizeInput: boolean): NormalizedMessage {
   return {
     agentId,
     channel: "http",
     deliveryId: body.id,
     conversationKey: body.conversation,
     sender: body.from,
-    text: body.text,
+    text: prepareText(normalizeInput, "http", body.text),
     receivedAt,
   };
 }

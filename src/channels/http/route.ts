@@ -28,7 +28,7 @@ export const httpChannelRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/htt
   if (!verified.ok) throw refuseSignature(c, stub, "http", verified.reason, SIGNATURE_MESSAGES[verified.reason]);
 
   const body = parseBody(httpMessageSchema, parseJson(rawBody));
-  const message = normalizeHttpMessage(agentId, body, now);
+  const message = normalizeHttpMessage(agentId, body, now, snapshot.record.config.messageHandling.normalizeInput);
   const answer = await processMessage(buildPipeline(c.env, c.var.clock, (p) => c.executionCtx.waitUntil(p)), message, snapshot);
   return c.json({
     id: answer.interactionId,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { normalizeChannelText } from "../normalize";
 
 const event = z.looseObject({
   type: z.string(),
@@ -35,6 +36,7 @@ export type SlackInbound =
       teamId: string;
       channelId: string;
       user: string;
+      /** As Slack sent it, markup included: `prepareText` cleans it per the agent's config. */
       text: string;
       ts: string;
       /** The thread the message is in, or null for a top-level message. */
@@ -64,8 +66,9 @@ export function parseSlackEvent(json: unknown): SlackInbound | null {
   const isDirect = e.type === "message" && e.channel_type === "im";
   if (!isMention && !isDirect) return { kind: "ignored", reason: `event ${e.type}` };
   if (!e.channel || !e.ts || !e.user) return null;
-  const text = cleanSlackText(e.text ?? "");
-  if (!text) return { kind: "ignored", reason: "empty message" };
+  const text = e.text ?? "";
+  // A message that is nothing but markup (a bare mention) says nothing to answer.
+  if (!normalizeChannelText("slack", text)) return { kind: "ignored", reason: "empty message" };
   return {
     kind: "message",
     eventId: body.event_id,
@@ -76,23 +79,6 @@ export function parseSlackEvent(json: unknown): SlackInbound | null {
     ts: e.ts,
     threadTs: e.thread_ts ?? null,
   };
-}
-
-/**
- * Slack markup to plain text: user mentions dropped (`<@U123>`), links as `label (url)`,
- * channel refs as `#name`, and the three HTML entities Slack escapes decoded.
- */
-export function cleanSlackText(text: string): string {
-  return text
-    .replace(/<@[A-Z0-9]+(\|[^>]*)?>/g, "")
-    .replace(/<#[A-Z0-9]+\|([^>]*)>/g, "#$1")
-    .replace(/<(https?:[^|>]+)\|([^>]+)>/g, "$2 ($1)")
-    .replace(/<(https?:[^>]+)>/g, "$1")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&amp;/g, "&")
-    .replace(/[ \t]+/g, " ")
-    .trim();
 }
 
 /** Reactions that say an answer was good or bad; Slack names them without colons. */

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { prepareText } from "../normalize";
 import { AppError } from "../../core/errors";
 import type { NormalizedMessage } from "../../core/types";
 import { parseJson, readBodyLimited } from "../../http/body";
@@ -70,7 +71,7 @@ export const slackRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/slack", a
     // A thread is a conversation; a direct message without a thread continues the DM.
     conversationKey: `${inbound.teamId}:${inbound.channelId}:${channel.features.includes("threading") ? thread : "main"}`,
     sender: inbound.user,
-    text: inbound.text,
+    text: prepareText(snapshot.record.config.messageHandling.normalizeInput, "slack", inbound.text),
     receivedAt: now,
   };
   const work: WorkMessage = {

@@ -7,6 +7,7 @@ import type { WorkMessage } from "../../queues/messages";
 import { channelSecret, refuseSignature, webhookAgent } from "../webhook";
 import { processIfCheap } from "../../pipeline/process";
 import { buildPipeline } from "../../pipeline/services";
+import { prepareText } from "../normalize";
 import { smsKeyword } from "./keywords";
 import { fitToSegments, segmentBudget } from "./segments";
 import { verifyTwilioRequest } from "./verify";
@@ -77,7 +78,7 @@ export const smsRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/sms", async
       // One conversation per pair of numbers.
       conversationKey: `${to}:${from}`,
       sender: from,
-      text: body.replace(/\s+/g, " "),
+      text: prepareText(snapshot.record.config.messageHandling.normalizeInput, "sms", body),
       receivedAt: now,
     };
     try {

@@ -7,6 +7,7 @@
  *
  *   npm run dev                                   # in another terminal (the fake model on :9000)
  *   npm run bench:replay -- [--data path.csv] [--count N (default: all)] [--concurrency 8] [--seed 77] [--verbose]
+ *                           [--similarity 0.95] [--confirmations 1]   (the similarity rule; defaults: the seed's)
  *
  * The data is any `text,category` CSV; the default is ../shared/data/banking77/train.csv.
  * Settings: FOREMAN_URL, ADMIN_TOKEN, FAKE_ANTHROPIC_URL (environment or .dev.vars).
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "8" },
     seed: { type: "string", default: "77" },
     verbose: { type: "boolean", default: false },
+    similarity: { type: "string" },
+    confirmations: { type: "string" },
   },
 });
 const url = setting("FOREMAN_URL", LOCAL_DEFAULTS.url);
@@ -37,6 +40,21 @@ const concurrency = Number(values.concurrency);
 const canonical = (category: string) => `[${category}] This is the canonical answer about ${category.replaceAll("_", " ")}.`;
 const intentOf = (answer: string) => /^\[([^\]]+)\] This is the canonical answer/.exec(answer)?.[1] ?? `other: ${answer.slice(0, 40)}`;
 
+/** The seed's optimization config, with the similarity rule's threshold and confirmations as asked. */
+function optimization() {
+  const seed = SEED_EXAMPLE_CONFIG.optimization;
+  const cacheRules = seed.cacheRules.map((rule) =>
+    "similarity" in rule
+      ? {
+          ...rule,
+          ...(values.similarity ? { similarity: Number(values.similarity) } : {}),
+          ...(values.confirmations ? { confirmations: Number(values.confirmations) } : {}),
+        }
+      : rule,
+  );
+  return { ...seed, cacheRules };
+}
+
 async function check(res: Response, what: string): Promise<void> {
   if (!res.ok) throw new Error(`${what} failed: ${res.status} ${await res.text()}`);
 }
@@ -48,7 +66,7 @@ await check(
     method: "PUT",
     headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
     body: JSON.stringify({
-      config: { name: "replay benchmark", optimization: SEED_EXAMPLE_CONFIG.optimization, trust: { initial: 0.3 } },
+      config: { name: "replay benchmark", optimization: optimization(), trust: { initial: 0.3 } },
       systemPrompt: "You are a bank's support assistant.",
       secrets: { http: secret },
     }),
@@ -129,7 +147,9 @@ const misses = notModel.length - correct;
 const conflicts = results.filter((r, i) => notModel.includes(r) && !r.correct && labelConflict(i)).length;
 
 const rows = [...byTier].sort((a, b) => b[1].length - a[1].length);
-console.log(`Replay of ${results.length} queries from ${values.data.split("/").slice(-2).join("/")} (seed ${values.seed}, concurrency ${concurrency}, ${seconds.toFixed(1)} s)\n`);
+const rule = optimization().cacheRules.find((r) => "similarity" in r);
+const ruleText = rule && "similarity" in rule ? `, similarity ${rule.similarity}, confirmations ${"confirmations" in rule ? rule.confirmations : 1}` : "";
+console.log(`Replay of ${results.length} queries from ${values.data.split("/").slice(-2).join("/")} (seed ${values.seed}, concurrency ${concurrency}${ruleText}, ${seconds.toFixed(1)} s)\n`);
 console.log("| tier | requests | share | cost | p50 ms | p95 ms |");
 console.log("|---|---:|---:|---:|---:|---:|");
 for (const [tier, rs] of rows) {

@@ -76,7 +76,7 @@ export async function startFakeAnthropic(
         }
         const state = stateFor(key);
         if (req.method === 'PUT') state.oracle.clear();
-        for (const [q, a] of Object.entries(body.answers)) state.oracle.set(q.trim(), a as string);
+        for (const [q, a] of Object.entries(body.answers)) state.oracle.set(oracleKey(q), a as string);
         return send(res, 204);
       }
       if (m[1] === 'scripts' && req.method === 'DELETE') {
@@ -120,7 +120,7 @@ export async function startFakeAnthropic(
       return sendError(res, step.status, errorType, step.message ?? `Simulated ${errorType} from the fake Anthropic API`);
     }
 
-    const known = step ? undefined : state.oracle.get(lastUserText(request).trim());
+    const known = step ? undefined : state.oracle.get(oracleKey(lastUserText(request)));
     const { content, stopReason } = known === undefined ? answer(step, request) : answer({ type: 'text', text: known }, request);
     const usage = estimateUsage(request, content, state.cachedPrefixes);
     const override = step?.usage ?? {};
@@ -197,6 +197,11 @@ function checkStep(s: unknown, i: number): string | null {
 }
 
 // ---- answers -------------------------------------------------------------------------
+
+/** Oracle questions match whatever whitespace and Unicode form the agent's normalizer left them in. */
+function oracleKey(text: string): string {
+  return text.normalize('NFC').replace(/[\u200b\u2060\ufeff\u00ad]/g, '').replace(/\s+/g, ' ').trim();
+}
 
 function answer(step: FakeStep | undefined, request: Obj): { content: Obj[]; stopReason: string } {
   if (!step) {

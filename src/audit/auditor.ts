@@ -22,11 +22,13 @@ export class Auditor {
   /**
    * An alert. `unusual_activity` and `permission_escalation` are raised only when listed in
    * `audit.analytics.alerts`; budget alerts follow the budget's own `alertThreshold` and are
-   * always raised (the vision's example lists only the first two yet sets a threshold).
+   * always raised (the vision's example lists only the first two yet sets a threshold), and
+   * `urgent_message` follows `messageHandling.urgencyAlert`.
    */
   alert(record: AgentRecord, alert: Omit<Alert, "id" | "agentId">): void {
-    const switchable = alert.type === "unusual_activity" || alert.type === "permission_escalation";
-    if (switchable && !record.config.audit.analytics.alerts.includes(alert.type)) return;
+    const type = alert.type;
+    const switchable = type === "unusual_activity" || type === "permission_escalation";
+    if (switchable && !record.config.audit.analytics.alerts.includes(type)) return;
     this.#outbox.add({ kind: "alert", body: { id: crypto.randomUUID(), agentId: record.agentId, ...alert } });
   }
 }

@@ -271,6 +271,8 @@ export const channelsSchema = z
 export const messageHandlingSchema = z.strictObject({
   normalizeInput: flag(true),
   detectUrgency: flag(true),
+  /** The urgency from which a message raises an `urgent_message` alert (once per conversation per hour). */
+  urgencyAlert: z.enum(["critical", "high", "off"]).default("critical"),
   maintainContext: flag(true),
   /** Recent turns given to the model when `maintainContext` is on. */
   contextTurns: intBetween(0, 50).default(10),

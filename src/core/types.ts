@@ -16,6 +16,9 @@ export interface NormalizedMessage {
   text: string;
   /** Milliseconds since the Unix epoch. */
   receivedAt: number;
+  /** Email only: the Subject, and the Importance / X-Priority header as sent (urgency cues). */
+  subject?: string;
+  priority?: string;
 }
 
 /** How urgent a message reads; see `src/channels/urgency.ts`. */
@@ -61,7 +64,7 @@ export interface AuditEvent {
   requestId?: string;
 }
 
-export type AlertType = "permission_escalation" | "unusual_activity" | "budget_threshold" | "budget_exhausted";
+export type AlertType = "permission_escalation" | "unusual_activity" | "budget_threshold" | "budget_exhausted" | "urgent_message";
 
 /** A condition an operator should look at; stored, and sent to the agent's alert channel. */
 export interface Alert {

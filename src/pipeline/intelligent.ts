@@ -31,6 +31,24 @@ function channelHint(ctx: TierContext): string {
   return "\n\nThis conversation is by SMS: answer in plain text, in one to three short sentences, without Markdown.";
 }
 
+/**
+ * What the model is told beyond the cached system prompt: the digest of older turns, and how
+ * urgent the message reads (a critical one should be acknowledged and handed to a person).
+ */
+function systemContext(ctx: TierContext): string | undefined {
+  const parts: string[] = [];
+  if (ctx.digest) parts.push(`Earlier in this conversation (condensed):\n${ctx.digest}`);
+  if (ctx.urgency?.urgency === "critical") {
+    const alerted = ctx.agent.record.config.messageHandling.urgencyAlert !== "off";
+    parts.push(
+      `This message reads as critical (fraud, theft, safety or an outage). Acknowledge it first and say what the customer can do right now${alerted ? "; a person has been alerted and will follow up" : ""}.`,
+    );
+  } else if (ctx.urgency?.urgency === "high") {
+    parts.push("This message reads as urgent. Acknowledge the urgency and answer the most pressing point first.");
+  }
+  return parts.length > 0 ? parts.join("\n\n") : undefined;
+}
+
 /** Characters up to which a message counts as simple when `optimization.routing` sets no `maxChars`. */
 export const DEFAULT_SIMPLE_MAX_CHARS = 160;
 
@@ -59,7 +77,7 @@ export function intelligentTier(deps: IntelligentDeps): TierHandler {
         model,
         maxTokens: config.maxTokens,
         system: record.systemPrompt + channelHint(ctx),
-        systemContext: ctx.digest ? `Earlier in this conversation (condensed):\n${ctx.digest}` : undefined,
+        systemContext: systemContext(ctx),
         history: ctx.history,
         userText: ctx.message.text,
         tools: agentTools.tools,

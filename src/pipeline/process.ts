@@ -2,7 +2,8 @@ import { APIError } from "@anthropic-ai/sdk";
 import type { Clock } from "../core/clock";
 import { sha256Hex } from "../core/crypto";
 import { AppError } from "../core/errors";
-import type { Answer, NormalizedMessage, Outcome } from "../core/types";
+import { detectUrgency, type UrgencyVerdict } from "../channels/urgency";
+import type { Answer, NormalizedMessage, Outcome, Urgency } from "../core/types";
 import { partialResultOf } from "../llm/tool-loop";
 import type { InteractionRecord, LearningMessage } from "../queues/messages";
 import type { AgentSnapshot } from "../state/agent-record";
@@ -52,6 +53,14 @@ export async function processIfCheap(deps: PipelineDeps, message: NormalizedMess
 }
 
 async function answerMessage(deps: PipelineDeps, message: NormalizedMessage, agent: AgentSnapshot, passIfUnanswered: boolean): Promise<Answer | null> {
+  const urgency = agent.record.config.messageHandling.detectUrgency
+    ? detectUrgency({ text: message.text, channel: message.channel, subject: message.subject, priorityHeader: message.priority })
+    : null;
+  // A critical message (fraud, theft, safety, an outage) gets a fresh answer, never a stored one.
+  if (urgency?.urgency === "critical") {
+    if (passIfUnanswered) return null;
+    deps = { ...deps, tiers: Object.fromEntries(Object.entries(deps.tiers).filter(([name]) => !CHEAP_TIERS.includes(name as TierName))) };
+  }
   const state = agentObject({ AGENT_STATE: deps.agents }, message.agentId);
   const owner = deps.newId();
   const fingerprint = await sha256Hex(`${message.channel}\u0000${message.conversationKey}\u0000${message.text}`);
@@ -78,7 +87,7 @@ async function answerMessage(deps: PipelineDeps, message: NormalizedMessage, age
       retryAfter: 5,
     });
   }
-  const turn = { state, owner, interactionId, passIfUnanswered, conversation, context, ended: false };
+  const turn = { state, owner, interactionId, passIfUnanswered, conversation, context, urgency, ended: false };
   try {
     return await answerInTurn(deps, message, agent, turn);
   } finally {
@@ -100,12 +109,13 @@ async function answerInTurn(
     passIfUnanswered: boolean;
     conversation: ReturnType<typeof conversationObject> | null;
     context: ConversationContext;
+    urgency: UrgencyVerdict | null;
     /** Set once the conversation's turn was handed on with the stored answer. */
     ended: boolean;
   },
 ): Promise<Answer | null> {
-  const { state, owner, interactionId, passIfUnanswered, conversation, context } = turn;
-  const ctx: TierContext = { message, agent, interactionId, history: context.turns, digest: context.digest };
+  const { state, owner, interactionId, passIfUnanswered, conversation, context, urgency } = turn;
+  const ctx: TierContext = { message, agent, interactionId, history: context.turns, digest: context.digest, ...(urgency ? { urgency } : {}) };
   let answered: TierAnswer;
   try {
     const chained = await runChain(deps.tiers, agent, ctx);
@@ -154,7 +164,14 @@ async function answerInTurn(
         })
       : Promise.resolve(),
   ]);
-  deps.defer(sendInteraction(deps, message, answered, interactionId, outcome, now));
+  deps.defer(sendInteraction(deps, message, answered, interactionId, outcome, now, urgency?.urgency ?? "normal"));
+  if (urgency && urgency.urgency !== "normal") {
+    deps.defer(
+      conversationHash(message).then((conversation) =>
+        state.flagUrgent({ interactionId, channel: message.channel, conversation, urgency: urgency.urgency, cues: urgency.cues, now }),
+      ),
+    );
+  }
   if (deps.afterAnswer) {
     deps.defer(
       deps.afterAnswer(ctx, answered).catch((err: unknown) => {
@@ -207,6 +224,11 @@ function toAppError(err: unknown): unknown {
   });
 }
 
+/** A conversation's opaque id in analytics and audit: no channel identifiers in the clear. */
+async function conversationHash(message: NormalizedMessage): Promise<string> {
+  return (await sha256Hex(`${message.agentId}\u0000${message.channel}\u0000${message.conversationKey}`)).slice(0, 32);
+}
+
 async function sendInteraction(
   deps: PipelineDeps,
   message: NormalizedMessage,
@@ -214,13 +236,14 @@ async function sendInteraction(
   interactionId: string,
   outcome: Outcome,
   now: number,
+  urgency: Urgency,
 ): Promise<void> {
   const interaction: InteractionRecord = {
     id: interactionId,
     agentId: message.agentId,
     channel: message.channel,
     deliveryId: message.deliveryId,
-    conversationHash: (await sha256Hex(`${message.agentId}\u0000${message.channel}\u0000${message.conversationKey}`)).slice(0, 32),
+    conversationHash: await conversationHash(message),
     tier: answered.tier,
     model: answered.model ?? null,
     inputTokens: answered.usage?.input ?? 0,
@@ -234,7 +257,7 @@ async function sendInteraction(
     outcome,
     createdAt: now,
     latencyMs: Math.max(0, Math.round(now - message.receivedAt)),
-    urgency: "normal",
+    urgency,
   };
   try {
     await deps.learningQueue.send({ type: "interaction", interaction });

@@ -2,6 +2,7 @@ import type { AgentConfig } from "../config";
 import type { Micros } from "../core/money";
 import type { NormalizedMessage, Tier, ToolDenial } from "../core/types";
 import type { Turn } from "../llm/tool-loop";
+import type { UrgencyVerdict } from "../channels/urgency";
 import type { PendingEntry } from "../cost/cache-tiers";
 import type { AgentSnapshot } from "../state/agent-record";
 
@@ -36,6 +37,8 @@ export interface TierContext {
   history: Turn[];
   /** A condensed account of the conversation's turns older than `history`; empty when there are none. */
   digest?: string;
+  /** How urgent the message reads, when `detectUrgency` is on and it is not normal. */
+  urgency?: UrgencyVerdict;
   /** A similarity-cache entry this message met before it was confirmed; the answer is compared with it. */
   pending?: PendingEntry;
 }

@@ -45,6 +45,8 @@ const normalizedMessageSchema = z.object({
   sender: z.string(),
   text: z.string().min(1),
   receivedAt: z.number().int(),
+  subject: z.string().max(1000).optional(),
+  priority: z.string().max(200).optional(),
 });
 
 /** Where and how the answer to a queued message goes back. */

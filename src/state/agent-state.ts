@@ -3,7 +3,7 @@ import { deliverAlert } from "../audit/alert-channel";
 import { Auditor } from "../audit/auditor";
 import { flushOutbox, Outbox } from "../audit/outbox";
 import type { AgentConfig } from "../config";
-import type { Outcome } from "../core/types";
+import type { Outcome, Urgency } from "../core/types";
 import { BudgetLedger, type BudgetView, type ReserveResult } from "../cost/budget-ledger";
 import { BudgetStore } from "../cost/budget-store";
 import { LOCAL_EMBEDDER } from "../cost/similarity";
@@ -53,6 +53,7 @@ export class AgentState extends DurableObject<Env> {
     this.#sql = ctx.storage.sql;
     this.#sql.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     this.#sql.exec("CREATE TABLE IF NOT EXISTS sms_opt_outs (number TEXT PRIMARY KEY, at INTEGER NOT NULL)");
+    this.#sql.exec("CREATE TABLE IF NOT EXISTS urgent_alerts (conversation TEXT NOT NULL, hour INTEGER NOT NULL, PRIMARY KEY (conversation, hour))");
     this.#outbox = new Outbox(this.#sql);
     this.#auditor = new Auditor(this.#outbox);
     this.#trust = new TrustLedger(new TrustStore(this.#sql), this.#auditor);
@@ -107,6 +108,38 @@ export class AgentState extends DurableObject<Env> {
         ...(input.requestId ? { requestId: input.requestId } : {}),
       }),
     );
+  }
+
+  /**
+   * A message that read as urgent: audited (`message.urgent`), and alerted (`urgent_message`)
+   * when it reaches `messageHandling.urgencyAlert`, once per conversation per hour. True when
+   * an alert was raised.
+   */
+  async flagUrgent(input: { interactionId: string; channel: string; conversation: string; urgency: Urgency; cues: string[]; now: number }): Promise<boolean> {
+    return this.#changing((record) => {
+      const { interactionId, channel, conversation, urgency, cues, now } = input;
+      this.#auditor.event(record, {
+        at: now,
+        actor: `customer:${channel}`,
+        action: "message.urgent",
+        resource: interactionId,
+        decision: "recorded",
+        details: { urgency, cues, conversation },
+      });
+      const threshold = record.config.messageHandling.urgencyAlert;
+      if (threshold === "off" || (threshold === "critical" && urgency !== "critical") || urgency === "normal") return false;
+      const hour = Math.floor(now / 3_600_000);
+      this.#sql.exec("DELETE FROM urgent_alerts WHERE hour < ?", hour - 24);
+      const fresh = this.#sql.exec("INSERT OR IGNORE INTO urgent_alerts (conversation, hour) VALUES (?, ?)", conversation, hour).rowsWritten > 0;
+      if (!fresh) return false;
+      this.#auditor.alert(record, {
+        at: now,
+        type: "urgent_message",
+        message: `A ${urgency} message came in by ${channel} (${cues.join(", ") || "no cue named"}): a person should look at it.`,
+        details: { interactionId, channel, conversation, urgency, cues },
+      });
+      return true;
+    });
   }
 
   /** STOP: no further SMS to this number until it sends START. */

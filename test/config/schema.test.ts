@@ -85,7 +85,7 @@ describe("defaults", () => {
         deployment: { strategy: "canary", rolloutPercentage: 10, successCriteria: { errorRate: 0.01 } },
       },
       channels: [],
-      messageHandling: { normalizeInput: true, detectUrgency: true, maintainContext: true, contextTurns: 10 },
+      messageHandling: { normalizeInput: true, detectUrgency: true, urgencyAlert: "critical", maintainContext: true, contextTurns: 10 },
       audit: {
         enabled: true,
         level: "standard",

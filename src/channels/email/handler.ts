@@ -80,6 +80,8 @@ export async function handleEmail(message: ForwardableEmailMessage, deps: EmailD
     sender: mail.from,
     text,
     receivedAt: now,
+    ...(mail.subject ? { subject: mail.subject.slice(0, 1000) } : {}),
+    ...(mail.priority ? { priority: mail.priority.slice(0, 200) } : {}),
   };
   const work: WorkMessage = {
     type: "channel_message",

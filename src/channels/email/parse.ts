@@ -9,6 +9,8 @@ export interface InboundEmail {
   /** The body as text (HTML converted when there is no text part), quotes and signature included. */
   text: string;
   html: boolean;
+  /** The Importance, Priority or X-Priority header as sent, if any. */
+  priority: string | null;
   attachments: Array<{ filename: string; mimeType: string; size: number; content: ArrayBuffer }>;
   /** Why the message must not be answered (bounce, auto-reply, bulk), or null. */
   automated: string | null;
@@ -38,6 +40,7 @@ export async function parseEmail(raw: ArrayBuffer | ReadableStream<Uint8Array>, 
     references: ids(mail.references),
     text: body,
     html: Boolean(mail.html),
+    priority: header("importance") ?? header("x-priority") ?? header("priority") ?? null,
     attachments: mail.attachments.map((a) => ({
       filename: a.filename ?? "attachment",
       mimeType: a.mimeType,

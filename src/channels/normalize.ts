@@ -1,4 +1,4 @@
-import type { ChannelType } from "../core/types";
+import type { Attachment, ChannelType } from "../core/types";
 
 export type { ChannelType };
 
@@ -47,6 +47,30 @@ export function normalizeChannelText(channel: ChannelType, text: string): string
 export function prepareText(normalizeInput: boolean, channel: ChannelType, text: string): string {
   const raw = truncateUtf8(text, MAX_INPUT_BYTES).trim();
   return normalizeInput ? normalizeChannelText(channel, raw) || raw : raw;
+}
+
+/**
+ * One line per attachment for the model, since the model sees text: name, type, size, and
+ * where the content is when it was kept.
+ *
+ * @example
+ * attachmentNotes([{ name: "receipt.pdf", mimeType: "application/pdf", size: 5120, ref: "attachments/ab/receipt.pdf" }])
+ * // "[Attachment: receipt.pdf (application/pdf, 5120 bytes), saved as attachments/ab/receipt.pdf]"
+ */
+export function attachmentNotes(attachments: readonly Attachment[]): string {
+  return attachments
+    .map((a) => {
+      const facts = [a.mimeType, ...(a.size !== undefined ? [`${a.size} bytes`] : [])].join(", ");
+      const where = a.ref ? (/^https?:/.test(a.ref) ? `, at ${a.ref}` : `, saved as ${a.ref}`) : ", not kept";
+      return `[Attachment: ${a.name} (${facts})${where}]`;
+    })
+    .join("\n");
+}
+
+/** A message's text with its attachment notes after it (or the notes alone when it has no text). */
+export function withAttachmentNotes(text: string, attachments: readonly Attachment[]): string {
+  const notes = attachmentNotes(attachments);
+  return [text, notes].filter(Boolean).join("\n\n");
 }
 
 const encoder = new TextEncoder();

@@ -16,9 +16,23 @@ export interface NormalizedMessage {
   text: string;
   /** Milliseconds since the Unix epoch. */
   receivedAt: number;
+  /** The provider's thread id when the channel threads: Slack's `thread_ts`, an email chain's first Message-ID. */
+  thread?: string;
+  /** Files that came with the message (metadata; the text carries a note per file for the model). */
+  attachments?: Attachment[];
   /** Email only: the Subject, and the Importance / X-Priority header as sent (urgency cues). */
   subject?: string;
   priority?: string;
+}
+
+/** A file that came with a message. Its content is never in the message itself. */
+export interface Attachment {
+  name: string;
+  mimeType: string;
+  /** Bytes, when the provider says. */
+  size?: number;
+  /** Where the content is: the agent's workspace path (kept in R2) or the provider's URL. */
+  ref?: string;
 }
 
 /** How urgent a message reads; see `src/channels/urgency.ts`. */

@@ -132,7 +132,7 @@ function mayContainPii(text: string): boolean {
  * entries: later in a conversation the answer may rest on earlier turns ("what's my name?").
  */
 function cacheable(ctx: TierContext): boolean {
-  return ctx.agent.record.config.optimization.enableCache && ctx.history.length === 0 && !ctx.digest && !isFollowUp(ctx.message.text);
+  return ctx.agent.record.config.optimization.enableCache && ctx.history.length === 0 && !ctx.digest && !ctx.message.attachments?.length && !isFollowUp(ctx.message.text);
 }
 
 /** The exact cache: the same normalized question, same agent, version and trust tier. */

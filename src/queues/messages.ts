@@ -45,6 +45,11 @@ const normalizedMessageSchema = z.object({
   sender: z.string(),
   text: z.string().min(1),
   receivedAt: z.number().int(),
+  thread: z.string().max(1000).optional(),
+  attachments: z
+    .array(z.object({ name: z.string().max(300), mimeType: z.string().max(200), size: z.number().int().nonnegative().optional(), ref: z.string().max(2000).optional() }))
+    .max(50)
+    .optional(),
   subject: z.string().max(1000).optional(),
   priority: z.string().max(200).optional(),
 });

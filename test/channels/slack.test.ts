@@ -135,6 +135,39 @@ describe("Slack channel: answers", () => {
   });
 });
 
+describe("Slack channel: files", () => {
+  it("answers a direct message that shares a file, telling the model what the file is and where", async () => {
+    const { agentId, botToken } = await slackAgent(["threading"]);
+    await scriptModel(agentId, [{ type: "text", text: "Thanks, I can see the receipt." }]);
+    const body = {
+      ...appMention({ eventId: `Ev-file-${crypto.randomUUID()}`, text: "here is my receipt" }),
+    };
+    body.event = {
+      ...body.event,
+      type: "message",
+      subtype: "file_share",
+      channel_type: "im",
+      files: [
+        {
+          id: "F0S43PZDF",
+          name: "receipt.pdf",
+          title: "receipt.pdf",
+          mimetype: "application/pdf",
+          filetype: "pdf",
+          size: 1024,
+          url_private: "https://files.slack.com/files-pri/T123ABC456-F0S43PZDF/receipt.pdf",
+        },
+      ],
+    } as typeof body.event;
+    expect((await sendSlack(agentId, body, { signingSecret: SIGNING })).status).toBe(200);
+    await waitForSlackCalls(botToken, 1);
+    const [request] = await modelRequests(agentId);
+    expect(JSON.stringify((request?.body as { messages: unknown }).messages)).toContain(
+      "here is my receipt\\n\\n[Attachment: receipt.pdf (application/pdf, 1024 bytes), at https://files.slack.com/files-pri/T123ABC456-F0S43PZDF/receipt.pdf]",
+    );
+  });
+});
+
 describe("Slack channel: reactions", () => {
   it("turns a 👎 on the agent's answer into error feedback on that interaction", async () => {
     const { agentId, botToken } = await slackAgent([]);

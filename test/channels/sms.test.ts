@@ -138,6 +138,17 @@ describe("SMS channel", () => {
     expect(await modelRequests(agentId)).toHaveLength(1);
   });
 
+  it("answers a picture message without text, telling the model about the media", async () => {
+    const { agentId, accountSid } = await smsAgent();
+    await scriptModel(agentId, [{ type: "text", text: "Got your photo." }]);
+    const media = `https://api.twilio.com/2010-04-01/Accounts/${accountSid}/Messages/MM1/Media/ME1`;
+    const fields = { ...inbound(""), NumMedia: "1", MediaUrl0: media, MediaContentType0: "image/jpeg" };
+    await sendSms(agentId, fields, { authToken: AUTH });
+    expect((await waitForSms(accountSid, 1))[0]?.Body).toBe("Got your photo.");
+    const [request] = await modelRequests(agentId);
+    expect(JSON.stringify((request?.body as { messages: unknown }).messages)).toContain(`[Attachment: media-0 (image/jpeg), at ${media}]`);
+  });
+
   it("answers 400 for a signed form without MessageSid", async () => {
     const { agentId } = await smsAgent();
     expect((await sendSms(agentId, { From: "+1", To: "+2", Body: "hi" }, { authToken: AUTH })).status).toBe(400);

@@ -1,9 +1,9 @@
 import type { Clock } from "../../core/clock";
 import { sha256Hex } from "../../core/crypto";
-import type { NormalizedMessage } from "../../core/types";
+import type { Attachment, NormalizedMessage } from "../../core/types";
 import type { WorkMessage } from "../../queues/messages";
 import { agentObject } from "../../state/objects";
-import { prepareText } from "../normalize";
+import { prepareText, withAttachmentNotes } from "../normalize";
 import { agentIdForRecipient, parseEmail, senderAllowed } from "./parse";
 
 /** Larger mail is refused at the SMTP level; customers' questions are far smaller. */
@@ -52,31 +52,33 @@ export async function handleEmail(message: ForwardableEmailMessage, deps: EmailD
   const receipt = `email:${messageId}`;
   if ((await stub.claim(receipt, now)).kind !== "claimed") return;
 
-  const notes: string[] = [];
+  const attachments: Attachment[] = [];
   if (mail.attachments.length > 0) {
     const folder = (await sha256Hex(messageId)).slice(0, 24);
     for (const [i, a] of mail.attachments.entries()) {
       const name = a.filename.replace(/[^\w.-]+/g, "_").slice(0, 100) || `attachment-${i}`;
-      if (channel.features.includes("attachments")) {
+      const kept = channel.features.includes("attachments");
+      if (kept) {
         await deps.env.WORKSPACE.put(`workspaces/${agentId}/attachments/${folder}/${name}`, a.content, { httpMetadata: { contentType: a.mimeType } });
-        notes.push(`[Attachment: ${name} (${a.mimeType}, ${a.size} bytes), saved as attachments/${folder}/${name}]`);
-      } else {
-        notes.push(`[Attachment not kept: ${name} (${a.mimeType}, ${a.size} bytes)]`);
       }
+      attachments.push({ name, mimeType: a.mimeType, size: a.size, ...(kept ? { ref: `attachments/${folder}/${name}` } : {}) });
     }
   }
   const body = prepareText(snapshot.record.config.messageHandling.normalizeInput, "email", mail.text);
-  const text = [mail.subject ? `Subject: ${mail.subject}` : "", body, ...notes].filter(Boolean).join("\n\n").slice(0, MAX_EMAIL_TEXT);
+  const text = withAttachmentNotes([mail.subject ? `Subject: ${mail.subject}` : "", body].filter(Boolean).join("\n\n"), attachments).slice(0, MAX_EMAIL_TEXT);
   if (!text.trim()) {
     await stub.complete(receipt, "{}", now);
     return;
   }
+  const thread = mail.references[0] ?? mail.inReplyTo ?? messageId;
   const normalized: NormalizedMessage = {
     agentId,
     channel: "email",
     deliveryId: messageId,
     // The thread's first message identifies the conversation.
-    conversationKey: mail.references[0] ?? mail.inReplyTo ?? messageId,
+    conversationKey: thread,
+    thread,
+    ...(attachments.length > 0 ? { attachments } : {}),
     sender: mail.from,
     text,
     receivedAt: now,

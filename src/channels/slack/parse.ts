@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Attachment } from "../../core/types";
 import { normalizeChannelText } from "../normalize";
 
 const event = z.looseObject({
@@ -14,6 +15,9 @@ const event = z.looseObject({
   channel_type: z.string().optional(),
   ts: z.string().optional(),
   thread_ts: z.string().optional(),
+  files: z
+    .array(z.looseObject({ name: z.string().optional(), title: z.string().optional(), mimetype: z.string().optional(), size: z.number().optional(), url_private: z.string().optional() }))
+    .optional(),
 });
 
 const envelope = z.discriminatedUnion("type", [
@@ -41,6 +45,8 @@ export type SlackInbound =
       ts: string;
       /** The thread the message is in, or null for a top-level message. */
       threadTs: string | null;
+      /** Files shared with the message (metadata and Slack's private URL; the bot token reads them). */
+      files: Attachment[];
     }
   /** 👍 or 👎 on one of the agent's own answers: feedback on that interaction. */
   | { kind: "reaction"; eventId: string; channelId: string; ts: string; user: string; outcome: "success" | "error"; reaction: string }
@@ -61,14 +67,21 @@ export function parseSlackEvent(json: unknown): SlackInbound | null {
   const ourBot = body.authorizations?.find((a) => a.is_bot)?.user_id;
   if (e.type === "reaction_added") return reaction(body.event_id, e, ourBot);
   if (e.bot_id || e.subtype === "bot_message" || (ourBot && e.user === ourBot)) return { kind: "ignored", reason: "bot message" };
-  if (e.subtype) return { kind: "ignored", reason: `message subtype ${e.subtype}` };
+  // A file shared with a message is still a message; edits, joins and the like are not.
+  if (e.subtype && e.subtype !== "file_share") return { kind: "ignored", reason: `message subtype ${e.subtype}` };
   const isMention = e.type === "app_mention";
   const isDirect = e.type === "message" && e.channel_type === "im";
   if (!isMention && !isDirect) return { kind: "ignored", reason: `event ${e.type}` };
   if (!e.channel || !e.ts || !e.user) return null;
   const text = e.text ?? "";
-  // A message that is nothing but markup (a bare mention) says nothing to answer.
-  if (!normalizeChannelText("slack", text)) return { kind: "ignored", reason: "empty message" };
+  const files: Attachment[] = (e.files ?? []).slice(0, 20).map((f) => ({
+    name: (f.name ?? f.title ?? "file").slice(0, 300),
+    mimeType: (f.mimetype ?? "application/octet-stream").slice(0, 200),
+    ...(f.size !== undefined && Number.isInteger(f.size) && f.size >= 0 ? { size: f.size } : {}),
+    ...(f.url_private?.startsWith("https://") ? { ref: f.url_private.slice(0, 2000) } : {}),
+  }));
+  // A message that is nothing but markup (a bare mention) and no file says nothing to answer.
+  if (!normalizeChannelText("slack", text) && files.length === 0) return { kind: "ignored", reason: "empty message" };
   return {
     kind: "message",
     eventId: body.event_id,
@@ -78,6 +91,7 @@ export function parseSlackEvent(json: unknown): SlackInbound | null {
     text,
     ts: e.ts,
     threadTs: e.thread_ts ?? null,
+    files,
   };
 }
 

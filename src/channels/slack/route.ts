@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { prepareText } from "../normalize";
+import { prepareText, withAttachmentNotes } from "../normalize";
 import { AppError } from "../../core/errors";
 import type { NormalizedMessage } from "../../core/types";
 import { parseJson, readBodyLimited } from "../../http/body";
@@ -71,7 +71,9 @@ export const slackRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/slack", a
     // A thread is a conversation; a direct message without a thread continues the DM.
     conversationKey: `${inbound.teamId}:${inbound.channelId}:${channel.features.includes("threading") ? thread : "main"}`,
     sender: inbound.user,
-    text: prepareText(snapshot.record.config.messageHandling.normalizeInput, "slack", inbound.text),
+    text: withAttachmentNotes(prepareText(snapshot.record.config.messageHandling.normalizeInput, "slack", inbound.text), inbound.files),
+    ...(inbound.threadTs ? { thread: inbound.threadTs } : {}),
+    ...(inbound.files.length > 0 ? { attachments: inbound.files } : {}),
     receivedAt: now,
   };
   const work: WorkMessage = {

@@ -1,13 +1,13 @@
 import { Hono } from "hono";
 import { AppError } from "../../core/errors";
-import type { NormalizedMessage } from "../../core/types";
+import type { Attachment, NormalizedMessage } from "../../core/types";
 import { readBodyLimited } from "../../http/body";
 import type { AppEnv } from "../../http/context";
 import type { WorkMessage } from "../../queues/messages";
 import { channelSecret, refuseSignature, webhookAgent } from "../webhook";
 import { processIfCheap } from "../../pipeline/process";
 import { buildPipeline } from "../../pipeline/services";
-import { prepareText } from "../normalize";
+import { prepareText, withAttachmentNotes } from "../normalize";
 import { smsKeyword } from "./keywords";
 import { fitToSegments, segmentBudget } from "./segments";
 import { verifyTwilioRequest } from "./verify";
@@ -20,6 +20,21 @@ function twiml(message?: string): Response {
   const escaped = message?.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   const body = `<?xml version="1.0" encoding="UTF-8"?><Response>${escaped ? `<Message>${escaped}</Message>` : ""}</Response>`;
   return new Response(body, { headers: { "content-type": "text/xml; charset=utf-8" } });
+}
+
+/** Twilio sends at most 10 media per MMS. */
+const MAX_MEDIA = 10;
+
+/** An MMS's media as Twilio lists them (`NumMedia`, `MediaUrl{N}`, `MediaContentType{N}`); the URLs need the account's credentials. */
+function mmsMedia(form: Map<string, string>): Attachment[] {
+  const count = Math.min(MAX_MEDIA, Number.parseInt(form.get("NumMedia") ?? "0", 10) || 0);
+  const media: Attachment[] = [];
+  for (let i = 0; i < count; i++) {
+    const url = form.get(`MediaUrl${i}`);
+    if (!url?.startsWith("https://")) continue;
+    media.push({ name: `media-${i}`, mimeType: (form.get(`MediaContentType${i}`) ?? "application/octet-stream").slice(0, 200), ref: url.slice(0, 2000) });
+  }
+  return media;
 }
 
 /**
@@ -58,6 +73,7 @@ export const smsRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/sms", async
   const receipt = `sms-receipt:${sid}`;
   if ((await stub.claim(receipt, now)).kind !== "claimed") return twiml();
   const body = (form.get("Body") ?? "").trim();
+  const media = mmsMedia(form);
   const keyword = smsKeyword(body);
   let reply: Response;
   if (keyword === "stop") {
@@ -68,7 +84,7 @@ export const smsRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/sms", async
     reply = twiml();
   } else if (keyword === "help") {
     reply = twiml(HELP_REPLY);
-  } else if (!body || (await stub.smsOptedOut(from))) {
+  } else if ((!body && media.length === 0) || (await stub.smsOptedOut(from))) {
     reply = twiml();
   } else {
     const message: NormalizedMessage = {
@@ -78,7 +94,8 @@ export const smsRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/sms", async
       // One conversation per pair of numbers.
       conversationKey: `${to}:${from}`,
       sender: from,
-      text: prepareText(snapshot.record.config.messageHandling.normalizeInput, "sms", body),
+      text: withAttachmentNotes(prepareText(snapshot.record.config.messageHandling.normalizeInput, "sms", body), media),
+      ...(media.length > 0 ? { attachments: media } : {}),
       receivedAt: now,
     };
     try {

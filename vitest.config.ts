@@ -16,6 +16,7 @@ export default defineConfig(async () => {
             ANTHROPIC_BASE_URL: inject("fakeAnthropicUrl"),
             ANTHROPIC_API_KEY: "test-key",
             ADMIN_TOKEN: "test-admin-token",
+            ENCRYPTION_KEYS: "t1:AAcOFRwjKjE4P0ZNVFtiaXB3foWMk5qhqK+2vcTL0tk=",
             SLACK_API_URL: `${inject("fakeSlackUrl")}/api`,
             TWILIO_API_URL: inject("fakeTwilioUrl"),
             EMBEDDINGS: "local",

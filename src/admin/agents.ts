@@ -2,7 +2,8 @@ import { asc, gt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { z } from "zod";
-import { formatIssues, parseAgentConfig } from "../config";
+import { EncryptionError, loadKeyring } from "../audit/encryption";
+import { type AgentConfig, formatIssues, parseAgentConfig } from "../config";
 import { AppError } from "../core/errors";
 import * as schema from "../db/schema";
 import { parseBody, parseJson, readBodyLimited } from "../http/body";
@@ -41,6 +42,24 @@ function agentView(record: AgentRecord, trustLevel: number, secrets: string[]) {
   };
 }
 
+/**
+ * `audit.compliance.encryption` needs keys to seal with: refused at configuration time (400)
+ * rather than failing, or keeping text in the clear, when the first message comes.
+ */
+export async function requireEncryptionKeys(config: AgentConfig, secret: string | undefined): Promise<void> {
+  if (!config.audit.compliance.encryption) return;
+  const issue = (message: string) =>
+    new AppError("invalid_config", `audit.compliance.encryption: ${message}`, {
+      details: { issues: [{ path: "audit.compliance.encryption", message }] },
+    });
+  try {
+    if (!(await loadKeyring(secret))) throw issue("needs the ENCRYPTION_KEYS secret (see README, Audit)");
+  } catch (err) {
+    if (err instanceof EncryptionError) throw issue(err.message);
+    throw err;
+  }
+}
+
 /** `PUT/GET /v1/agents/:agentId` and `GET /v1/agents`. Mounted behind admin auth. */
 export const agentRoutes = new Hono<AppEnv>()
   .put("/agents/:agentId", async (c) => {
@@ -49,6 +68,7 @@ export const agentRoutes = new Hono<AppEnv>()
     const parsed = parseAgentConfig(body.config);
     if (!parsed.ok) throw new AppError("invalid_config", formatIssues(parsed.issues), { details: { issues: parsed.issues } });
     const config = parsed.config;
+    await requireEncryptionKeys(config, c.env.ENCRYPTION_KEYS);
 
     const stub = agentObject(c.env, agentId);
     const { record, created } = await stub.configure({

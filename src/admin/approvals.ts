@@ -83,6 +83,8 @@ export const approvalRoutes = new Hono<AppEnv>()
         ? `[A person rejected the request to run ${approval.tool}${approval.note ? `: ${approval.note}` : ""}.]`
         : `[A person approved ${approval.tool}; it ran and returned: ${approval.result?.content ?? "nothing"}]`;
     const conversation = conversationObject(c.env.CONVERSATION, approval);
-    await conversation.append([{ role: "assistant", text: note }], c.var.clock.now());
+    await conversation.append([{ role: "assistant", text: note }], c.var.clock.now(), undefined, {
+      encrypt: snapshot.record.config.audit.compliance.encryption,
+    });
     return c.json(view(approval));
   });

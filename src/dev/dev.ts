@@ -85,6 +85,9 @@ if (!apiKey) wranglerArgs.push("--var", "ANTHROPIC_API_KEY:local-fake-key");
 else if (!devVars.ANTHROPIC_API_KEY && process.env.ANTHROPIC_API_KEY) wranglerArgs.push("--var", `ANTHROPIC_API_KEY:${apiKey}`);
 const adminToken = setting("ADMIN_TOKEN", LOCAL_DEFAULTS.adminToken, devVars);
 if (!devVars.ADMIN_TOKEN) wranglerArgs.push("--var", `ADMIN_TOKEN:${adminToken}`);
+if (!devVars.ENCRYPTION_KEYS && !varArg(userArgs, "ENCRYPTION_KEYS")) {
+  wranglerArgs.push("--var", `ENCRYPTION_KEYS:${setting("ENCRYPTION_KEYS", LOCAL_DEFAULTS.encryptionKeys, devVars)}`);
+}
 wranglerArgs.push(...userArgs);
 
 const wrangler = spawn(WRANGLER, wranglerArgs, { stdio: "inherit", env: { WRANGLER_SEND_METRICS: "false", ...process.env } });

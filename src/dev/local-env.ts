@@ -7,6 +7,8 @@ export const LOCAL_DEFAULTS = {
   agentId: "demo",
   httpSecret: "dev-http-secret",
   fakePort: 9000,
+  /** A fixed AES-256 key so local conversations stay readable across restarts. Never deploy it. */
+  encryptionKeys: "dev1:ZGV2LW9ubHkta2V5LWRvLW5vdC1kZXBsb3ktMzJiISE=",
 } as const;
 
 /** KEY=VALUE lines of `.dev.vars` (wrangler's local secrets file), if it exists. */

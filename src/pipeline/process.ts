@@ -159,6 +159,7 @@ async function answerInTurn(
           ],
           now,
           message.deliveryId,
+          { encrypt: config.audit.compliance.encryption },
         ).then(() => {
           turn.ended = true;
         })

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { EncryptionError, isSealed, loadKeyring, open, seal } from "../audit/encryption";
 import type { Turn } from "../llm/tool-loop";
 
 /** Raw turns are the only customer text Foreman keeps; they go after this long without a message. */
@@ -85,12 +86,17 @@ export class Conversation extends DurableObject<Env> {
       seq INTEGER PRIMARY KEY AUTOINCREMENT, role TEXT NOT NULL, text TEXT NOT NULL, at INTEGER NOT NULL)`);
   }
 
-  /** The last `limit` turns verbatim, and a digest of the stored turns before them. */
-  context(limit: number): ConversationContext {
-    const rows = this.#sql
-      .exec<{ role: string; text: string }>("SELECT role, text FROM turns ORDER BY seq")
-      .toArray()
-      .map((r): Turn => ({ role: r.role === "assistant" ? "assistant" : "user", text: r.text }));
+  /**
+   * The last `limit` turns verbatim, and a digest of the stored turns before them. Sealed turns
+   * are opened with any key in ENCRYPTION_KEYS; plain ones (kept before encryption was on) read as they are.
+   */
+  async context(limit: number): Promise<ConversationContext> {
+    const stored = this.#sql.exec<{ role: string; text: string }>("SELECT role, text FROM turns ORDER BY seq").toArray();
+    const ring = stored.some((r) => isSealed(r.text)) ? await loadKeyring(this.env.ENCRYPTION_KEYS) : null;
+    const rows: Turn[] = [];
+    for (const r of stored) {
+      rows.push({ role: r.role === "assistant" ? "assistant" : "user", text: await open(ring, r.text, this.#context()) });
+    }
     const cut = Math.max(0, rows.length - Math.max(0, limit));
     return { digest: digestTurns(rows.slice(0, cut)), turns: rows.slice(cut) };
   }
@@ -99,9 +105,10 @@ export class Conversation extends DurableObject<Env> {
    * Appends turns, keeps the newest MAX_STORED_TURNS, and pushes the idle deletion back; then
    * ends message `endTurnOf`'s turn when given (one call where two would do).
    */
-  async append(turns: Turn[], now: number, endTurnOf?: string): Promise<void> {
+  async append(turns: Turn[], now: number, endTurnOf?: string, opts: { encrypt?: boolean } = {}): Promise<void> {
+    const texts = opts.encrypt ? await this.#seal(turns.map((t) => t.text)) : turns.map((t) => t.text);
     this.ctx.storage.transactionSync(() => {
-      for (const t of turns) this.#sql.exec("INSERT INTO turns (role, text, at) VALUES (?, ?, ?)", t.role, t.text, now);
+      for (const [i, t] of turns.entries()) this.#sql.exec("INSERT INTO turns (role, text, at) VALUES (?, ?, ?)", t.role, texts[i], now);
       this.#sql.exec("DELETE FROM turns WHERE seq <= (SELECT MAX(seq) FROM turns) - ?", MAX_STORED_TURNS);
     });
     await this.ctx.storage.setAlarm(now + CONVERSATION_IDLE_MS);
@@ -110,7 +117,19 @@ export class Conversation extends DurableObject<Env> {
 
   /** `takeTurn`, then the context the message is answered with; null when the wait ran out. */
   async begin(id: string, maxWaitMs: number, limit: number): Promise<ConversationContext | null> {
-    return (await this.takeTurn(id, maxWaitMs)) ? this.context(limit) : null;
+    return (await this.takeTurn(id, maxWaitMs)) ? await this.context(limit) : null;
+  }
+
+  /** Seals texts for storage; without keys it throws rather than keep them in the clear. */
+  async #seal(texts: string[]): Promise<string[]> {
+    const ring = await loadKeyring(this.env.ENCRYPTION_KEYS);
+    if (!ring) throw new EncryptionError("audit.compliance.encryption is on but the ENCRYPTION_KEYS secret is not set");
+    return Promise.all(texts.map((t) => seal(ring, t, this.#context())));
+  }
+
+  /** What a sealed turn is bound to: this conversation, so it cannot be replayed into another. */
+  #context(): string {
+    return `conversation:${this.ctx.id.toString()}`;
   }
 
   /**

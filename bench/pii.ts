@@ -5,6 +5,11 @@
  *
  *   npm run bench:pii -- [--data path.jsonl] [--verbose]   (default data: test/fixtures/pii-labelled.jsonl;
  *                                                          --verbose lists every false positive and negative)
+ *   npm run bench:pii -- --negatives messages.csv [--verbose]
+ *
+ * `--negatives` runs the detector over the first column of a CSV of messages expected to hold no
+ * PII (the first row is a header; RFC 4180 quoting) and prints how many detections of each type it
+ * made, which are all false positives if the expectation holds; `--verbose` lists them.
  *
  * Scoring is the unit test's (test/unit/pii.test.ts) and docs/pii.md's: a detection is a true
  * positive when an unused label has its type and exactly its text; a partial span is both a false
@@ -42,6 +47,7 @@ const { values } = parseArgs({
   options: {
     data: { type: "string", default: resolve(import.meta.dirname, "../test/fixtures/pii-labelled.jsonl") },
     verbose: { type: "boolean", default: false },
+    negatives: { type: "string" },
   },
 });
 
@@ -171,37 +177,98 @@ async function failClosedViolations(lines: LabelledLine[]): Promise<number> {
   return violations;
 }
 
-const lines = readLabelled(values.data);
-const holdout = lines.filter((l) => l.split === "holdout");
-const entityCount = lines.reduce((n, l) => n + l.entities.length, 0);
-console.log(
-  `PII detector on ${lines.length} labelled lines (${values.data.split("/").slice(-3).join("/")}; ${entityCount} labels, ${lines.filter((l) => l.entities.length === 0).length} lines without PII). Exact match: same type, same text.\n`,
-);
-table(`All ${lines.length} lines`, lines);
-table(`Held-out lines only (${holdout.length}; the detector as it is now, not the first run)`, holdout);
-
-const leaked = await leaks(lines);
-const maskingBugs = leaked.filter((l) => l.covered);
-console.log(`Masking check: is any of the ${entityCount} labelled values still in the text after \`maskPii\` (hash salt fixed)?\n`);
-console.log("| mode | left whole | of which detected (masking bug) | left in part (detector's span too short) |");
-console.log("|---|---:|---:|---:|");
-for (const { mode } of MODES) {
-  const inMode = leaked.filter((l) => l.mode === mode);
-  console.log(`| ${mode} | ${inMode.filter((l) => l.whole).length} | ${inMode.filter((l) => l.whole && l.covered).length} | ${inMode.filter((l) => !l.whole).length} |`);
+/** The first field of each record of an RFC 4180 CSV (quoted fields may hold commas, `""` and newlines), header row dropped. */
+function readFirstColumn(path: string): string[] {
+  const csv = readFileSync(path, "utf8");
+  const firsts: string[] = [];
+  let field = "";
+  let column = 0;
+  let quoted = false;
+  for (let i = 0; i < csv.length; i++) {
+    const c = csv[i]!;
+    if (quoted) {
+      if (c !== '"') field += c;
+      else if (csv[i + 1] === '"') field += csv[++i];
+      else quoted = false;
+    } else if (c === '"') {
+      quoted = true;
+    } else if (c === ",") {
+      if (column++ === 0) firsts.push(field);
+      field = "";
+    } else if (c === "\n" || c === "\r") {
+      if (c === "\r" && csv[i + 1] === "\n") i++;
+      if (column === 0) firsts.push(field);
+      field = "";
+      column = 0;
+    } else {
+      field += c;
+    }
+  }
+  if (column === 0 && field) firsts.push(field);
+  return firsts.slice(1).filter((message) => message.trim() !== "");
 }
-const missed = [...new Map(leaked.filter((l) => !l.covered).map((l) => [`${l.type}\u0000${l.value}`, l])).values()];
-console.log(
-  maskingBugs.length === 0
-    ? `\n- masking: 0 leaks of detected values in every mode. ${missed.length === 0 ? "No labelled value survives." : `The ${missed.length} values below survive, whole or in part, in every mode because the detector missed them (recall, above):`}`
-    : `\n- masking: FAILED, ${maskingBugs.length} detected values left in the output: ${maskingBugs.map((l) => `${l.mode} ${l.type} ${JSON.stringify(l.value)}`).join("; ")}`,
-);
-for (const l of missed) console.log(`  - ${l.type}: ${JSON.stringify(l.value)}${l.whole ? "" : " (in part)"}`);
 
-const violations = await failClosedViolations(lines);
-const runs = lines.length * MODES.length;
-console.log(
-  violations === 0
-    ? `- fail-closed: with a detector that throws, all ${runs} calls (${lines.length} lines × ${MODES.length} modes) returned ${JSON.stringify(PII_FAILURE_TEXT)} with failed: true; none returned the input.`
-    : `- fail-closed: FAILED, ${violations} of ${runs} calls with a throwing detector returned something other than the failure text.`,
-);
-if (maskingBugs.length > 0 || violations > 0) process.exitCode = 1;
+/** Detections by type over messages expected to hold no PII: every one is a false positive if the expectation holds. */
+function negatives(path: string): void {
+  const messages = readFirstColumn(path);
+  const counts = Object.fromEntries(PII_TYPES.map((t) => [t, 0])) as Record<PiiType, number>;
+  const hits: string[] = [];
+  let flagged = 0;
+  for (const message of messages) {
+    const matches = detectPii(message);
+    if (matches.length > 0) flagged++;
+    for (const m of matches) {
+      counts[m.type]++;
+      hits.push(`${m.type} ${JSON.stringify(m.text)} in ${JSON.stringify(message)}`);
+    }
+  }
+  console.log(`PII detector on ${messages.length} messages expected to hold no PII (${path.split("/").slice(-3).join("/")}, first column): ${hits.length} detections in ${flagged} messages.\n`);
+  console.log("| type | detections |");
+  console.log("|---|---:|");
+  for (const type of PII_TYPES) console.log(`| ${type} | ${counts[type]} |`);
+  console.log(`| **total** | ${hits.length} |\n`);
+  if (values.verbose && hits.length > 0) console.log(`${hits.map((h) => `- ${h}`).join("\n")}\n`);
+}
+
+async function labelled(path: string): Promise<void> {
+  const lines = readLabelled(path);
+  const holdout = lines.filter((l) => l.split === "holdout");
+  const entityCount = lines.reduce((n, l) => n + l.entities.length, 0);
+  console.log(
+    `PII detector on ${lines.length} labelled lines (${path.split("/").slice(-3).join("/")}; ${entityCount} labels, ${lines.filter((l) => l.entities.length === 0).length} lines without PII). Exact match: same type, same text.\n`,
+  );
+  table(`All ${lines.length} lines`, lines);
+  // A file that is all held-out lines (pii-heldout-2.jsonl) would print the same table twice.
+  if (holdout.length > 0 && holdout.length < lines.length) {
+    table(`Held-out lines only (${holdout.length}; the detector as it is now, not the first run)`, holdout);
+  }
+
+  const leaked = await leaks(lines);
+  const maskingBugs = leaked.filter((l) => l.covered);
+  console.log(`Masking check: is any of the ${entityCount} labelled values still in the text after \`maskPii\` (hash salt fixed)?\n`);
+  console.log("| mode | left whole | of which detected (masking bug) | left in part (detector's span too short) |");
+  console.log("|---|---:|---:|---:|");
+  for (const { mode } of MODES) {
+    const inMode = leaked.filter((l) => l.mode === mode);
+    console.log(`| ${mode} | ${inMode.filter((l) => l.whole).length} | ${inMode.filter((l) => l.whole && l.covered).length} | ${inMode.filter((l) => !l.whole).length} |`);
+  }
+  const missed = [...new Map(leaked.filter((l) => !l.covered).map((l) => [`${l.type}\u0000${l.value}`, l])).values()];
+  console.log(
+    maskingBugs.length === 0
+      ? `\n- masking: 0 leaks of detected values in every mode. ${missed.length === 0 ? "No labelled value survives." : `The ${missed.length} values below survive, whole or in part, in every mode because the detector missed them (recall, above):`}`
+      : `\n- masking: FAILED, ${maskingBugs.length} detected values left in the output: ${maskingBugs.map((l) => `${l.mode} ${l.type} ${JSON.stringify(l.value)}`).join("; ")}`,
+  );
+  for (const l of missed) console.log(`  - ${l.type}: ${JSON.stringify(l.value)}${l.whole ? "" : " (in part)"}`);
+
+  const violations = await failClosedViolations(lines);
+  const runs = lines.length * MODES.length;
+  console.log(
+    violations === 0
+      ? `- fail-closed: with a detector that throws, all ${runs} calls (${lines.length} lines × ${MODES.length} modes) returned ${JSON.stringify(PII_FAILURE_TEXT)} with failed: true; none returned the input.`
+      : `- fail-closed: FAILED, ${violations} of ${runs} calls with a throwing detector returned something other than the failure text.`,
+  );
+  if (maskingBugs.length > 0 || violations > 0) process.exitCode = 1;
+}
+
+if (values.negatives) negatives(values.negatives);
+else await labelled(values.data);

@@ -10,6 +10,7 @@ import {
   type PiiMatch,
   type PiiType,
 } from "../../src/audit/pii";
+import heldout2Jsonl from "../fixtures/pii-heldout-2.jsonl?raw";
 import labelledJsonl from "../fixtures/pii-labelled.jsonl?raw";
 
 /** The detected `[type, text]` pairs, in order. */
@@ -135,6 +136,80 @@ describe("detectPii: contextual types", () => {
     for (const text of ["I'm fine, thanks.", "I'm Still waiting!", "Thanks, I'll try again.", "Regards,\nThe Billing Team", "File name: Statement March.pdf", "This is Amazon calling?", "I'm Writing to complain"]) {
       expect(found(text), text).toEqual([]);
     }
+  });
+});
+
+describe("detectPii: names beyond Title Case after a cue", () => {
+  it("takes a name after a bare lowercase 'name' field, when it has two tokens and ends where a name would", () => {
+    expect(valuesOf("person_name", "For verification: name Laura Chen, born in Leeds.")).toEqual(["Laura Chen"]);
+    expect(valuesOf("person_name", "name Priya Nair\nphone below")).toEqual(["Priya Nair"]);
+    // "name" as a verb, and a single token, are not a field.
+    expect(found("Why won't you let me name X as a beneficiary?")).toEqual([]);
+    expect(found("Please, name Sarah as the second cardholder")).toEqual([]);
+  });
+
+  it("takes the name straight after a family member, or set off by commas", () => {
+    expect(valuesOf("person_name", "My daughter Chloe needs her own card.")).toEqual(["Chloe"]);
+    expect(valuesOf("person_name", "My husband, David Okafor, is the joint account holder.")).toEqual(["David Okafor"]);
+    expect(valuesOf("person_name", "I sent it to our youngest son Tom yesterday")).toEqual(["Tom"]);
+    for (const text of ["My husband and I share an account.", "My daughter's card was declined.", "My daughter, who is 12, wants a card.", "Can my son have a card? He's 15."]) {
+      expect(found(text), text).toEqual([]);
+    }
+  });
+
+  it("takes a name after 'my maiden name,' or 'my surname is', and nothing that is not closed by a comma", () => {
+    expect(valuesOf("person_name", "The card has my maiden name, Kowalski, not my married name.")).toEqual(["Kowalski"]);
+    expect(valuesOf("person_name", "my surname is Nowak")).toEqual(["Nowak"]);
+    expect(found("My first name, Date of birth and address have changed.")).toEqual([]);
+    expect(found("my last name, which is long, is cut off")).toEqual([]);
+  });
+
+  it("takes ALL-CAPS names after a strong cue, but not capitalised common words", () => {
+    expect(valuesOf("person_name", "Name on card: WEI ZHANG")).toEqual(["WEI ZHANG"]);
+    expect(valuesOf("person_name", "Cardholder: MARY O'NEILL")).toEqual(["MARY O'NEILL"]);
+    for (const text of ["MY NAME IS SPELT WRONG", "MY NAME IS NOT ON THE CARD", "Name on card: VISA DEBIT"]) expect(found(text), text).toEqual([]);
+    // Weak cues stay Title Case only: "I'M LOCKED OUT" is shouting, not a name.
+    expect(found("I'M LOCKED OUT")).toEqual([]);
+  });
+
+  it("takes lowercase names after a strong cue only in a sentence written without capitals", () => {
+    expect(valuesOf("person_name", "my name is james o'neill, please change the spelling")).toEqual(["james o'neill"]);
+    expect(valuesOf("person_name", "hi my name is kevin murphy i need help")).toEqual(["kevin murphy"]);
+    for (const text of ["My name is wrong on my card", "Hi, my name is spelled wrong.", "my name is spelt wrong", "hi my name is not showing on the app"]) {
+      expect(found(text), text).toEqual([]);
+    }
+  });
+
+  it("takes up to four tokens after a strong cue, so double surnames are whole", () => {
+    expect(valuesOf("person_name", "Full name: Maria José Fernández García")).toEqual(["Maria José Fernández García"]);
+    expect(valuesOf("person_name", "Me llamo Ana María López Ortega.")).toEqual(["Ana María López Ortega"]);
+  });
+});
+
+describe("detectPii: lowercase addresses, age cues and the card veto", () => {
+  it("finds a lowercase street address after an address cue", () => {
+    expect(valuesOf("street_address", "I live at 12 baker street now")).toEqual(["12 baker street"]);
+    expect(valuesOf("street_address", "apartment 5b, 250 west 57th street, new york")).toEqual(["250 west 57th street"]);
+  });
+
+  it("does not take distances or lowercase phrases without an address cue for an address", () => {
+    for (const text of ["I live 10 minutes down the road", "i live 5 mins drive from the branch", "i waited 3 hours in the street", "we walked 2 miles along the road"]) {
+      expect(found(text), text).toEqual([]);
+    }
+  });
+
+  it("takes the date a person turned an age as a birth date, but not an account's anniversary", () => {
+    expect(valuesOf("date_of_birth", "I turned 18 on 09.10.2006 so I can get an adult card now.")).toEqual(["09.10.2006"]);
+    expect(valuesOf("date_of_birth", "My son turned 13 on 4 May 2024, can he have a card?")).toEqual(["4 May 2024"]);
+    expect(found("My account turned 1 on 12/03/2024 and the fee changed.")).toEqual([]);
+  });
+
+  it("does not take a Luhn-valid reference number for a card when a reference cue is nearer than a card cue", () => {
+    expect(found("The merchant ID is 4929 0000 0000 6 on my statement.")).toEqual([]);
+    expect(found("order number 4242 4242 4242 4242, tracking 5555 5555 5555 4444")).toEqual([]);
+    // The nearer cue wins both ways: a card named after the order is still a card.
+    expect(valuesOf("card", "Order 1234: paid with my card 4242 4242 4242 4242")).toEqual(["4242 4242 4242 4242"]);
+    expect(valuesOf("card", "please cancel 4242 4242 4242 4242")).toEqual(["4242 4242 4242 4242"]);
   });
 });
 
@@ -285,6 +360,12 @@ describe("performance", () => {
       fill("born 12 April "),
       fill("12 Baker "),
       fill("12 rue de Abc "),
+      fill("live at 12 baker "),
+      fill("my daughter Abc "),
+      fill("my name is abc "),
+      fill("NAME: ABC "),
+      fill(", name Abc "),
+      fill("i turned 18 on "),
     ];
     for (const input of inputs) {
       const started = performance.now();
@@ -308,10 +389,12 @@ interface LabelledLine {
   split: "dev" | "holdout";
 }
 
-const labelled: LabelledLine[] = labelledJsonl
-  .split("\n")
-  .filter((line) => line.trim())
-  .map((line) => JSON.parse(line) as LabelledLine);
+const parseJsonl = (jsonl: string): LabelledLine[] =>
+  jsonl
+    .split("\n")
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as LabelledLine);
+const labelled = parseJsonl(labelledJsonl);
 
 interface Score {
   tp: number;
@@ -381,6 +464,23 @@ describe("labelled set (test/fixtures/pii-labelled.jsonl)", () => {
     for (const type of PII_TYPES) {
       expect(precision(all[type]), `${type} precision`).toBeGreaterThanOrEqual(MINIMUMS[type].precision);
       expect(recall(all[type]), `${type} recall`).toBeGreaterThanOrEqual(MINIMUMS[type].recall);
+    }
+  });
+});
+
+describe("second held-out set (test/fixtures/pii-heldout-2.jsonl)", () => {
+  // Only the format is tested: scores on this set are reported in docs/pii.md, not gated, so that
+  // nobody tunes the detector until it passes.
+  it("has at least 60 held-out lines, 5 labels of each type and 20 lines without PII", () => {
+    const lines = parseJsonl(heldout2Jsonl);
+    expect(lines.length).toBeGreaterThanOrEqual(60);
+    expect(lines.filter((line) => line.entities.length === 0).length).toBeGreaterThanOrEqual(20);
+    for (const line of lines) {
+      expect(line.split).toBe("holdout");
+      for (const entity of line.entities) expect(line.text).toContain(entity.value);
+    }
+    for (const type of PII_TYPES) {
+      expect(lines.flatMap((line) => line.entities).filter((e) => e.type === type).length, type).toBeGreaterThanOrEqual(5);
     }
   });
 });

@@ -50,8 +50,18 @@ function isCalendarDate(g: Record<string, string | undefined>): boolean {
   return (g.yearLast === undefined || validYear(g.yearLast)) && validDay(parseInt(g.dayFirst!, 10), monthOf(g.monthAfter!));
 }
 
-const BIRTH_CUE =
-  /(?<![\p{L}\p{N}])(?:born|dob|d\.o\.b\.?|date of birth|birth ?date|birthday|b-day|geboren|geb\.|geburtsdatum|née?|date de naissance|fecha de nacimiento)(?![\p{L}])/giu;
+/**
+ * A person turning an age: the day someone turned 18 is their birthday with the year moved ("I
+ * turned 18 on 09.10.2006"), and age limits are why customers write it. The subject must be a
+ * person, since accounts and apps turn one too.
+ */
+const TURNED_AGE =
+  "(?:i|i['’]ve|i have|i['’]ll|i will|he|she|they|we|(?:son|daughter|child|kid|brother|sister|husband|wife|partner)(?:['’]s)?)" +
+  "[ \\t]+(?:(?:just|only|recently|finally|will|have|has|had)[ \\t]+){0,2}turn(?:ed|s|ing)?[ \\t]+\\d{1,3}(?:[ \\t]+years?(?:[ \\t]+old)?)?";
+const BIRTH_CUE = new RegExp(
+  `(?<![\\p{L}\\p{N}])(?:born|dob|d\\.o\\.b\\.?|date of birth|birth ?date|birthday|b-day|geboren|geb\\.|geburtsdatum|née?|date de naissance|fecha de nacimiento|${TURNED_AGE})(?![\\p{L}])`,
+  "giu",
+);
 
 /**
  * What may stand between a cue and its date: at most 24 characters ("born in Paris on ") with no
@@ -111,8 +121,44 @@ const SOUTHERN_ADDRESS = new RegExp(
   "gu",
 );
 
+/**
+ * "12 baker street", "250 west 57th street": the English form in lowercase, with the street-type
+ * word spelled out or in its common abbreviations, but not the ones that are also ordinary words
+ * ("way", "place", "close", "court": "3 hours the whole way"). Lowercase is how many people type,
+ * and also how "10 minutes down the road" is written, so the form needs an address cue before it
+ * and no function word in the street name.
+ */
+const EN_LOWER_ADDRESS = new RegExp(
+  "(?<![\\p{L}\\p{N}_#$€£.,/-])\\d{1,5}[a-z]?(?:-\\d{1,5})?[ \\t]+(?:(?:\\p{Ll}[\\p{Ll}'’-]*|\\d{1,3}(?:st|nd|rd|th))[ \\t]+){1,3}?" +
+    "(?:street|st|avenue|ave|road|rd|lane|ln|boulevard|blvd|drive|terrace|crescent|parkway|pkwy|highway|hwy)(?:[ \\t]+(?:nw|ne|sw|se))?(?![\\p{L}\\p{N}])",
+  "gu",
+);
+/** Words before an address: where the customer lives, or where something is to be sent. */
+const ADDRESS_CUE =
+  /(?<![\p{L}])(?:address|addr|live|lives|living|moved|move|moving|relocated|deliver|delivered|delivery|send|sent|ship|shipped|shipping|post|posted|mail|mailed|apartment|apt|flat|unit|suite|home)(?![\p{L}])/u;
+/** Function words and units: "10 minutes down the road", "5 mins drive", "2 hours by road" are distances. */
+const STREET_STOP_WORDS = new Set(
+  (
+    "the a an my your our his her their this that to of in on at for from by with down up over along across into onto " +
+    "and or but per than about min mins minute minutes hr hrs hour hours day days week weeks month months year years " +
+    "mile miles km kms kilometre kilometres kilometer kilometers metre metres meter meters block blocks second seconds time times"
+  ).split(" "),
+);
+
+function lowercaseAddresses(text: string): PiiMatch[] {
+  const found: PiiMatch[] = [];
+  for (const m of text.matchAll(EN_LOWER_ADDRESS)) {
+    const before = text.slice(Math.max(0, m.index - 30), m.index).toLowerCase();
+    // The cue must be in the same sentence: "I moved. 10 minutes down the road …" is not an address.
+    if (!ADDRESS_CUE.test(before.split(/[.!?;\n]/).pop()!)) continue;
+    if (m[0].split(/[ \t]+/).some((word) => STREET_STOP_WORDS.has(word))) continue;
+    found.push(piiMatch("street_address", text, m.index, m.index + m[0].length));
+  }
+  return found;
+}
+
 export function detectStreetAddresses(text: string): PiiMatch[] {
-  return [EN_ADDRESS, GERMANIC_ADDRESS, FRENCH_ADDRESS, SOUTHERN_ADDRESS].flatMap((re) =>
-    [...text.matchAll(re)].map((m) => piiMatch("street_address", text, m.index, m.index + m[0].length)),
-  );
+  return [EN_ADDRESS, GERMANIC_ADDRESS, FRENCH_ADDRESS, SOUTHERN_ADDRESS]
+    .flatMap((re) => [...text.matchAll(re)].map((m) => piiMatch("street_address", text, m.index, m.index + m[0].length)))
+    .concat(lowercaseAddresses(text));
 }

@@ -1,91 +1,153 @@
 /**
- * Person names, only after an explicit cue, and kept conservative: one to three capitalised
- * tokens (particles such as "van" or "de" allowed between them), none of them a common word.
- * Strong cues ("my name is", "Name:", "Mr") take the tokens as they are; weak cues ("I'm",
- * "this is … from", a sign-off) also need what follows to look like the end of a name.
+ * Person names, only after an explicit cue, and kept conservative: capitalised tokens (particles
+ * such as "van" or "de" allowed between them), none of them a common word. Strong cues ("my name
+ * is", "Name:", "Mr") take up to four tokens as they are, in Title Case or ALL CAPS, and lowercase
+ * ones when the writer is not capitalising. The other cues ("I'm", "this is … from", a sign-off, a
+ * bare "name" field, "my daughter", "my maiden name,") also need what follows to look like the end
+ * of a name.
  */
+import { COMMON_WORDS, NOT_NAMES } from "./name-words";
 import { piiMatch, type PiiMatch } from "./types";
 
 /** A capitalised token ("Anne-Marie", "O'Brien", "McDonald") or an initial ("J."). */
-const TOKEN = /(?:\p{Lu}\.(?=[ \t]+\p{Lu})|\p{Lu}[\p{Ll}'’-]*(?:\p{Lu}\p{Ll}+)?(?![\p{L}\p{N}]))/uy;
+const TITLE_TOKEN = /(?:\p{Lu}\.(?=[ \t]+\p{Lu})|\p{Lu}[\p{Ll}'’-]*(?:\p{Lu}\p{Ll}+)?(?![\p{L}\p{N}]))/uy;
+/** An ALL-CAPS token of two letters or more ("ZHANG", "O'NEILL", "JEAN-PAUL"). */
+const CAPS_TOKEN = /\p{Lu}(?:['’-]?\p{Lu})+(?![\p{L}\p{N}])/uy;
+/** A lowercase token of two letters or more ("chen", "o'neill"). */
+const LOWER_TOKEN = /\p{Ll}(?:['’-]?\p{Ll})+(?![\p{L}\p{N}])/uy;
 const GAP = /[ \t]+(?:(?:van|von|der|den|de|da|di|du|del|della|la|le|bin|ibn|al)[ \t]+){0,2}/uy;
 
-/** Capitalised words that follow the cues but are not names ("I'm Sorry", "Thanks, Team"). */
-const NOT_NAMES = new Set(
-  (
-    "I I'm I'll I've I'd Im A An The This That These Those It Its My Your Our Their We You He She They Me Us Him Her " +
-    "Not So Very Just Really Still Also Here There Now Today Tomorrow Yesterday Already Always Never Currently " +
-    "Sorry Fine Good Great Well Ok OK Okay Hi Hello Hey Dear Thanks Thank Please Yes No Sure Done Ready Aware Able " +
-    "Afraid Unable Trying Looking Writing Calling Having Going Getting Waiting Contacting Reaching Following Asking " +
-    "Wondering Hoping Planning Moving Leaving Travelling Traveling Abroad Overseas Locked Stuck Charged " +
-    "New Back Happy Glad Confused Worried Frustrated Annoyed Upset Angry Disappointed Concerned Interested Curious " +
-    "Totally Completely Absolutely Definitely Probably Actually Literally Retired Unemployed Home Away Out In On At " +
-    "About From With For And Or But If When What Why How Who Where Is Are Was Were Will Can Could Would Should " +
-    "Do Does Did Have Has Had Be Been Am Team Support Customer Customers Service Services Bank Account Card Manager " +
-    "Admin Agent Staff Everyone All Guys Folks Sir Madam Mr Mrs Ms Miss Dr Prof Mom Mum Dad Regards Best Cheers Kind Warm Many " +
-    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July " +
-    "August September October November December American British Canadian English French German Spanish Italian " +
-    "Indian Chinese Australian Irish Scottish Street Road Avenue Ltd Inc Corp LLC GmbH"
-  ).split(" "),
-);
+/** What may follow a name in running text: punctuation, the end, or a word that ends an introduction. */
+const SENTENCE_END = /^(?:$|[ \t]*[,.!?;:)\n]|[ \t]+(?:and|from|here|calling|writing|speaking|with)(?![\p{L}]))/u;
+/** The end of a name set off by commas ("my husband, David Okafor, is …"): the closing comma or a full stop. */
+const APPOSITIVE_END = /^[ \t]*(?:$|[,.!?;:)\n])/u;
+/** A lowercase writer also runs on without punctuation: "my name is kevin murphy i need …". */
+const LOWERCASE_END = /^(?:$|[ \t]*[,.!?;:)\n]|[ \t]+(?:and|from|here|i|im|i['’]m|my|please|pls|hi|thanks)(?![\p{L}]))/u;
 
-type CueKind = "strong" | "sentence" | "intro" | "signoff";
+interface Cue {
+  /** The cue phrase, matched case-insensitively unless the pattern says otherwise. */
+  re: RegExp;
+  /** Fewest and most name tokens after this cue. */
+  min: number;
+  max: number;
+  /** ALL-CAPS tokens ("Name on card: WEI ZHANG") are accepted. */
+  caps: boolean;
+  /** Lowercase tokens are accepted when the writer has capitalised nothing in the sentence so far. */
+  lower: boolean;
+  /** What must follow the name, if anything. */
+  end?: RegExp;
+  /** "I'm Reading …": a weak cue followed by a gerund is a verb phrase, not a name. */
+  notGerund?: boolean;
+}
 
-/** Cue phrases, matched case-insensitively; the name after them is matched case-sensitively. */
-const CUES: ReadonlyArray<[CueKind, RegExp]> = [
-  [
-    "strong",
-    /(?<![\p{L}])(?:my (?:full |first |last |legal )?name is(?: now| actually)?|my name's|(?:his|her|their|the (?:account|card|cardholder|account holder)(?:['’]s)?) (?:full )?name is|name on (?:the |my )?(?:card|account) is|under the name(?: of)?|i am called|je m['’]appelle|ich hei(?:ß|ss)e|mein name ist|me llamo|mi chiamo)[ \t]+/giu,
-  ],
-  [
-    "strong",
+const strong = (re: RegExp): Cue => ({ re, min: 1, max: 4, caps: true, lower: true });
+
+/** Family members customers name when asking for a card or a transfer for them. */
+const RELATIVE =
+  "husband|wife|partner|spouse|fianc[eé]e?|boyfriend|girlfriend|son|daughter|stepson|stepdaughter|child|mother|mum|mom|father|dad|" +
+  "brother|sister|grandson|granddaughter|grandmother|grandfather|grandma|grandpa|aunt|uncle|niece|nephew|cousin";
+const RELATION = `(?<![\\p{L}])(?:my|our)[ \\t]+(?:(?:eldest|oldest|youngest|elder|older|younger|little|baby|twin|late)[ \\t]+)?(?:${RELATIVE})`;
+/** The kinds of name a customer says is theirs: "my maiden name", "my surname". */
+const NAME_KIND = "(?:(?:full|first|last|legal|maiden|married|middle|birth|family|given|real|former|previous|old|new)[ \\t]+)?(?:sur)?name";
+
+const CUES: readonly Cue[] = [
+  strong(
+    new RegExp(
+      `(?<![\\p{L}])(?:my ${NAME_KIND} is(?: now| actually)?|my name['’]s|(?:his|her|their|the (?:account|card|cardholder|account holder)(?:['’]s)?) (?:full )?name is|name on (?:the |my )?(?:card|account)(?: is|[ \\t]*:)|under the name(?: of)?|i am called|je m['’]appelle|ich hei(?:ß|ss)e|mein name ist|me llamo|mi chiamo)[ \\t]+`,
+      "giu",
+    ),
+  ),
+  strong(
     /(?<![\p{L}])(?<!(?:file|user|host|product|company|business|display|domain|device|network|brand|store|shop|model|event|project|team|plan|package|wifi|field|app|bank|merchant|pet|dog|cat|street|city|town|country) )(?:(?:full|first|last|legal|customer|contact|sender|recipient|account holder|cardholder|card holder|beneficiary)[ \t])?name[ \t]*:[ \t]*/giu,
-  ],
-  ["strong", /(?<![\p{L}])(?:account holder|cardholder|card holder|beneficiary)[ \t]*:[ \t]*/giu],
-  ["strong", /(?<![\p{L}])(?:Mr|Mrs|Ms|Miss|Mx|Mme|Herr|Frau)\.?[ \t]+/gu],
-  ["sentence", /(?<![\p{L}])(?:i['’]m|i am)[ \t]+/giu],
-  ["intro", /(?<![\p{L}])this is[ \t]+/giu],
-  [
-    "signoff",
-    /(?:^|[\n.!?][ \t]*)(?:signed|regards|kind regards|best regards|warm regards|many thanks|thanks|thank you|sincerely|yours sincerely|yours faithfully|yours truly|cheers|best wishes|best)[ \t]*[,!.-]?\s{0,4}/giu,
-  ],
+  ),
+  strong(/(?<![\p{L}])(?:account holder|cardholder|card holder|beneficiary)[ \t]*:[ \t]*/giu),
+  strong(/(?<![\p{L}])(?:Mr|Mrs|Ms|Miss|Mx|Mme|Herr|Frau)\.?[ \t]+/gu),
+  // A details list without colons: "For verification: name Laura Chen, born …". Two tokens at
+  // least, since "name" alone after a comma is as often a verb ("…, name X as beneficiary").
+  { re: /(?:^|[:;,(\n][ \t]*)(?:(?:full|first|last|legal)[ \t]+)?name[ \t]+/giu, min: 2, max: 4, caps: true, lower: false, end: SENTENCE_END },
+  // "My daughter Chloe needs …", "my son Lukas but …": a capitalised word straight after a
+  // relative is the relative's name.
+  { re: new RegExp(`${RELATION}[ \\t]+`, "giu"), min: 1, max: 3, caps: false, lower: false },
+  // "My husband, David Okafor, is …", "my maiden name, Kowalski, not …": set off by commas.
+  { re: new RegExp(`${RELATION}[ \\t]*,[ \\t]*`, "giu"), min: 1, max: 3, caps: false, lower: false, end: APPOSITIVE_END },
+  { re: new RegExp(`(?<![\\p{L}])(?:my|his|her|their)[ \\t]+${NAME_KIND}[ \\t]*,[ \\t]*`, "giu"), min: 1, max: 4, caps: true, lower: false, end: APPOSITIVE_END },
+  { re: /(?<![\p{L}])(?:i['’]m|i am)[ \t]+/giu, min: 1, max: 3, caps: false, lower: false, end: SENTENCE_END, notGerund: true },
+  // Not "calling": customers quote scam calls that open with "this is Amazon calling".
+  { re: /(?<![\p{L}])this is[ \t]+/giu, min: 1, max: 3, caps: false, lower: false, end: /^[ \t]*,?[ \t]+(?:from|here|speaking)(?![\p{L}])/u },
+  {
+    re: /(?:^|[\n.!?][ \t]*)(?:signed|regards|kind regards|best regards|warm regards|many thanks|thanks|thank you|sincerely|yours sincerely|yours faithfully|yours truly|cheers|best wishes|best)[ \t]*[,!.-]?\s{0,4}/giu,
+    min: 1,
+    max: 3,
+    caps: false,
+    lower: false,
+    end: /^[ \t]*[.!]?[ \t]*(?:$|\n)/u,
+  },
 ];
 
-/** What must follow a name found after a weak cue. */
-const FOLLOWS: Record<Exclude<CueKind, "strong">, RegExp> = {
-  sentence: /^(?:$|[ \t]*[,.!?;:)\n]|[ \t]+(?:and|from|here|calling|writing|speaking|with)(?![\p{L}]))/u,
-  // Not "calling": customers quote scam calls that open with "this is Amazon calling".
-  intro: /^[ \t]*,?[ \t]+(?:from|here|speaking)(?![\p{L}])/u,
-  signoff: /^[ \t]*[.!]?[ \t]*(?:$|\n)/u,
-};
+type Case = "title" | "lower";
 
-/** The end of one to three name tokens at `start`, or -1. */
-function nameEnd(text: string, start: number): number {
+/** A token is a common word if it is one in any case: "And", "AND" and "and" alike. */
+function isCommonWord(token: string): boolean {
+  const plain = token.replace(/[’]/g, "'");
+  const lower = plain.toLowerCase();
+  const title = lower[0]!.toUpperCase() + lower.slice(1);
+  if (NOT_NAMES.has(plain) || NOT_NAMES.has(title)) return true;
+  return plain !== title && COMMON_WORDS.has(lower);
+}
+
+function tokenAt(text: string, at: number, letterCase: Case, caps: boolean): string | undefined {
+  // ALL CAPS first: "O'NEILL" would otherwise be the initial "O".
+  const patterns = letterCase === "lower" ? [LOWER_TOKEN] : caps ? [CAPS_TOKEN, TITLE_TOKEN] : [TITLE_TOKEN];
+  for (const pattern of patterns) {
+    pattern.lastIndex = at;
+    const token = pattern.exec(text)?.[0];
+    if (token) return token;
+  }
+  return undefined;
+}
+
+/** The end of `min` to `max` name tokens at `start`, or -1. */
+function nameEnd(text: string, start: number, cue: Cue, letterCase: Case): number {
   let end = -1;
+  let count = 0;
   let at = start;
-  for (let tokens = 0; tokens < 3; tokens++) {
-    TOKEN.lastIndex = at;
-    const token = TOKEN.exec(text);
-    if (!token || NOT_NAMES.has(token[0].replace(/[’]/g, "'"))) break;
-    if (!token[0].endsWith(".")) end = at + token[0].length;
-    GAP.lastIndex = at + token[0].length;
-    const gap = GAP.exec(text);
-    if (!gap) break;
+  while (count < cue.max) {
+    const token = tokenAt(text, at, letterCase, cue.caps);
+    if (!token || isCommonWord(token)) break;
+    count++;
+    if (!token.endsWith(".")) end = at + token.length;
+    GAP.lastIndex = at + token.length;
+    if (!GAP.exec(text)) break;
     at = GAP.lastIndex;
   }
-  return end;
+  return count >= cue.min ? end : -1;
+}
+
+/**
+ * Whether the sentence holding the cue has no capital letter up to the name ("hi my name is
+ * james o'neill"): a writer who capitalises neither the sentence nor "I" writes names in lowercase
+ * too, while "My name is wrong on my card" shows a writer who would have capitalised a name.
+ */
+function writtenInLowercase(text: string, cueStart: number, nameStart: number): boolean {
+  // At most 200 characters back, so a text of repeated cues without a full stop stays linear.
+  const sentence = text.slice(Math.max(0, cueStart - 200), nameStart).split(/[.!?\n]/).pop()!;
+  return !/\p{Lu}/u.test(sentence);
 }
 
 export function detectPersonNames(text: string): PiiMatch[] {
   const found: PiiMatch[] = [];
-  for (const [kind, cue] of CUES) {
-    for (const m of text.matchAll(cue)) {
+  for (const cue of CUES) {
+    for (const m of text.matchAll(cue.re)) {
       const start = m.index + m[0].length;
-      const end = nameEnd(text, start);
+      let end = nameEnd(text, start, cue, "title");
+      let endRule = cue.end;
+      if (end < 0 && cue.lower && writtenInLowercase(text, m.index, start)) {
+        end = nameEnd(text, start, cue, "lower");
+        endRule = LOWERCASE_END;
+      }
       if (end < 0) continue;
-      if (kind !== "strong" && !FOLLOWS[kind].test(text.slice(end, end + 16))) continue;
-      // "I'm Reading …": a weak cue followed by a gerund is a verb phrase, not a name.
-      if (kind === "sentence" && /ing$/.test(text.slice(start, end).split(/\s/)[0]!)) continue;
+      if (endRule && !endRule.test(text.slice(end, end + 16))) continue;
+      if (cue.notGerund && /ing$/.test(text.slice(start, end).split(/\s/)[0]!)) continue;
       found.push(piiMatch("person_name", text, start, end));
     }
   }

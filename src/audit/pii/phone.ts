@@ -5,7 +5,7 @@
  * is nearer than a reference cue ("order", "invoice", "tracking"): that is what keeps order
  * numbers, amounts, years, times and dates out.
  */
-import { lookBehind, piiMatch, type PiiMatch } from "./types";
+import { nearerCue, piiMatch, type PiiMatch } from "./types";
 
 /**
  * A digit run with single separators between groups: a space, dot or dash, a bracket with an
@@ -29,16 +29,8 @@ type Cue = "phone" | "reference" | "none";
 
 /** The nearer of a phone cue and a reference cue within 40 characters before `start`. */
 function nearestCue(text: string, start: number): Cue {
-  const window = lookBehind(text, start, 40);
-  const lastEnd = (re: RegExp): number => {
-    let end = -1;
-    for (const m of window.matchAll(re)) end = m.index + m[0].length;
-    return end;
-  };
-  const phone = lastEnd(PHONE_CUE);
-  const reference = lastEnd(REFERENCE_CUE);
-  if (phone < 0 && reference < 0) return "none";
-  return phone > reference ? "phone" : "reference";
+  const nearer = nearerCue(text, start, PHONE_CUE, REFERENCE_CUE);
+  return nearer === "none" ? "none" : nearer === "cue" ? "phone" : "reference";
 }
 
 function isPhone(text: string, start: number, raw: string): boolean {

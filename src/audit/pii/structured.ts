@@ -6,7 +6,7 @@
  * every offset (see the pathological-input tests).
  */
 import { ibanValid, IBAN_LENGTHS, ipv4Valid, ipv6Valid, luhnValid } from "./checksums";
-import { lookBehind, piiMatch, type PiiMatch } from "./types";
+import { lookBehind, nearerCue, piiMatch, type PiiMatch } from "./types";
 
 /** RFC 5321 sizes: a local part of at most 64 octets, labels of at most 63. A bare `@handle` has no local part. */
 const EMAIL =
@@ -20,15 +20,24 @@ export function detectEmails(text: string): PiiMatch[] {
  * 13–19 digits, optionally grouped by single spaces or dashes, that make up the whole run (a
  * 22-digit tracking number does not contain a card). Accepted when Luhn-valid and the first digit
  * is a payment-card major industry identifier (ISO/IEC 7812: 2–6 cover Mastercard, Amex, Diners,
- * JCB, Visa, Maestro, Discover and UnionPay).
+ * JCB, Visa, Maestro, Discover and UnionPay), unless a reference cue is nearer than a card cue.
  */
 const CARD = /(?<![\p{L}\p{N}_+.#$€£-]|\d[ -])\d(?:[ -]?\d){12,18}(?![\p{L}\p{N}_]|[ -]\d|[.,]\d)/gu;
+const CARD_CUE =
+  /(?<![\p{L}])(?:card|cards|visa|mastercard|amex|american express|maestro|discover|diners|jcb|unionpay|debit|credit|pan|cc|paid|pay|payment|charged|karte|kreditkarte|tarjeta|carte)(?![\p{L}])/gu;
+/**
+ * Identifiers that are not card numbers. One number in ten passes Luhn, so a 13–19 digit reference
+ * starting 2–6 is a "card" one time in ten ("merchant ID 4929 0000 0000 6"). "Account" and "number"
+ * are left out on purpose: customers call their card number both.
+ */
+const NOT_CARD_CUE =
+  /(?<![\p{L}])(?:merchant|terminal|order|invoice|ticket|case|ref|reference|tracking|transaction|txn|confirmation|booking|reservation|serial|sku|parcel|shipment|consignment|policy|imei|id|version|build)(?![\p{L}])/gu;
 
 export function detectCards(text: string): PiiMatch[] {
   const found: PiiMatch[] = [];
   for (const m of text.matchAll(CARD)) {
     const digits = m[0].replace(/\D/g, "");
-    if (digits[0]! >= "2" && digits[0]! <= "6" && luhnValid(digits)) {
+    if (digits[0]! >= "2" && digits[0]! <= "6" && luhnValid(digits) && nearerCue(text, m.index, CARD_CUE, NOT_CARD_CUE) !== "counter") {
       found.push(piiMatch("card", text, m.index, m.index + m[0].length));
     }
   }

@@ -32,3 +32,20 @@ export function piiMatch(type: PiiType, text: string, start: number, end: number
 export function lookBehind(text: string, start: number, length: number): string {
   return text.slice(Math.max(0, start - length), start).toLowerCase();
 }
+
+/**
+ * Which of two cue patterns (global, matched against lowercased text) ends nearer before `start`,
+ * within `length` characters: `"cue"`, `"counter"`, or `"none"` when neither occurs.
+ */
+export function nearerCue(text: string, start: number, cue: RegExp, counter: RegExp, length = 40): "cue" | "counter" | "none" {
+  const window = lookBehind(text, start, length);
+  const lastEnd = (re: RegExp): number => {
+    let end = -1;
+    for (const m of window.matchAll(re)) end = m.index + m[0].length;
+    return end;
+  };
+  const cueEnd = lastEnd(cue);
+  const counterEnd = lastEnd(counter);
+  if (cueEnd < 0 && counterEnd < 0) return "none";
+  return cueEnd > counterEnd ? "cue" : "counter";
+}

@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * The agent index: one row per agent, written after its AgentState object (the source of
@@ -55,7 +55,11 @@ export const deadLetters = sqliteTable(
   (t) => [index("dead_letters_time").on(t.receivedAt)],
 );
 
-/** Audited actions, flushed from each agent's outbox. */
+/**
+ * Audited actions, flushed from each agent's outbox. Each agent's events form a SHA-256 chain
+ * (`src/audit/chain.ts`): `seq` 1, 2, 3, … without gaps, `prev_hash` the hash of the event
+ * before. Rows written before the chain existed have NULL `seq`, `prev_hash` and `hash`.
+ */
 export const auditEvents = sqliteTable(
   "audit_events",
   {
@@ -69,8 +73,15 @@ export const auditEvents = sqliteTable(
     details: text("details", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     costMicros: integer("cost_micros"),
     requestId: text("request_id"),
+    seq: integer("seq"),
+    prevHash: text("prev_hash"),
+    hash: text("hash"),
   },
-  (t) => [index("audit_agent_time").on(t.agentId, t.at), index("audit_agent_action").on(t.agentId, t.action, t.at)],
+  (t) => [
+    index("audit_agent_time").on(t.agentId, t.at),
+    index("audit_agent_action").on(t.agentId, t.action, t.at),
+    uniqueIndex("audit_agent_seq").on(t.agentId, t.seq),
+  ],
 );
 
 /** Alerts, flushed from each agent's outbox; delivery to the alert channel is recorded here. */

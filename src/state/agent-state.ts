@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { deliverAlert } from "../audit/alert-channel";
-import { Auditor } from "../audit/auditor";
+import { Auditor, type PendingAuditEvent } from "../audit/auditor";
 import { flushOutbox, Outbox } from "../audit/outbox";
 import type { AgentConfig } from "../config";
 import type { Outcome, Urgency } from "../core/types";
@@ -54,7 +54,7 @@ export class AgentState extends DurableObject<Env> {
     this.#sql.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     this.#sql.exec("CREATE TABLE IF NOT EXISTS sms_opt_outs (number TEXT PRIMARY KEY, at INTEGER NOT NULL)");
     this.#sql.exec("CREATE TABLE IF NOT EXISTS urgent_alerts (conversation TEXT NOT NULL, hour INTEGER NOT NULL, PRIMARY KEY (conversation, hour))");
-    this.#outbox = new Outbox(this.#sql);
+    this.#outbox = new Outbox(ctx.storage);
     this.#auditor = new Auditor(this.#outbox);
     this.#trust = new TrustLedger(new TrustStore(this.#sql), this.#auditor);
     this.#claims = new ClaimStore(this.#sql);
@@ -193,7 +193,18 @@ export class AgentState extends DurableObject<Env> {
 
   /** Records how an interaction ended; the trust rules then decide whether the level moves. */
   async recordOutcome(input: OutcomeInput): Promise<TrustEvaluation> {
-    return this.#changing((record) => this.#trust.record(record, input));
+    return this.#changing((record) => {
+      for (const e of input.events ?? []) this.#auditor.event(record, e.event, e.level);
+      return this.#trust.record(record, input);
+    });
+  }
+
+  /** Audit events made outside this object (an answered message), each at its level. */
+  async recordEvents(events: PendingAuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.#changing((record) => {
+      for (const e of events) this.#auditor.event(record, e.event, e.level);
+    });
   }
 
   /** Feedback overrides an interaction's outcome; `found` is false when this agent has no such interaction. */

@@ -2,6 +2,15 @@ import type { Alert, AuditEvent } from "../core/types";
 import type { AgentRecord } from "../state/agent-record";
 import type { Outbox } from "./outbox";
 
+export const AUDIT_LEVELS = ["minimal", "standard", "detailed"] as const;
+export type AuditLevel = (typeof AUDIT_LEVELS)[number];
+
+/** An event made outside the agent's object, recorded by it at the given level. */
+export interface PendingAuditEvent {
+  level: AuditLevel;
+  event: Omit<AuditEvent, "id" | "agentId">;
+}
+
 /**
  * Writes an agent's audit events and alerts to its outbox, honouring its `audit` config.
  * Called inside the transaction of the change being recorded.
@@ -13,9 +22,14 @@ export class Auditor {
     this.#outbox = outbox;
   }
 
-  /** An audit event; nothing when `audit.enabled` is off. */
-  event(record: AgentRecord, event: Omit<AuditEvent, "id" | "agentId">): void {
+  /**
+   * An audit event; nothing when `audit.enabled` is off, or when the event is finer than
+   * `audit.level` (`minimal` keeps security and change events, `standard` adds one event per
+   * answered message, `detailed` adds every tool call with its masked arguments).
+   */
+  event(record: AgentRecord, event: Omit<AuditEvent, "id" | "agentId">, level: AuditLevel = "minimal"): void {
     if (!record.config.audit.enabled) return;
+    if (AUDIT_LEVELS.indexOf(level) > AUDIT_LEVELS.indexOf(record.config.audit.level)) return;
     this.#outbox.add({ kind: "audit", body: { id: crypto.randomUUID(), agentId: record.agentId, ...event } });
   }
 

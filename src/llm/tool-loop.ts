@@ -54,6 +54,8 @@ export interface ToolCallRecord {
   tool: string;
   allowed: boolean;
   isError: boolean;
+  /** The arguments the model gave, raw: mask before keeping them anywhere. */
+  input?: unknown;
 }
 
 export interface ToolLoopResult {
@@ -224,28 +226,28 @@ async function runCall(
   const decision = input.permitNow ? await input.permitNow(call.name) : input.permit(call.name);
   if (!decision.allowed && decision.ask && input.requestApproval) {
     result.escalations.push(call.name);
-    result.toolCalls.push({ tool: call.name, allowed: false, isError: false });
+    result.toolCalls.push({ tool: call.name, allowed: false, isError: false, input: call.input });
     return reply(await input.requestApproval(call.name, call.input), false);
   }
   if (!decision.allowed) {
     result.denials.push({ tool: call.name, level: input.trustLevel, reason: decision.reason });
-    result.toolCalls.push({ tool: call.name, allowed: false, isError: true });
+    result.toolCalls.push({ tool: call.name, allowed: false, isError: true, input: call.input });
     return reply(`permission denied: ${decision.reason}`, true);
   }
   const tool = byName.get(call.name);
   if (!tool) {
-    result.toolCalls.push({ tool: call.name, allowed: true, isError: true });
+    result.toolCalls.push({ tool: call.name, allowed: true, isError: true, input: call.input });
     return reply(`unknown tool "${call.name}"`, true);
   }
   try {
     const out = await tool.run(call.input, input.toolContext);
     if (tool.sideEffect && !out.isError) result.sideEffects = true;
-    result.toolCalls.push({ tool: call.name, allowed: true, isError: out.isError });
+    result.toolCalls.push({ tool: call.name, allowed: true, isError: out.isError, input: call.input });
     return reply(out.content, out.isError);
   } catch (err) {
     // A failed write may still have happened; assume it did.
     if (tool.sideEffect) result.sideEffects = true;
-    result.toolCalls.push({ tool: call.name, allowed: true, isError: true });
+    result.toolCalls.push({ tool: call.name, allowed: true, isError: true, input: call.input });
     return reply(`tool failed: ${err instanceof Error ? err.message : String(err)}`, true);
   }
 }

@@ -122,6 +122,7 @@ export function intelligentTier(deps: IntelligentDeps): TierHandler {
         },
         steps: result.steps,
         toolCalls: result.toolCalls.length,
+        calls: result.toolCalls,
         denials: result.denials,
         escalations: result.escalations,
         failed: result.stopReason === "max_steps" || result.text === "",

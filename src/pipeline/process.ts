@@ -2,6 +2,8 @@ import { APIError } from "@anthropic-ai/sdk";
 import type { Clock } from "../core/clock";
 import { sha256Hex } from "../core/crypto";
 import { AppError } from "../core/errors";
+import { maskPiiFailClosed } from "../audit/pii";
+import type { PendingAuditEvent } from "../audit/auditor";
 import { detectUrgency, type UrgencyVerdict } from "../channels/urgency";
 import type { Answer, NormalizedMessage, Outcome, Urgency } from "../core/types";
 import { partialResultOf } from "../llm/tool-loop";
@@ -150,7 +152,10 @@ async function answerInTurn(
   const { config } = agent.record;
   await Promise.all([
     state.complete(message.deliveryId, JSON.stringify(answer), now, owner),
-    answered.countsForTrust === false ? Promise.resolve() : state.recordOutcome({ interactionId, outcome, denials: answered.denials, now }),
+    interactionEvents(message, answered, { interactionId, outcome, now, urgency: urgency?.urgency ?? "normal" }).then(async (events) => {
+      if (answered.countsForTrust === false) await state.recordEvents(events);
+      else await state.recordOutcome({ interactionId, outcome, denials: answered.denials, now, events });
+    }),
     conversation
       ? conversation.append(
           [
@@ -223,6 +228,65 @@ function toAppError(err: unknown): unknown {
   return new AppError("model_rejected", `the model API rejected the request (${status}); check the agent's model and key`, {
     cause: err,
   });
+}
+
+/** Characters of masked tool arguments kept in an audit event. */
+const MAX_AUDITED_INPUT = 2_000;
+
+/**
+ * The audit events of an answered message: `message.answered` (at `standard`: channel, tier,
+ * outcome, model, tokens, cost, latency, urgency; no customer text) and one `tool.called` per
+ * tool that ran (at `detailed`, arguments masked by the PII module, failing closed). Refused
+ * and escalated calls are audited by the trust ledger itself.
+ */
+async function interactionEvents(
+  message: NormalizedMessage,
+  answered: TierAnswer,
+  at: { interactionId: string; outcome: Outcome; now: number; urgency: Urgency },
+): Promise<PendingAuditEvent[]> {
+  const actor = `customer:${message.channel}`;
+  const events: PendingAuditEvent[] = [
+    {
+      level: "standard",
+      event: {
+        at: at.now,
+        actor,
+        action: "message.answered",
+        resource: at.interactionId,
+        decision: "recorded",
+        details: {
+          channel: message.channel,
+          conversation: await conversationHash(message),
+          tier: answered.tier,
+          outcome: at.outcome,
+          model: answered.model ?? null,
+          tokens: answered.usage ?? null,
+          steps: answered.steps ?? 0,
+          toolCalls: answered.toolCalls ?? 0,
+          latencyMs: Math.max(0, Math.round(at.now - message.receivedAt)),
+          urgency: at.urgency,
+        },
+        costMicros: answered.costMicros,
+      },
+    },
+  ];
+  for (const call of answered.calls ?? []) {
+    if (!call.allowed) continue;
+    const raw = JSON.stringify(call.input ?? null).slice(0, 16_000);
+    const masked = (await maskPiiFailClosed(raw)).text;
+    events.push({
+      level: "detailed",
+      event: {
+        at: at.now,
+        actor: "agent",
+        action: "tool.called",
+        resource: call.tool,
+        decision: "allowed",
+        details: { interactionId: at.interactionId, input: masked.slice(0, MAX_AUDITED_INPUT), isError: call.isError },
+      },
+    });
+  }
+  return events;
 }
 
 /** A conversation's opaque id in analytics and audit: no channel identifiers in the clear. */

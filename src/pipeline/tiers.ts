@@ -1,7 +1,7 @@
 import type { AgentConfig } from "../config";
 import type { Micros } from "../core/money";
 import type { NormalizedMessage, Tier, ToolDenial } from "../core/types";
-import type { Turn } from "../llm/tool-loop";
+import type { ToolCallRecord, Turn } from "../llm/tool-loop";
 import type { UrgencyVerdict } from "../channels/urgency";
 import type { PendingEntry } from "../cost/cache-tiers";
 import type { AgentSnapshot } from "../state/agent-record";
@@ -16,6 +16,8 @@ export interface TierAnswer {
   usage?: { input: number; output: number; cacheWrite: number; cacheRead: number };
   steps?: number;
   toolCalls?: number;
+  /** Each tool call of the answer, arguments raw (mask before keeping). */
+  calls?: ToolCallRecord[];
   denials: ToolDenial[];
   /** Tool calls waiting for a person's approval. */
   escalations?: string[];

@@ -1,3 +1,4 @@
+import type { PendingAuditEvent } from "../audit/auditor";
 import type { Auditor } from "../audit/auditor";
 import type { Outcome, ToolDenial } from "../core/types";
 import type { AgentRecord } from "../state/agent-record";
@@ -12,6 +13,8 @@ export interface OutcomeInput {
   denials: ToolDenial[];
   now: number;
   requestId?: string;
+  /** Audit events of the interaction, recorded in the same transaction as its outcome. */
+  events?: PendingAuditEvent[];
 }
 
 export type TrustCommand =

@@ -35,7 +35,7 @@ describe("MCP tools under trust permissions", () => {
     expect((first?.body as { tools: Array<{ name: string }> }).tools.map((t) => t.name)).toEqual(["Read"]);
 
     await runDurableObjectAlarm(env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId)));
-    const audit = await env.DB.prepare("SELECT action, resource, decision, details FROM audit_events WHERE agent_id = ?").bind(agentId).first<{
+    const audit = await env.DB.prepare("SELECT action, resource, decision, details FROM audit_events WHERE agent_id = ? AND action = 'tool.denied'").bind(agentId).first<{
       action: string;
       resource: string;
       decision: string;

@@ -1,19 +1,48 @@
+import { buildNotice } from "../channels/email/mime";
 import type { AgentConfig } from "../config";
 import type { Alert } from "../core/types";
 
 export type AlertChannel = NonNullable<AgentConfig["audit"]["alertChannel"]>;
 
+/** How an alert leaves: HTTP for a Slack webhook, the `send_email` binding for email. */
+export interface AlertTransport {
+  fetch: typeof fetch;
+  /** Sends a raw RFC 5322 message; the binding checks that `to` is a verified destination. */
+  sendEmail(from: string, to: string, raw: string): Promise<void>;
+  /** The sender for email alerts: the agent's email channel `smtp.from`, if it has one. */
+  emailFrom?: string;
+}
+
 /**
- * Sends an alert to the agent's alert channel. A Slack incoming webhook takes `{ text }`
- * (https://api.slack.com/messaging/webhooks). Email alerts need the email channel's sender and
- * are reported as not delivered until then. Returns the delivery error, or null.
+ * Sends an alert to the agent's alert channel: a Slack incoming webhook takes `{ text }`
+ * (https://api.slack.com/messaging/webhooks); an email goes out through `send_email` from the
+ * agent's email channel address, since Cloudflare sends only from domains with Email Routing.
+ * Returns the delivery error, or null.
  */
-export async function deliverAlert(alert: Alert, channel: AlertChannel | undefined, fetchFn: typeof fetch = fetch): Promise<string | null> {
+export async function deliverAlert(alert: Alert, channel: AlertChannel | undefined, transport: AlertTransport): Promise<string | null> {
   if (!channel) return "no alert channel configured";
-  if (!("slackWebhook" in channel)) return "email alert delivery is not available yet";
+  const summary = `Foreman alert for agent ${alert.agentId}: ${alert.type}`;
+  if ("email" in channel) {
+    if (!transport.emailFrom) return "email alerts need the agent's email channel with smtp.from as the sender";
+    const domain = transport.emailFrom.split("@")[1] ?? "foreman.local";
+    const raw = buildNotice({
+      from: transport.emailFrom,
+      to: channel.email,
+      subject: summary,
+      text: `${alert.message}\n\nType: ${alert.type}\nAt: ${new Date(alert.at).toISOString()}\nDetails: ${JSON.stringify(alert.details)}\nAlert id: ${alert.id}\n`,
+      messageId: `<alert-${alert.id}@${domain}>`,
+      date: new Date(alert.at),
+    });
+    try {
+      await transport.sendEmail(transport.emailFrom, channel.email, raw);
+      return null;
+    } catch (err) {
+      return `email alert failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
   const text = `:rotating_light: Foreman alert for agent \`${alert.agentId}\`: *${alert.type}*\n${alert.message}`;
   try {
-    const res = await fetchFn(channel.slackWebhook, {
+    const res = await transport.fetch(channel.slackWebhook, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ text }),

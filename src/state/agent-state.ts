@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import { deliverAlert } from "../audit/alert-channel";
+import { EmailMessage } from "cloudflare:email";
+import { type AlertTransport, deliverAlert } from "../audit/alert-channel";
 import { Auditor, type PendingAuditEvent } from "../audit/auditor";
 import { flushOutbox, Outbox } from "../audit/outbox";
 import type { AgentConfig } from "../config";
@@ -357,9 +358,17 @@ export class AgentState extends DurableObject<Env> {
   /** Flushes the outbox to D1 (alerts then go to the alert channel) and forgets expired claims. */
   override async alarm(): Promise<void> {
     const alerts = await flushOutbox(this.#outbox, this.env.DB);
-    const channel = this.#get<AgentRecord>("agent")?.config.audit.alertChannel;
+    const config = this.#get<AgentRecord>("agent")?.config;
+    const emailChannel = config?.channels.find((ch) => ch.type === "email");
+    const transport: AlertTransport = {
+      fetch: (input, init) => fetch(input, init),
+      sendEmail: async (from, to, raw) => {
+        await this.env.EMAIL.send(new EmailMessage(from, to, raw));
+      },
+      ...(emailChannel?.type === "email" && emailChannel.smtp?.from ? { emailFrom: emailChannel.smtp.from } : {}),
+    };
     for (const alert of alerts) {
-      const error = await deliverAlert(alert, channel);
+      const error = await deliverAlert(alert, config?.audit.alertChannel, transport);
       await this.env.DB.prepare("UPDATE alerts SET delivered_at = ?, delivery_error = ? WHERE id = ?")
         .bind(error ? null : Date.now(), error, alert.id)
         .run();

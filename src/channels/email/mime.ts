@@ -34,6 +34,26 @@ export interface ReplySpec {
 }
 
 /**
+ * A message Foreman starts itself (an alert to an operator): plain text, marked
+ * `Auto-Submitted: auto-generated` (RFC 3834) so that no robot answers it.
+ */
+export function buildNotice(spec: { from: string; to: string; subject: string; text: string; messageId: string; date: Date }): string {
+  return [
+    `From: ${spec.from}`,
+    `To: ${spec.to}`,
+    `Subject: ${headerText(spec.subject)}`,
+    `Date: ${spec.date.toUTCString()}`,
+    `Message-ID: ${spec.messageId}`,
+    "Auto-Submitted: auto-generated",
+    "MIME-Version: 1.0",
+    "Content-Type: text/plain; charset=utf-8",
+    "Content-Transfer-Encoding: base64",
+    "",
+    base64Lines(spec.text),
+  ].join(CRLF) + CRLF;
+}
+
+/**
  * A reply that mail clients thread under the original: `In-Reply-To` and `References` (RFC 5322
  * 3.6.4), `Re:` once, and with `html` a multipart/alternative of text and HTML.
  */

@@ -6,6 +6,7 @@ import { trustRoutes } from "./admin/trust";
 import { approvalRoutes } from "./admin/approvals";
 import { costRoutes } from "./admin/cost";
 import { channelAnalyticsRoutes } from "./admin/channels";
+import { alertRoutes } from "./admin/alerts";
 import { auditRoutes } from "./admin/audit";
 import { httpChannelRoutes } from "./channels/http/route";
 import { slackRoutes } from "./channels/slack/route";
@@ -38,6 +39,7 @@ export function createApp(opts: { clock?: Clock } = {}) {
   app.route("/v1", costRoutes);
   app.route("/v1", channelAnalyticsRoutes);
   app.route("/v1", auditRoutes);
+  app.route("/v1", alertRoutes);
 
   app.notFound((c) => {
     const { status, body } = toErrorBody(new AppError("not_found", `no route for ${c.req.method} ${c.req.path}`), c.var.requestId);

@@ -1,19 +1,16 @@
-import type { Context } from "hono";
 import { Hono } from "hono";
 import { ChainVerifier, GENESIS_HASH, type StoredAuditEvent } from "../audit/chain";
-import { hmacSha256Hex, timingSafeEqualStrings } from "../core/crypto";
 import { AppError } from "../core/errors";
 import { microsToUsd } from "../core/money";
 import type { AuditEvent } from "../core/types";
 import type { AppEnv } from "../http/context";
-import { parseTime, requireAgent } from "./common";
+import { requireAgent } from "./common";
+import { decodeCursor, encodeCursor, parseDetails, parseLimit, timeRange } from "./listing";
 
 /** Rows read from D1 per query while verifying: a year of events never loads at once. */
 const VERIFY_PAGE = 500;
 /** D1 allows 1,000 queries per invocation; a verification uses one per page and a few more. */
 const VERIFY_MAX_EVENTS = 800 * VERIFY_PAGE;
-const SEARCH_DEFAULT_LIMIT = 50;
-const SEARCH_MAX_LIMIT = 200;
 /** An action name (`tool.denied`), or a prefix of one ending in `*` (`tool.*`). */
 const ACTION_FILTER = /^[A-Za-z0-9_.:-]{1,100}\*?$/;
 
@@ -35,15 +32,6 @@ interface EventRow {
 
 const COLUMNS = "id, agent_id, seq, at, actor, action, resource, decision, details, cost_micros, request_id, prev_hash, hash";
 
-/** Details as stored; text that no longer parses (tampering) stays text, so its hash fails. */
-function parseDetails(raw: string): Record<string, unknown> {
-  try {
-    return JSON.parse(raw) as Record<string, unknown>;
-  } catch {
-    return raw as unknown as Record<string, unknown>;
-  }
-}
-
 function toStored(row: EventRow & { seq: number }): StoredAuditEvent {
   return {
     id: row.id,
@@ -63,24 +51,6 @@ function toStored(row: EventRow & { seq: number }): StoredAuditEvent {
   };
 }
 
-/** `from`/`to` as epoch ms; 400 for garbage, a time outside what a Date holds, or from after to. */
-function timeRange(c: Context<AppEnv>): { from: number; to: number } {
-  const to = parseTime(c.req.query("to"), c.var.clock.now(), "to");
-  const from = parseTime(c.req.query("from"), 0, "from");
-  for (const [name, t] of [["from", from], ["to", to]] as const) {
-    if (Number.isNaN(new Date(t).getTime())) throw new AppError("invalid_request", `${name} is outside the range of dates`);
-  }
-  if (from > to) throw new AppError("invalid_request", "from must not be after to");
-  return { from, to };
-}
-
-function parseLimit(raw: string | undefined): number {
-  if (raw === undefined || raw === "") return SEARCH_DEFAULT_LIMIT;
-  const limit = /^\d{1,4}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(limit >= 1 && limit <= SEARCH_MAX_LIMIT)) throw new AppError("invalid_request", `limit must be an integer from 1 to ${SEARCH_MAX_LIMIT}`);
-  return limit;
-}
-
 /**
  * The SQL condition of an `action` filter. A prefix is a range on the (agent, action) index,
  * not `LIKE`, which in SQLite ignores ASCII case and treats `_` as a wildcard.
@@ -93,39 +63,6 @@ function actionCondition(raw: string | undefined): { sql: string; binds: string[
   // ASCII only (ACTION_FILTER), so the next code unit after the last is the first string past the prefix.
   const after = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
   return { sql: "action >= ? AND action < ?", binds: [prefix, after] };
-}
-
-/** A position in the newest-first listing: the last event returned. */
-interface CursorPosition {
-  at: number;
-  id: string;
-}
-
-/**
- * Cursors are `<base64url position>.<MAC>`, the MAC an HMAC-SHA256 under the admin token over the
- * agent and the filters, so a cursor edited, forged, or carried to another agent or query is a 400.
- */
-async function cursorMac(key: string, scope: string, payload: string): Promise<string> {
-  return (await hmacSha256Hex(key, `foreman-audit-cursor\n${scope}\n${payload}`)).slice(0, 32);
-}
-
-async function encodeCursor(key: string, scope: string, position: CursorPosition): Promise<string> {
-  const payload = btoa(JSON.stringify([position.at, position.id])).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  return `${payload}.${await cursorMac(key, scope, payload)}`;
-}
-
-async function decodeCursor(key: string, scope: string, raw: string): Promise<CursorPosition> {
-  const invalid = new AppError("invalid_request", "cursor is not one this listing returned");
-  const [payload, mac, ...rest] = raw.split(".");
-  if (!payload || !mac || rest.length > 0 || raw.length > 300) throw invalid;
-  if (!(await timingSafeEqualStrings(mac, await cursorMac(key, scope, payload)))) throw invalid;
-  try {
-    const [at, id] = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as unknown[];
-    if (Number.isSafeInteger(at) && typeof id === "string") return { at: at as number, id };
-  } catch {
-    // falls through to the 400
-  }
-  throw invalid;
 }
 
 /** The audit trail of an agent: search, and verification of its hash chain. */

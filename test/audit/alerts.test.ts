@@ -66,3 +66,47 @@ describe("alert delivery by email", () => {
     expect(row?.delivered_at).toBeGreaterThan(0);
   });
 });
+
+describe("GET /v1/agents/:agentId/alerts", () => {
+  async function withAlerts(count: number) {
+    const agentId = await createAgent({});
+    const other = await createAgent({});
+    const insert = (id: string, owner: string, at: number, type: string) =>
+      env.DB.prepare("INSERT INTO alerts (id, agent_id, at, type, message, details, delivered_at, delivery_error) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)")
+        .bind(id, owner, at, type, `alert ${id}`, JSON.stringify({ n: id }), "no alert channel configured")
+        .run();
+    const base = Date.now() - 3_600_000;
+    for (let i = 0; i < count; i++) await insert(`al-${agentId}-${i}`, agentId, base + Math.floor(i / 2) * 1000, i % 3 === 0 ? "urgent_message" : "budget_threshold");
+    await insert(`al-${other}-x`, other, base, "urgent_message");
+    return { agentId, other };
+  }
+
+  it("lists alerts newest first, every one exactly once across pages, never another agent's", async () => {
+    const { agentId } = await withAlerts(7);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await admin(`/v1/agents/${agentId}/alerts?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { alerts: Array<{ id: string; at: string; deliveryError: string | null }>; nextCursor: string | null };
+      seen.push(...body.alerts.map((a) => a.id));
+      expect(body.alerts.every((a) => a.deliveryError === "no alert channel configured")).toBe(true);
+      cursor = body.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(7);
+    expect(new Set(seen).size).toBe(7);
+    expect(seen.every((id) => id.startsWith(`al-${agentId}-`))).toBe(true);
+    expect(seen[0]).toMatch(/-(5|6)$/);
+  });
+
+  it("filters by type, and refuses a bad type, limit or cursor with 400 and a bad token with 401", async () => {
+    const { agentId } = await withAlerts(6);
+    const urgent = (await (await admin(`/v1/agents/${agentId}/alerts?type=urgent_message`)).json()) as { alerts: Array<{ type: string }> };
+    expect(urgent.alerts.map((a) => a.type)).toEqual(["urgent_message", "urgent_message"]);
+    expect((await admin(`/v1/agents/${agentId}/alerts?type=bogus`)).status).toBe(400);
+    expect((await admin(`/v1/agents/${agentId}/alerts?limit=0`)).status).toBe(400);
+    expect((await admin(`/v1/agents/${agentId}/alerts?cursor=abc.def`)).status).toBe(400);
+    expect((await admin(`/v1/agents/${agentId}/alerts`, { token: "wrong" })).status).toBe(401);
+    expect((await admin(`/v1/agents/no-such-agent-${crypto.randomUUID().slice(0, 8)}/alerts`)).status).toBe(404);
+  });
+});

@@ -1,0 +1,60 @@
+import { Hono } from "hono";
+import { AppError } from "../core/errors";
+import type { AppEnv } from "../http/context";
+import { requireAgent } from "./common";
+import { decodeCursor, encodeCursor, parseDetails, parseLimit, timeRange } from "./listing";
+
+const ALERT_TYPES = ["permission_escalation", "unusual_activity", "budget_threshold", "budget_exhausted", "urgent_message"];
+
+interface AlertRow {
+  id: string;
+  at: number;
+  type: string;
+  message: string;
+  details: string;
+  delivered_at: number | null;
+  delivery_error: string | null;
+}
+
+/** `GET /v1/agents/:agentId/alerts`: an agent's alerts, newest first, with how their delivery went. */
+export const alertRoutes = new Hono<AppEnv>().get("/agents/:agentId/alerts", async (c) => {
+  const { agentId } = await requireAgent(c);
+  const { from, to } = timeRange(c);
+  const limit = parseLimit(c.req.query("limit"));
+  const type = c.req.query("type") ?? "";
+  if (type !== "" && !ALERT_TYPES.includes(type)) throw new AppError("invalid_request", `type must be one of ${ALERT_TYPES.join(", ")}`);
+  const scope = JSON.stringify(["alerts", agentId, type, c.req.query("from") ?? "", c.req.query("to") ?? ""]);
+  const key = c.env.ADMIN_TOKEN ?? "";
+  const rawCursor = c.req.query("cursor");
+  const after = rawCursor ? await decodeCursor(key, scope, rawCursor) : null;
+
+  const where = ["agent_id = ?", "at >= ?", "at <= ?"];
+  const binds: Array<string | number> = [agentId, from, to];
+  if (type) {
+    where.push("type = ?");
+    binds.push(type);
+  }
+  if (after) {
+    where.push("(at < ? OR (at = ? AND id < ?))");
+    binds.push(after.at, after.at, after.id);
+  }
+  const { results } = await c.env.DB.prepare(
+    `SELECT id, at, type, message, details, delivered_at, delivery_error FROM alerts WHERE ${where.join(" AND ")} ORDER BY at DESC, id DESC LIMIT ?`,
+  )
+    .bind(...binds, limit + 1)
+    .all<AlertRow>();
+  const page = results.slice(0, limit);
+  const last = page.at(-1);
+  return c.json({
+    alerts: page.map((row) => ({
+      id: row.id,
+      at: new Date(row.at).toISOString(),
+      type: row.type,
+      message: row.message,
+      details: parseDetails(row.details),
+      deliveredAt: row.delivered_at === null ? null : new Date(row.delivered_at).toISOString(),
+      deliveryError: row.delivery_error,
+    })),
+    nextCursor: results.length > limit && last ? await encodeCursor(key, scope, { at: last.at, id: last.id }) : null,
+  });
+});

@@ -2,7 +2,8 @@ import { Hono } from "hono";
 import { AppError } from "../core/errors";
 import type { AppEnv } from "../http/context";
 import { requireAgent } from "./common";
-import { decodeCursor, encodeCursor, parseDetails, parseLimit, timeRange } from "./listing";
+import { parseDetails } from "../audit/rows";
+import { decodeCursor, encodeCursor, parseLimit, timeRange } from "./listing";
 
 const ALERT_TYPES = ["permission_escalation", "unusual_activity", "budget_threshold", "budget_exhausted", "urgent_message"];
 

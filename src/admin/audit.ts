@@ -1,11 +1,11 @@
 import { Hono } from "hono";
-import { ChainVerifier, GENESIS_HASH, type StoredAuditEvent } from "../audit/chain";
+import { ChainVerifier, GENESIS_HASH } from "../audit/chain";
+import { EVENT_COLUMNS as COLUMNS, type EventRow, parseDetails, toStored } from "../audit/rows";
 import { AppError } from "../core/errors";
 import { microsToUsd } from "../core/money";
-import type { AuditEvent } from "../core/types";
 import type { AppEnv } from "../http/context";
 import { requireAgent } from "./common";
-import { decodeCursor, encodeCursor, parseDetails, parseLimit, timeRange } from "./listing";
+import { decodeCursor, encodeCursor, parseLimit, timeRange } from "./listing";
 
 /** Rows read from D1 per query while verifying: a year of events never loads at once. */
 const VERIFY_PAGE = 500;
@@ -13,43 +13,6 @@ const VERIFY_PAGE = 500;
 const VERIFY_MAX_EVENTS = 800 * VERIFY_PAGE;
 /** An action name (`tool.denied`), or a prefix of one ending in `*` (`tool.*`). */
 const ACTION_FILTER = /^[A-Za-z0-9_.:-]{1,100}\*?$/;
-
-interface EventRow {
-  id: string;
-  agent_id: string;
-  seq: number | null;
-  at: number;
-  actor: string;
-  action: string;
-  resource: string;
-  decision: AuditEvent["decision"];
-  details: string;
-  cost_micros: number | null;
-  request_id: string | null;
-  prev_hash: string | null;
-  hash: string | null;
-}
-
-const COLUMNS = "id, agent_id, seq, at, actor, action, resource, decision, details, cost_micros, request_id, prev_hash, hash";
-
-function toStored(row: EventRow & { seq: number }): StoredAuditEvent {
-  return {
-    id: row.id,
-    agentId: row.agent_id,
-    seq: row.seq,
-    at: row.at,
-    actor: row.actor,
-    action: row.action,
-    resource: row.resource,
-    decision: row.decision,
-    details: parseDetails(row.details),
-    // Absent when NULL, as in the event that was hashed.
-    ...(row.cost_micros === null ? {} : { costMicros: row.cost_micros }),
-    ...(row.request_id === null ? {} : { requestId: row.request_id }),
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
-}
 
 /**
  * The SQL condition of an `action` filter. A prefix is a range on the (agent, action) index,

@@ -61,11 +61,3 @@ export async function decodeCursor(key: string, scope: string, raw: string): Pro
 }
 
 
-/** Details as stored; text that no longer parses (tampering) stays text, so an audit hash fails. */
-export function parseDetails(raw: string): Record<string, unknown> {
-  try {
-    return JSON.parse(raw) as Record<string, unknown>;
-  } catch {
-    return raw as unknown as Record<string, unknown>;
-  }
-}

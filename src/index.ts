@@ -3,6 +3,7 @@ import { systemClock } from "./core/clock";
 import { consumeDeadLetters, consumeLearning } from "./queues/consumer";
 import { consumeWork } from "./queues/work";
 import { handleEmail } from "./channels/email/handler";
+import { runScheduled } from "./jobs/scheduled";
 
 export { AgentState } from "./state/agent-state";
 export { Conversation } from "./state/conversation";
@@ -34,7 +35,7 @@ export default {
     await handleEmail(message, { env, queue: env.WORK_QUEUE, clock: systemClock });
   },
 
-  async scheduled() {
-    // Periodic jobs (pattern learning, canary evaluation, retention, alert baselines) hook in here.
+  async scheduled(_controller, env) {
+    await runScheduled(env, systemClock);
   },
 } satisfies ExportedHandler<Env>;

@@ -45,18 +45,28 @@ export const auditRoutes = new Hono<AppEnv>()
     if (firstSeq !== null && lastSeq !== null && lastSeq - firstSeq + 1 > VERIFY_MAX_EVENTS) {
       throw new AppError("invalid_request", `the range holds more than ${VERIFY_MAX_EVENTS} events: verify it in parts with from and to`);
     }
-    const start = firstSeq === 1 ? { seq: 1, anchor: GENESIS_HASH } : { seq: firstSeq ?? 1, anchor: null };
+    let start: { seq: number; anchor: string | null } = firstSeq === 1 ? { seq: 1, anchor: GENESIS_HASH } : { seq: firstSeq ?? 1, anchor: null };
+    if (whole && lastSeq !== null) {
+      // Retention moved the oldest events to the R2 archive: the chain then starts after the
+      // last archived event, whose hash the archive index keeps.
+      const kept = await db.prepare("SELECT MIN(seq) AS minSeq FROM audit_events WHERE agent_id = ? AND seq IS NOT NULL").bind(agentId).first<{ minSeq: number | null }>();
+      const archived = kept?.minSeq && kept.minSeq > 1
+        ? await db.prepare("SELECT last_hash AS lastHash FROM audit_archives WHERE agent_id = ? AND last_seq = ?").bind(agentId, kept.minSeq - 1).first<{ lastHash: string }>()
+        : null;
+      if (archived && kept?.minSeq) start = { seq: kept.minSeq, anchor: archived.lastHash };
+    }
     const verifier = new ChainVerifier(start, async (hash) => {
       const row = await db.prepare("SELECT seq FROM audit_events WHERE agent_id = ? AND hash = ? LIMIT 1").bind(agentId, hash).first<{ seq: number | null }>();
       return row?.seq ?? null;
     });
     // Every stored seq between the range's first and last chained event, in order: the events
     // inside the seqs are checked even when their clock put them outside from..to.
-    for (let next = firstSeq; next !== null && lastSeq !== null && next <= lastSeq && !verifier.broken; ) {
-      const { results } = await db
+    for (let next: number | null = start.seq; next !== null && lastSeq !== null && next <= lastSeq && !verifier.broken; ) {
+      const page: D1Result<EventRow & { seq: number }> = await db
         .prepare(`SELECT ${COLUMNS} FROM audit_events WHERE agent_id = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`)
         .bind(agentId, next, lastSeq, VERIFY_PAGE)
         .all<EventRow & { seq: number }>();
+      const results = page.results;
       for (const row of results) if (await verifier.check(toStored(row))) break;
       next = results.length === VERIFY_PAGE ? results.at(-1)!.seq + 1 : null;
     }
@@ -65,7 +75,7 @@ export const auditRoutes = new Hono<AppEnv>()
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),
       checked: verifier.checked,
-      firstSeq,
+      firstSeq: lastSeq === null ? null : start.seq,
       lastSeq,
       ok: verifier.broken === null,
       firstBroken: verifier.broken,

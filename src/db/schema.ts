@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * The agent index: one row per agent, written after its AgentState object (the source of
@@ -99,3 +99,39 @@ export const alerts = sqliteTable(
   },
   (t) => [index("alerts_agent_time").on(t.agentId, t.at)],
 );
+
+/**
+ * Closed audit archive objects in R2 (`AUDIT_BUCKET`): one row per JSON Lines object of an
+ * agent's chained events, with the digest that chains it to the previous object. A row stays
+ * after retention deletes its objects, so the digest chain can still be followed.
+ */
+export const auditArchives = sqliteTable(
+  "audit_archives",
+  {
+    agentId: text("agent_id").notNull(),
+    firstSeq: integer("first_seq").notNull(),
+    lastSeq: integer("last_seq").notNull(),
+    /** UTC day (YYYY-MM-DD) of the first event. */
+    day: text("day").notNull(),
+    count: integer("count").notNull(),
+    firstAt: integer("first_at").notNull(),
+    lastAt: integer("last_at").notNull(),
+    lastHash: text("last_hash").notNull(),
+    objectKey: text("object_key").notNull(),
+    objectSha256: text("object_sha256").notNull(),
+    digestKey: text("digest_key").notNull(),
+    digestSha256: text("digest_sha256").notNull(),
+    previousDigestSha256: text("previous_digest_sha256").notNull(),
+    archivedAt: integer("archived_at").notNull(),
+    deletedAt: integer("deleted_at"),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.firstSeq] }), index("audit_archives_agent_last").on(t.agentId, t.lastSeq)],
+);
+
+/** Agents under legal hold: retention deletes nothing of theirs, in D1 or R2. */
+export const legalHolds = sqliteTable("legal_holds", {
+  agentId: text("agent_id").primaryKey(),
+  reason: text("reason").notNull(),
+  actor: text("actor").notNull(),
+  at: integer("at").notNull(),
+});

@@ -1,0 +1,114 @@
+import { createScheduledController } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import worker from "../../src/index";
+import { describe, expect, it } from "vitest";
+import { applyRetention, archiveAuditEvents } from "../../src/audit/archive";
+import { canonicalJSON, eventHash, GENESIS_HASH } from "../../src/audit/chain";
+import { sha256Hex } from "../../src/core/crypto";
+import { archiveDeps } from "../../src/jobs/scheduled";
+import { createAgent } from "../support/agents";
+import { flushUntil, produce, storedEvents, verify } from "./helpers";
+
+const DAY = 86_400_000;
+const today = Math.floor(Date.now() / DAY) * DAY;
+const deps = () => archiveDeps(env);
+
+/** Archives until nothing closed is left. */
+async function archiveAll(now = Date.now()) {
+  const all = [];
+  for (let batch = await archiveAuditEvents(deps(), now); batch.length > 0; batch = await archiveAuditEvents(deps(), now)) all.push(...batch);
+  return all;
+}
+
+/** An agent with two closed days of events (3, 2 days ago) and one event today: 4 events. */
+async function agentWithHistory(config: Record<string, unknown> = {}) {
+  const agentId = await createAgent(config);
+  await produce(agentId, ["rejected", 0.5], today - 3 * DAY + 10 * 3_600_000);
+  await produce(agentId, ["rejected"], today - 2 * DAY + 10 * 3_600_000);
+  await produce(agentId, ["rejected"], Date.now() - 60_000);
+  await flushUntil(agentId, 4);
+  return agentId;
+}
+
+const archivesOf = async (agentId: string) =>
+  (await env.DB.prepare("SELECT * FROM audit_archives WHERE agent_id = ? ORDER BY first_seq").bind(agentId).all<Record<string, unknown>>()).results;
+
+describe("audit archive in R2", () => {
+  it("writes one JSON Lines object per closed day, each event's hash intact, digests chained, today left alone", async () => {
+    const agentId = await agentWithHistory();
+    const written = (await archiveAll()).filter((d) => d.agentId === agentId);
+    expect(written.map((d) => [d.firstSeq, d.lastSeq, d.count])).toEqual([
+      [1, 2, 2],
+      [3, 3, 1],
+    ]);
+    const rows = await archivesOf(agentId);
+    expect(rows).toHaveLength(2);
+    let previous = GENESIS_HASH;
+    for (const row of rows) {
+      const object = await env.AUDIT_BUCKET.get(row.object_key as string);
+      const body = await object!.text();
+      expect(await sha256Hex(body)).toBe(row.object_sha256);
+      for (const line of body.trim().split("\n")) {
+        const event = JSON.parse(line) as Parameters<typeof eventHash>[1] & { prevHash: string; hash: string };
+        const { prevHash, hash, ...fields } = event;
+        expect(await eventHash(prevHash, fields)).toBe(hash);
+      }
+      const digest = await (await env.AUDIT_BUCKET.get(row.digest_key as string))!.text();
+      expect(await sha256Hex(digest)).toBe(row.digest_sha256);
+      expect(JSON.parse(digest).previousDigestSha256).toBe(previous);
+      expect(canonicalJSON(JSON.parse(digest))).toBe(digest);
+      previous = row.digest_sha256 as string;
+    }
+    // Idempotent: nothing more to write, and today's event stays in D1 only.
+    expect((await archiveAll()).filter((d) => d.agentId === agentId)).toEqual([]);
+    expect(await archivesOf(agentId)).toHaveLength(2);
+  });
+
+  it("archives up to a gap in the chain, never across it, and still archives other agents", async () => {
+    const broken = await agentWithHistory();
+    const fine = await agentWithHistory();
+    await env.DB.prepare("DELETE FROM audit_events WHERE agent_id = ? AND seq = 2").bind(broken).run();
+    await archiveAll();
+    // Seq 1 closes day one on its own; seq 3 follows the deleted seq 2 and is never archived.
+    expect((await archivesOf(broken)).map((r) => [r.first_seq, r.last_seq])).toEqual([[1, 1]]);
+    expect(await archivesOf(fine)).toHaveLength(2);
+  });
+});
+
+describe("the cron job", () => {
+  it("archives closed days when the scheduled handler runs", async () => {
+    const agentId = await agentWithHistory();
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }), env);
+    expect((await archivesOf(agentId)).map((r) => r.last_seq)).toEqual([2, 3]);
+  });
+});
+
+describe("audit retention", () => {
+  it("deletes archived events from D1 and expired objects from R2, audits the deletion, and the chain still verifies", async () => {
+    const agentId = await agentWithHistory({ audit: { retention: { duration: "1d" } } });
+    await archiveAll();
+    const [first] = await archivesOf(agentId);
+    const result = await applyRetention(deps(), Date.now());
+    expect(result.objectsDeleted).toBeGreaterThanOrEqual(2);
+    expect((await storedEvents(agentId)).map((e) => e.seq)).toEqual([4]);
+    expect(await env.AUDIT_BUCKET.get(first!.object_key as string)).toBeNull();
+    expect((await archivesOf(agentId)).every((r) => typeof r.deleted_at === "number")).toBe(true);
+    await flushUntil(agentId, 3);
+    const actions = (await storedEvents(agentId)).map((e) => e.action);
+    expect(actions.filter((a) => a === "archive.deleted")).toHaveLength(2);
+    const checked = await verify(agentId);
+    expect(checked).toMatchObject({ ok: true, firstSeq: 4, firstBroken: null });
+  });
+
+  it("deletes nothing of an agent under legal hold, and nothing not yet archived", async () => {
+    const held = await agentWithHistory({ audit: { retention: { duration: "1d" } } });
+    const unarchived = await agentWithHistory({ audit: { retention: { duration: "1d" } } });
+    await archiveAll();
+    await env.DB.prepare("INSERT INTO legal_holds (agent_id, reason, actor, at) VALUES (?, 'litigation', 'admin:test', ?)").bind(held, Date.now()).run();
+    await env.DB.prepare("DELETE FROM audit_archives WHERE agent_id = ?").bind(unarchived).run();
+    await applyRetention(deps(), Date.now());
+    expect(await storedEvents(held)).toHaveLength(4);
+    expect((await archivesOf(held)).every((r) => r.deleted_at === null)).toBe(true);
+    expect(await storedEvents(unarchived)).toHaveLength(4);
+  });
+});

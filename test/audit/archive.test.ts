@@ -6,7 +6,7 @@ import { applyRetention, archiveAuditEvents } from "../../src/audit/archive";
 import { canonicalJSON, eventHash, GENESIS_HASH } from "../../src/audit/chain";
 import { sha256Hex } from "../../src/core/crypto";
 import { archiveDeps } from "../../src/jobs/scheduled";
-import { createAgent } from "../support/agents";
+import { admin, createAgent } from "../support/agents";
 import { flushUntil, produce, storedEvents, verify } from "./helpers";
 
 const DAY = 86_400_000;
@@ -110,5 +110,31 @@ describe("audit retention", () => {
     expect(await storedEvents(held)).toHaveLength(4);
     expect((await archivesOf(held)).every((r) => r.deleted_at === null)).toBe(true);
     expect(await storedEvents(unarchived)).toHaveLength(4);
+  });
+});
+
+describe("legal hold", () => {
+  it("is placed, shown, lifted and audited through the admin API, and stops retention while placed", async () => {
+    const agentId = await agentWithHistory({ audit: { retention: { duration: "1d" } } });
+    await archiveAll();
+    const path = `/v1/agents/${agentId}/legal-hold`;
+    expect((await admin(path, { method: "PUT", body: JSON.stringify({ reason: "" }) })).status).toBe(400);
+    expect((await admin(path, { method: "PUT", body: "not json" })).status).toBe(400);
+    expect((await admin(path, { method: "PUT", body: JSON.stringify({ reason: "court order 12" }), token: "wrong" })).status).toBe(401);
+    const placed = await admin(path, { method: "PUT", body: JSON.stringify({ reason: "court order 12" }) });
+    expect(await placed.json()).toMatchObject({ agentId, held: true, reason: "court order 12" });
+    expect(await (await admin(path)).json()).toMatchObject({ held: true, reason: "court order 12" });
+
+    const upToFour = async () => (await storedEvents(agentId)).filter((e) => (e.seq ?? 0) <= 4).map((e) => e.seq);
+    await applyRetention(deps(), Date.now());
+    expect(await upToFour()).toEqual([1, 2, 3, 4]);
+
+    expect(await (await admin(path, { method: "DELETE" })).json()).toEqual({ agentId, held: false });
+    await applyRetention(deps(), Date.now());
+    expect(await upToFour()).toEqual([4]);
+    await flushUntil(agentId, 5);
+    const actions = (await storedEvents(agentId)).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(["legal_hold.placed", "legal_hold.lifted", "archive.deleted"]));
+    expect((await admin(`/v1/agents/nobody-${crypto.randomUUID().slice(0, 6)}/legal-hold`)).status).toBe(404);
   });
 });

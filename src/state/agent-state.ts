@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { EmailMessage } from "cloudflare:email";
 import { type AlertTransport, deliverAlert } from "../audit/alert-channel";
 import { Auditor, type PendingAuditEvent } from "../audit/auditor";
+import type { UnusualFinding } from "../audit/unusual";
 import { flushOutbox, Outbox } from "../audit/outbox";
 import type { AgentConfig } from "../config";
 import type { Outcome, Urgency } from "../core/types";
@@ -55,6 +56,7 @@ export class AgentState extends DurableObject<Env> {
     this.#sql.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     this.#sql.exec("CREATE TABLE IF NOT EXISTS sms_opt_outs (number TEXT PRIMARY KEY, at INTEGER NOT NULL)");
     this.#sql.exec("CREATE TABLE IF NOT EXISTS urgent_alerts (conversation TEXT NOT NULL, hour INTEGER NOT NULL, PRIMARY KEY (conversation, hour))");
+    this.#sql.exec("CREATE TABLE IF NOT EXISTS unusual_hours (hour INTEGER PRIMARY KEY)");
     this.#outbox = new Outbox(ctx.storage);
     this.#auditor = new Auditor(this.#outbox);
     this.#trust = new TrustLedger(new TrustStore(this.#sql), this.#auditor);
@@ -138,6 +140,26 @@ export class AgentState extends DurableObject<Env> {
         type: "urgent_message",
         message: `A ${urgency} message came in by ${channel} (${cues.join(", ") || "no cue named"}): a person should look at it.`,
         details: { interactionId, channel, conversation, urgency, cues },
+      });
+      return true;
+    });
+  }
+
+  /**
+   * Unusual activity found in an hour: one `unusual_activity` alert per hour however often the
+   * cron reports it (raised only when `audit.analytics.alerts` lists it). True when raised.
+   */
+  async raiseUnusualActivity(input: { hour: number; findings: UnusualFinding[]; now: number }): Promise<boolean> {
+    if (input.findings.length === 0) return false;
+    return this.#changing((record) => {
+      this.#sql.exec("DELETE FROM unusual_hours WHERE hour < ?", input.hour - 48 * 3_600_000);
+      const fresh = this.#sql.exec("INSERT OR IGNORE INTO unusual_hours (hour) VALUES (?)", input.hour).rowsWritten > 0;
+      if (!fresh) return false;
+      this.#auditor.alert(record, {
+        at: input.now,
+        type: "unusual_activity",
+        message: input.findings.map((f) => f.message).join(" "),
+        details: { hour: new Date(input.hour).toISOString(), findings: input.findings },
       });
       return true;
     });

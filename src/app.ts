@@ -7,6 +7,8 @@ import { approvalRoutes } from "./admin/approvals";
 import { costRoutes } from "./admin/cost";
 import { channelAnalyticsRoutes } from "./admin/channels";
 import { alertRoutes } from "./admin/alerts";
+import { reportRoutes } from "./admin/reports";
+import { legalHoldRoutes } from "./admin/legal-hold";
 import { auditRoutes } from "./admin/audit";
 import { httpChannelRoutes } from "./channels/http/route";
 import { slackRoutes } from "./channels/slack/route";
@@ -40,6 +42,8 @@ export function createApp(opts: { clock?: Clock } = {}) {
   app.route("/v1", channelAnalyticsRoutes);
   app.route("/v1", auditRoutes);
   app.route("/v1", alertRoutes);
+  app.route("/v1", reportRoutes);
+  app.route("/v1", legalHoldRoutes);
 
   app.notFound((c) => {
     const { status, body } = toErrorBody(new AppError("not_found", `no route for ${c.req.method} ${c.req.path}`), c.var.requestId);

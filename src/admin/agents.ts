@@ -9,7 +9,7 @@ import * as schema from "../db/schema";
 import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { agentObject } from "../state/objects";
-import { parseAgentId, requireAgent } from "./common";
+import { adminActor, parseAgentId, requireAgent } from "./common";
 import { type AgentRecord, secretNames } from "../state/agent-record";
 
 /** Used when neither the body nor the config gives a system prompt. */
@@ -78,6 +78,7 @@ export const agentRoutes = new Hono<AppEnv>()
       model: body.model ?? config.model,
       secrets: body.secrets,
       now: c.var.clock.now(),
+      actor: adminActor(c),
     });
     // The object is the source of truth; the index row follows and never moves backwards.
     await drizzle(c.env.DB, { schema })

@@ -29,6 +29,8 @@ export interface ConfigureInput {
   model: string;
   secrets?: SecretsPatch;
   now: number;
+  /** Who configured it, for the audit trail (`admin:<address>`). */
+  actor?: string;
 }
 
 /**
@@ -73,15 +75,30 @@ export class AgentState extends DurableObject<Env> {
   }
 
   /** Creates or replaces the agent. Trust starts at `trust.initial` and survives replacements. */
-  configure(input: ConfigureInput): { record: AgentRecord; created: boolean } {
-    return this.ctx.storage.transactionSync(() => {
+  async configure(input: ConfigureInput): Promise<{ record: AgentRecord; created: boolean }> {
+    const result = this.ctx.storage.transactionSync(() => {
       const previous = this.#get<AgentRecord>("agent");
       const record = nextRecord(previous, input, input.now);
       this.#put("agent", record);
       this.#put("secrets", applySecretsPatch(this.#get<AgentSecrets>("secrets") ?? {}, input.secrets));
       this.#trust.init(input.config.trust.initial);
+      // A change to a running agent, never the values of secrets: only which names were set or
+      // removed. (Its creation is the start of its trail, recorded in the agents index.)
+      if (previous) {
+        const secrets = Object.entries(input.secrets ?? {}).map(([name, value]) => (value === null ? `-${name}` : name));
+        this.#auditor.event(record, {
+          at: input.now,
+          actor: input.actor ?? "admin",
+          action: "agent.updated",
+          resource: input.agentId,
+          decision: "changed",
+          details: { version: record.version, model: record.model, secrets, promptChanged: previous.systemPrompt !== record.systemPrompt },
+        });
+      }
       return { record, created: previous === undefined };
     });
+    if (this.#outbox.size() > 0) await this.#wakeAt(Date.now());
+    return result;
   }
 
   /** The agent, its secrets and trust level; null when no agent was ever configured here. */

@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createAgent, sendHttp, settled } from "../support/agents";
+import { createAgent, putAgent, sendHttp, settled } from "../support/agents";
 import { scriptModel } from "../support/model";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -66,5 +66,14 @@ describe("audit events of answered messages", () => {
     await ask(agentId, "write it");
     await sleep(200);
     expect(await events(agentId, ["message.answered", "tool.called"], 0)).toEqual([]);
+  });
+
+  it("records a change to a running agent with who made it and which secret names changed, never their values", async () => {
+    const agentId = await createAgent({});
+    await putAgent(agentId, { config: { name: "Bakery v2" }, systemPrompt: "Be brief.", secrets: { http: "a-new-secret-value", twilio: null } });
+    const [updated] = await events(agentId, ["agent.updated"], 1);
+    expect(updated).toMatchObject({ actor: "admin:local", action: "agent.updated", resource: agentId, decision: "changed" });
+    expect(JSON.parse(updated!.details)).toEqual({ version: 2, model: "claude-sonnet-5-5", secrets: ["http", "-twilio"], promptChanged: true });
+    expect(updated!.details).not.toContain("a-new-secret-value");
   });
 });

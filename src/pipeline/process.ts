@@ -2,6 +2,7 @@ import { APIError } from "@anthropic-ai/sdk";
 import type { Clock } from "../core/clock";
 import { sha256Hex } from "../core/crypto";
 import { AppError } from "../core/errors";
+import { EncryptionError, isSealed, loadKeyring, open, seal } from "../audit/encryption";
 import { maskPiiFailClosed } from "../audit/pii";
 import type { PendingAuditEvent } from "../audit/auditor";
 import { detectUrgency, type UrgencyVerdict } from "../channels/urgency";
@@ -26,6 +27,8 @@ export interface PipelineDeps {
   newId(): string;
   /** Work that may finish after the answer is sent. */
   defer(promise: Promise<unknown>): void;
+  /** The ENCRYPTION_KEYS secret, for answers kept for replays when encryption is on. */
+  encryptionKeys?: string;
   /** Runs after an answer is given (in the background), e.g. to cache it. */
   afterAnswer?(ctx: TierContext, answered: TierAnswer): Promise<unknown>;
 }
@@ -67,7 +70,10 @@ async function answerMessage(deps: PipelineDeps, message: NormalizedMessage, age
   const owner = deps.newId();
   const fingerprint = await sha256Hex(`${message.channel}\u0000${message.conversationKey}\u0000${message.text}`);
   const claim = await state.claim(message.deliveryId, deps.clock.now(), { fingerprint, owner });
-  if (claim.kind === "duplicate") return JSON.parse(claim.response) as Answer;
+  if (claim.kind === "duplicate") {
+    const ring = isSealed(claim.response) ? await loadKeyring(deps.encryptionKeys) : null;
+    return JSON.parse(await open(ring, claim.response, replayContext(message))) as Answer;
+  }
   if (claim.kind === "conflict") {
     throw new AppError("conflict", `message id "${message.deliveryId}" was already used for a different message`);
   }
@@ -151,7 +157,7 @@ async function answerInTurn(
   const outcome = outcomeOf(answered);
   const { config } = agent.record;
   await Promise.all([
-    state.complete(message.deliveryId, JSON.stringify(answer), now, owner),
+    storedAnswer(deps, message, answer, config.audit.compliance.encryption).then((response) => state.complete(message.deliveryId, response, now, owner)),
     interactionEvents(message, answered, { interactionId, outcome, now, urgency: urgency?.urgency ?? "normal" }).then(async (events) => {
       if (answered.countsForTrust === false) await state.recordEvents(events);
       else await state.recordOutcome({ interactionId, outcome, denials: answered.denials, now, events });
@@ -228,6 +234,23 @@ function toAppError(err: unknown): unknown {
   return new AppError("model_rejected", `the model API rejected the request (${status}); check the agent's model and key`, {
     cause: err,
   });
+}
+
+/** What a sealed replay answer is bound to: its agent and delivery. */
+function replayContext(message: NormalizedMessage): string {
+  return `replay:${message.agentId}\u0000${message.deliveryId}`;
+}
+
+/**
+ * The answer as kept for replays of the same delivery (24 hours): sealed when the agent's
+ * `audit.compliance.encryption` is on, since it is customer-facing text.
+ */
+async function storedAnswer(deps: PipelineDeps, message: NormalizedMessage, answer: Answer, encrypt: boolean): Promise<string> {
+  const json = JSON.stringify(answer);
+  if (!encrypt) return json;
+  const ring = await loadKeyring(deps.encryptionKeys);
+  if (!ring) throw new EncryptionError("audit.compliance.encryption is on but the ENCRYPTION_KEYS secret is not set");
+  return seal(ring, json, replayContext(message));
 }
 
 /** Characters of masked tool arguments kept in an audit event. */

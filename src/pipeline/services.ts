@@ -34,6 +34,7 @@ export function buildPipeline(
     newId: () => crypto.randomUUID(),
     defer,
     tiers: {},
+    encryptionKeys: env.ENCRYPTION_KEYS,
   };
   const similarity = similarityBackend(env, (agentId) => agentObject(env, agentId));
   deps.tiers.rule = ruleTier(env.CACHE);

@@ -33,6 +33,26 @@ describe("encryption of kept conversation text", () => {
     expect(JSON.stringify(second.messages)).toContain("Block my card 4242 4242 4242 4242 please");
   });
 
+  it("seals the answer kept for replays, and a repeated delivery still gets it back", async () => {
+    const agentId = await createAgent({ audit: { compliance: { encryption: true } } });
+    await scriptModel(agentId, [{ type: "text", text: "Your card ending 4242 is blocked." }]);
+    const send = async () => {
+      const res = await sendHttp(agentId, { id: "enc-replay", conversation: "r-1", from: "ana", text: "Block card 4242" }, { target: settled });
+      expect(res.status).toBe(200);
+      return (await res.json()) as HttpReply;
+    };
+    const first = await send();
+    const again = await send();
+    expect(again).toEqual(first);
+    expect(await modelRequests(agentId)).toHaveLength(1);
+    const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
+    const kept = await runInDurableObject(stub, (_, state) =>
+      state.storage.sql.exec<{ response: string | null }>("SELECT response FROM claims WHERE delivery_id = 'enc-replay'").toArray(),
+    );
+    expect(kept[0]?.response).toMatch(/^enc:v1:t1:/);
+    expect(kept[0]?.response).not.toContain("4242");
+  });
+
   it("keeps turns in the clear when encryption is off", async () => {
     const agentId = await createAgent({});
     const res = await sendHttp(agentId, { id: "p-1", conversation: "plain-1", from: "ana", text: "hello plain" }, { target: settled });

@@ -65,16 +65,43 @@ async function handle(work: WorkMessage, env: Env, clock: Clock, ctx: ExecutionC
   const delivered = `delivered:${work.message.deliveryId}`;
   const claim = await stub.claim(delivered, clock.now());
   if (claim.kind !== "claimed") return;
+  let sent: Sent;
   try {
     const agent = { stub, snapshot };
-    if (work.reply.kind === "slack") await deliverSlack({ ...work, reply: work.reply }, agent, env, clock, ctx);
-    else if (work.reply.kind === "sms") await deliverSms({ ...work, reply: work.reply }, agent, env, clock, ctx);
-    else await deliverEmail({ ...work, reply: work.reply }, agent, env, clock, ctx, sendEmail);
+    sent =
+      work.reply.kind === "slack"
+        ? await deliverSlack({ ...work, reply: work.reply }, agent, env, clock, ctx)
+        : work.reply.kind === "sms"
+          ? await deliverSms({ ...work, reply: work.reply }, agent, env, clock, ctx)
+          : await deliverEmail({ ...work, reply: work.reply }, agent, env, clock, ctx, sendEmail);
     await stub.complete(delivered, "{}", clock.now());
   } catch (err) {
     await stub.release(delivered);
     throw err;
   }
+  // Audited after the fact: a failure here must not make the queue send the message again.
+  await stub
+    .recordEvents([
+      {
+        level: "standard",
+        event: {
+          at: clock.now(),
+          actor: "agent",
+          action: sent.parts > 0 ? "message.delivered" : "message.not_delivered",
+          resource: sent.interactionId,
+          decision: "recorded",
+          details: { channel: work.message.channel, parts: sent.parts, ...(sent.reason ? { reason: sent.reason } : {}) },
+        },
+      },
+    ])
+    .catch((err: unknown) => console.error(JSON.stringify({ event: "delivery_audit_failed", deliveryId: work.message.deliveryId, error: String(err) })));
+}
+
+/** What a delivery did: the interaction it answered and how many messages went out (0: none, and why). */
+interface Sent {
+  interactionId: string;
+  parts: number;
+  reason?: string;
 }
 
 type With<K extends WorkMessage["reply"]["kind"]> = WorkMessage & { reply: Extract<WorkMessage["reply"], { kind: K }> };
@@ -85,15 +112,16 @@ interface Agent {
   snapshot: AgentSnapshot;
 }
 
-async function deliverSms(work: With<"sms">, { stub, snapshot }: Agent, env: Env, clock: Clock, ctx: ExecutionContext): Promise<void> {
+async function deliverSms(work: With<"sms">, { stub, snapshot }: Agent, env: Env, clock: Clock, ctx: ExecutionContext): Promise<Sent> {
   const accountSid = channelSecret(snapshot, "twilio", "accountSid");
   const authToken = channelSecret(snapshot, "twilio", "authToken");
   const answer = await processMessage(buildPipeline(env, clock, (p) => ctx.waitUntil(p)), work.message, snapshot);
   const channel = snapshot.record.config.channels.find((c) => c.type === "sms");
   const maxSegments = segmentBudget(channel?.type === "sms" ? channel : undefined);
   // The opt-out list is checked at the moment of sending: STOP may have come in meanwhile.
-  if (await stub.smsOptedOut(work.reply.to)) return;
+  if (await stub.smsOptedOut(work.reply.to)) return { interactionId: answer.interactionId, parts: 0, reason: "opted_out" };
   await sendSms({ baseUrl: env.TWILIO_API_URL, accountSid, authToken, from: work.reply.from, to: work.reply.to, body: fitToSegments(answer.text, maxSegments) });
+  return { interactionId: answer.interactionId, parts: 1 };
 }
 
 async function deliverEmail(
@@ -103,7 +131,7 @@ async function deliverEmail(
   clock: Clock,
   ctx: ExecutionContext,
   sendEmail: EmailSender,
-): Promise<void> {
+): Promise<Sent> {
   const answer = await processMessage(buildPipeline(env, clock, (p) => ctx.waitUntil(p)), work.message, snapshot);
   const channel = snapshot.record.config.channels.find((c) => c.type === "email");
   const domain = work.reply.from.split("@")[1] ?? "foreman.local";
@@ -119,9 +147,10 @@ async function deliverEmail(
     date: new Date(clock.now()),
   });
   await sendEmail(work.reply.from, work.reply.to, raw);
+  return { interactionId: answer.interactionId, parts: 1 };
 }
 
-async function deliverSlack(work: With<"slack">, { stub, snapshot }: Agent, env: Env, clock: Clock, ctx: ExecutionContext): Promise<void> {
+async function deliverSlack(work: With<"slack">, { stub, snapshot }: Agent, env: Env, clock: Clock, ctx: ExecutionContext): Promise<Sent> {
   const api = slackApi(env.SLACK_API_URL, channelSecret(snapshot, "slack", "botToken"));
   const features = snapshot.record.config.channels.find((c) => c.type === "slack")?.features ?? [];
   const thread = work.reply.threadTs ?? undefined;
@@ -150,4 +179,5 @@ async function deliverSlack(work: With<"slack">, { stub, snapshot }: Agent, env:
     const key = slackMessageKey(posted.channel, posted.ts);
     if ((await stub.claim(key, clock.now())).kind === "claimed") await stub.complete(key, answer.interactionId, clock.now());
   }
+  return { interactionId: answer.interactionId, parts: chunks.length };
 }

@@ -149,6 +149,21 @@ describe("SMS channel", () => {
     expect(JSON.stringify((request?.body as { messages: unknown }).messages)).toContain(`[Attachment: media-0 (image/jpeg), at ${media}]`);
   });
 
+  it("audits the delivery of a queued answer", async () => {
+    const { agentId, accountSid } = await smsAgent();
+    await scriptModel(agentId, [{ type: "text", text: "We open at nine." }]);
+    await sendSms(agentId, inbound("When do you open tomorrow?"), { authToken: AUTH });
+    await waitForSms(accountSid, 1);
+    const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
+    let row: { details: string } | null = null;
+    for (let i = 0; i < 50 && !row; i++) {
+      await runDurableObjectAlarm(stub);
+      row = await env.DB.prepare("SELECT details FROM audit_events WHERE agent_id = ? AND action = 'message.delivered'").bind(agentId).first();
+      if (!row) await new Promise((r) => setTimeout(r, 30));
+    }
+    expect(JSON.parse(row!.details)).toEqual({ channel: "sms", parts: 1 });
+  });
+
   it("answers 400 for a signed form without MessageSid", async () => {
     const { agentId } = await smsAgent();
     expect((await sendSms(agentId, { From: "+1", To: "+2", Body: "hi" }, { authToken: AUTH })).status).toBe(400);

@@ -156,9 +156,10 @@ async function answerInTurn(
   const now = deps.clock.now();
   const outcome = outcomeOf(answered);
   const { config } = agent.record;
+  const record: InteractionFacts = { interactionId, outcome, now, urgency: urgency?.urgency ?? "normal", conversation: await conversationHash(message) };
   await Promise.all([
     storedAnswer(deps, message, answer, config.audit.compliance.encryption).then((response) => state.complete(message.deliveryId, response, now, owner)),
-    interactionEvents(message, answered, { interactionId, outcome, now, urgency: urgency?.urgency ?? "normal" }).then(async (events) => {
+    interactionEvents(message, answered, record).then(async (events) => {
       if (answered.countsForTrust === false) await state.recordEvents(events);
       else await state.recordOutcome({ interactionId, outcome, denials: answered.denials, now, events });
     }),
@@ -176,13 +177,9 @@ async function answerInTurn(
         })
       : Promise.resolve(),
   ]);
-  deps.defer(sendInteraction(deps, message, answered, interactionId, outcome, now, urgency?.urgency ?? "normal"));
+  deps.defer(sendInteraction(deps, message, answered, record));
   if (urgency && urgency.urgency !== "normal") {
-    deps.defer(
-      conversationHash(message).then((conversation) =>
-        state.flagUrgent({ interactionId, channel: message.channel, conversation, urgency: urgency.urgency, cues: urgency.cues, now }),
-      ),
-    );
+    deps.defer(state.flagUrgent({ interactionId, channel: message.channel, conversation: record.conversation, urgency: urgency.urgency, cues: urgency.cues, now }));
   }
   if (deps.afterAnswer) {
     deps.defer(
@@ -253,6 +250,16 @@ async function storedAnswer(deps: PipelineDeps, message: NormalizedMessage, answ
   return seal(ring, json, replayContext(message));
 }
 
+/** What is known of an answered interaction besides the answer, for analytics and audit. */
+interface InteractionFacts {
+  interactionId: string;
+  outcome: Outcome;
+  now: number;
+  urgency: Urgency;
+  /** The conversation's opaque id (`conversationHash`). */
+  conversation: string;
+}
+
 /** Characters of masked tool arguments kept in an audit event. */
 const MAX_AUDITED_INPUT = 2_000;
 
@@ -262,11 +269,7 @@ const MAX_AUDITED_INPUT = 2_000;
  * tool that ran (at `detailed`, arguments masked by the PII module, failing closed). Refused
  * and escalated calls are audited by the trust ledger itself.
  */
-async function interactionEvents(
-  message: NormalizedMessage,
-  answered: TierAnswer,
-  at: { interactionId: string; outcome: Outcome; now: number; urgency: Urgency },
-): Promise<PendingAuditEvent[]> {
+async function interactionEvents(message: NormalizedMessage, answered: TierAnswer, at: InteractionFacts): Promise<PendingAuditEvent[]> {
   const actor = `customer:${message.channel}`;
   const events: PendingAuditEvent[] = [
     {
@@ -279,7 +282,7 @@ async function interactionEvents(
         decision: "recorded",
         details: {
           channel: message.channel,
-          conversation: await conversationHash(message),
+          conversation: at.conversation,
           tier: answered.tier,
           outcome: at.outcome,
           model: answered.model ?? null,
@@ -317,21 +320,14 @@ async function conversationHash(message: NormalizedMessage): Promise<string> {
   return (await sha256Hex(`${message.agentId}\u0000${message.channel}\u0000${message.conversationKey}`)).slice(0, 32);
 }
 
-async function sendInteraction(
-  deps: PipelineDeps,
-  message: NormalizedMessage,
-  answered: TierAnswer,
-  interactionId: string,
-  outcome: Outcome,
-  now: number,
-  urgency: Urgency,
-): Promise<void> {
+async function sendInteraction(deps: PipelineDeps, message: NormalizedMessage, answered: TierAnswer, facts: InteractionFacts): Promise<void> {
+  const { interactionId, outcome, now, urgency } = facts;
   const interaction: InteractionRecord = {
     id: interactionId,
     agentId: message.agentId,
     channel: message.channel,
     deliveryId: message.deliveryId,
-    conversationHash: await conversationHash(message),
+    conversationHash: facts.conversation,
     tier: answered.tier,
     model: answered.model ?? null,
     inputTokens: answered.usage?.input ?? 0,

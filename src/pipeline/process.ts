@@ -47,14 +47,19 @@ export async function processMessage(deps: PipelineDeps, message: NormalizedMess
 /** Tiers that answer without the model: fast enough to answer inside a provider's webhook. */
 const CHEAP_TIERS: readonly TierName[] = ["rule", "exact", "similar", "pattern"];
 
+/** The pipeline with only the cheap tiers (`cheap`), or with all but them. */
+function withTiers(deps: PipelineDeps, cheap: boolean): PipelineDeps {
+  const tiers = Object.fromEntries(Object.entries(deps.tiers).filter(([name]) => CHEAP_TIERS.includes(name as TierName) === cheap));
+  return { ...deps, tiers };
+}
+
 /**
  * Answers a message only if a tier without the model can (rules, caches, learned patterns);
  * otherwise releases its claim and returns null, so the message can go through the full
  * chain later (from a queue) under the same delivery id. A duplicate replays its stored answer.
  */
 export async function processIfCheap(deps: PipelineDeps, message: NormalizedMessage, agent: AgentSnapshot): Promise<Answer | null> {
-  const tiers = Object.fromEntries(Object.entries(deps.tiers).filter(([name]) => CHEAP_TIERS.includes(name as TierName)));
-  return answerMessage({ ...deps, tiers }, message, agent, true);
+  return answerMessage(withTiers(deps, true), message, agent, true);
 }
 
 async function answerMessage(deps: PipelineDeps, message: NormalizedMessage, agent: AgentSnapshot, passIfUnanswered: boolean): Promise<Answer | null> {
@@ -64,7 +69,7 @@ async function answerMessage(deps: PipelineDeps, message: NormalizedMessage, age
   // A critical message (fraud, theft, safety, an outage) gets a fresh answer, never a stored one.
   if (urgency?.urgency === "critical") {
     if (passIfUnanswered) return null;
-    deps = { ...deps, tiers: Object.fromEntries(Object.entries(deps.tiers).filter(([name]) => !CHEAP_TIERS.includes(name as TierName))) };
+    deps = withTiers(deps, false);
   }
   const state = agentObject({ AGENT_STATE: deps.agents }, message.agentId);
   const owner = deps.newId();

@@ -1,10 +1,10 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import PostalMime from "postal-mime";
 import { describe, expect, it } from "vitest";
 import { deliverAlert } from "../../src/audit/alert-channel";
 import type { Alert } from "../../src/core/types";
 import { admin, createAgent } from "../support/agents";
+import { flushedSql } from "../support/audit";
 
 const alert: Alert = {
   id: "a1b2",
@@ -53,15 +53,10 @@ describe("alert delivery by email", () => {
     });
     const res = await admin(`/v1/agents/${agentId}/trust`, { method: "POST", body: JSON.stringify({ action: "set", level: 0.5, reason: "test" }) });
     expect(res.status).toBe(200);
-    const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
-    let row: { delivered_at: number | null; delivery_error: string | null } | null = null;
-    for (let i = 0; i < 40 && !row; i++) {
-      await runDurableObjectAlarm(stub);
-      row = await env.DB.prepare("SELECT delivered_at, delivery_error FROM alerts WHERE agent_id = ? AND type = 'permission_escalation'")
-        .bind(agentId)
-        .first();
-      if (!row) await new Promise((r) => setTimeout(r, 20));
-    }
+    const [row] = await flushedSql<{ delivered_at: number | null; delivery_error: string | null }>(
+      agentId,
+      "SELECT delivered_at, delivery_error FROM alerts WHERE agent_id = ? AND type = 'permission_escalation' AND (delivered_at IS NOT NULL OR delivery_error IS NOT NULL)",
+    );
     expect(row).toMatchObject({ delivery_error: null });
     expect(row?.delivered_at).toBeGreaterThan(0);
   });

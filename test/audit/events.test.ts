@@ -1,25 +1,18 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createAgent, putAgent, sendHttp, settled } from "../support/agents";
+import { flushedSql } from "../support/audit";
 import { scriptModel } from "../support/model";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The agent's audit events in D1 with one of the actions, after flushing its outbox. */
-async function events(agentId: string, actions: string[], atLeast: number) {
-  const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
-  const query = () =>
-    env.DB.prepare(`SELECT actor, action, resource, decision, details, cost_micros FROM audit_events WHERE agent_id = ? AND action IN (${actions.map(() => "?").join(",")}) ORDER BY at, rowid`)
-      .bind(agentId, ...actions)
-      .all<{ actor: string; action: string; resource: string; decision: string; details: string; cost_micros: number | null }>();
-  for (let i = 0; i < 40; i++) {
-    await runDurableObjectAlarm(stub);
-    const { results } = await query();
-    if (results.length >= atLeast) return results;
-    await sleep(25);
-  }
-  return (await query()).results;
+function events(agentId: string, actions: string[], atLeast: number) {
+  return flushedSql<{ actor: string; action: string; resource: string; decision: string; details: string; cost_micros: number | null }>(
+    agentId,
+    `SELECT actor, action, resource, decision, details, cost_micros FROM audit_events WHERE agent_id = ? AND action IN (${actions.map(() => "?").join(",")}) ORDER BY at, rowid`,
+    actions,
+    atLeast,
+  );
 }
 
 async function ask(agentId: string, text: string) {

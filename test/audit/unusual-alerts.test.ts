@@ -1,8 +1,8 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { alertUnusualActivity } from "../../src/jobs/scheduled";
 import { createAgent } from "../support/agents";
+import { flushedSql } from "../support/audit";
 
 const HOUR = 3_600_000;
 
@@ -20,14 +20,8 @@ async function traffic(agentId: string, hourEnd: number, perHour: number, lastHo
   }
 }
 
-async function unusualAlerts(agentId: string) {
-  const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
-  for (let i = 0; i < 10; i++) {
-    await runDurableObjectAlarm(stub);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return (await env.DB.prepare("SELECT type, message, details FROM alerts WHERE agent_id = ? AND type = 'unusual_activity'").bind(agentId).all()).results;
-}
+const unusualAlerts = (agentId: string) =>
+  flushedSql<{ type: string; message: string }>(agentId, "SELECT type, message FROM alerts WHERE agent_id = ? AND type = 'unusual_activity'", [], 0);
 
 describe("unusual_activity alerts from the cron", () => {
   it("alerts once for an agent whose last hour is far above its own week, and not for a steady one", async () => {

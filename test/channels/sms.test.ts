@@ -4,6 +4,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { SEED_EXAMPLE_CONFIG } from "../../src/config/seed-example";
 import { createAgent, HTTP_SECRET, putAgent, sendHttp, settled } from "../support/agents";
+import { flushedSql } from "../support/audit";
 import { modelRequests, scriptModel } from "../support/model";
 import { messageSid, sendSms, sentSms, waitForSms } from "../support/sms";
 
@@ -154,13 +155,7 @@ describe("SMS channel", () => {
     await scriptModel(agentId, [{ type: "text", text: "We open at nine." }]);
     await sendSms(agentId, inbound("When do you open tomorrow?"), { authToken: AUTH });
     await waitForSms(accountSid, 1);
-    const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
-    let row: { details: string } | null = null;
-    for (let i = 0; i < 50 && !row; i++) {
-      await runDurableObjectAlarm(stub);
-      row = await env.DB.prepare("SELECT details FROM audit_events WHERE agent_id = ? AND action = 'message.delivered'").bind(agentId).first();
-      if (!row) await new Promise((r) => setTimeout(r, 30));
-    }
+    const [row] = await flushedSql<{ details: string }>(agentId, "SELECT details FROM audit_events WHERE agent_id = ? AND action = 'message.delivered'");
     expect(JSON.parse(row!.details)).toEqual({ channel: "sms", parts: 1 });
   });
 

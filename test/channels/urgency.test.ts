@@ -1,8 +1,7 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { SEED_EXAMPLE_CONFIG } from "../../src/config/seed-example";
 import { createAgent, type HttpReply, sendHttp, settled } from "../support/agents";
+import { flushedSql } from "../support/audit";
 import { modelRequests, scriptModel } from "../support/model";
 
 let n = 0;
@@ -11,16 +10,6 @@ async function ask(agentId: string, text: string, conversation = `u-${++n}`): Pr
   const res = await sendHttp(agentId, { id: `urg-${n}`, conversation, from: "customer", text }, { target: settled });
   expect(res.status).toBe(200);
   return (await res.json()) as HttpReply;
-}
-
-/** Flushes the agent's outbox to D1 and reads rows of one table for it. */
-async function flushed(agentId: string, sql: string): Promise<Array<Record<string, unknown>>> {
-  const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
-  for (let i = 0; i < 20; i++) {
-    await runDurableObjectAlarm(stub);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return (await env.DB.prepare(sql).bind(agentId).all()).results;
 }
 
 const systemText = (request: { body: unknown } | undefined) =>
@@ -40,10 +29,10 @@ describe("urgency", () => {
     expect(systemText(requests[0])).toContain("reads as critical");
     expect(systemText(requests[0])).toContain("a person has been alerted");
 
-    const alerts = await flushed(agentId, "SELECT type, details FROM alerts WHERE agent_id = ? ORDER BY at");
+    const alerts = await flushedSql(agentId, "SELECT type, details FROM alerts WHERE agent_id = ? ORDER BY at", [], 2);
     expect(alerts.map((a) => a.type)).toEqual(["urgent_message", "urgent_message"]);
     expect(JSON.parse(alerts[0]!.details as string)).toMatchObject({ channel: "http", urgency: "critical", cues: expect.arrayContaining(["safety:stolen"]) });
-    const audited = await flushed(agentId, "SELECT action FROM audit_events WHERE agent_id = ? AND action = 'message.urgent'");
+    const audited = await flushedSql(agentId, "SELECT action FROM audit_events WHERE agent_id = ? AND action = 'message.urgent'", [], 3);
     expect(audited).toHaveLength(3);
   });
 
@@ -54,28 +43,28 @@ describe("urgency", () => {
     expect((await ask(agentId, "How long does a new card take to arrive?")).tier).toBe("cache");
     const [request] = await modelRequests(agentId);
     expect(systemText(request)).not.toContain("reads as");
-    expect(await flushed(agentId, "SELECT type FROM alerts WHERE agent_id = ?")).toEqual([]);
+    expect(await flushedSql(agentId, "SELECT type FROM alerts WHERE agent_id = ?", [], 0)).toEqual([]);
   });
 
   it("marks a high message for the model without alerting at the default urgencyAlert", async () => {
     const agentId = await createAgent({});
     await ask(agentId, "URGENT: I need my statement today, please hurry!!");
     expect(systemText((await modelRequests(agentId))[0])).toContain("reads as urgent");
-    expect(await flushed(agentId, "SELECT type FROM alerts WHERE agent_id = ?")).toEqual([]);
+    expect(await flushedSql(agentId, "SELECT type FROM alerts WHERE agent_id = ?", [], 0)).toEqual([]);
   });
 
   it("does nothing with detectUrgency off, and only audits with urgencyAlert off", async () => {
     const off = await createAgent({ messageHandling: { detectUrgency: false } });
     await ask(off, STOLEN);
     expect(systemText((await modelRequests(off))[0])).not.toContain("critical");
-    expect(await flushed(off, "SELECT action FROM audit_events WHERE agent_id = ? AND action = 'message.urgent'")).toEqual([]);
+    expect(await flushedSql(off, "SELECT action FROM audit_events WHERE agent_id = ? AND action = 'message.urgent'", [], 0)).toEqual([]);
 
     const quiet = await createAgent({ messageHandling: { urgencyAlert: "off" } });
     await ask(quiet, STOLEN);
     const hint = systemText((await modelRequests(quiet))[0]);
     expect(hint).toContain("reads as critical");
     expect(hint).not.toContain("a person has been alerted");
-    expect(await flushed(quiet, "SELECT type FROM alerts WHERE agent_id = ?")).toEqual([]);
-    expect(await flushed(quiet, "SELECT action FROM audit_events WHERE agent_id = ? AND action = 'message.urgent'")).toHaveLength(1);
+    expect(await flushedSql(quiet, "SELECT type FROM alerts WHERE agent_id = ?", [], 0)).toEqual([]);
+    expect(await flushedSql(quiet, "SELECT action FROM audit_events WHERE agent_id = ? AND action = 'message.urgent'")).toHaveLength(1);
   });
 });

@@ -1,0 +1,24 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs the agent's alarm, which flushes its outbox of audit events and alerts to D1, until
+ * `query` returns at least `atLeast` rows (or `tries` runs pass), and returns the last result.
+ * With `atLeast` 0 it flushes `tries` times, to show that nothing arrives.
+ */
+export async function flushedRows<T>(agentId: string, query: () => Promise<T[]>, atLeast = 1, tries = 20): Promise<T[]> {
+  const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
+  for (let i = 0; i < tries; i++) {
+    await runDurableObjectAlarm(stub);
+    if (atLeast > 0 && (await query()).length >= atLeast) break;
+    await sleep(25);
+  }
+  return query();
+}
+
+/** Rows of a D1 statement bound to the agent id (and more values), after flushing its outbox. */
+export async function flushedSql<T = Record<string, unknown>>(agentId: string, sql: string, binds: unknown[] = [], atLeast = 1): Promise<T[]> {
+  return flushedRows(agentId, async () => (await env.DB.prepare(sql).bind(agentId, ...binds).all<T>()).results, atLeast);
+}

@@ -31,7 +31,7 @@ function actionCondition(raw: string | undefined): { sql: string; binds: string[
 /** The audit trail of an agent: search, and verification of its hash chain. */
 export const auditRoutes = new Hono<AppEnv>()
   .get("/agents/:agentId/audit/verify", async (c) => {
-    const { agentId } = await requireAgent(c);
+    const { agentId, stub } = await requireAgent(c);
     const { from, to } = timeRange(c);
     const db = c.env.DB;
     const bounds = await db
@@ -46,14 +46,15 @@ export const auditRoutes = new Hono<AppEnv>()
       throw new AppError("invalid_request", `the range holds more than ${VERIFY_MAX_EVENTS} events: verify it in parts with from and to`);
     }
     let start: { seq: number; anchor: string | null } = firstSeq === 1 ? { seq: 1, anchor: GENESIS_HASH } : { seq: firstSeq ?? 1, anchor: null };
-    if (whole && lastSeq !== null) {
+    if (whole) {
       // Retention moved the oldest events to the R2 archive: the chain then starts after the
-      // last archived event, whose hash the archive index keeps.
+      // last archived event before the first one kept, whose hash the archive index holds.
       const kept = await db.prepare("SELECT MIN(seq) AS minSeq FROM audit_events WHERE agent_id = ? AND seq IS NOT NULL").bind(agentId).first<{ minSeq: number | null }>();
-      const archived = kept?.minSeq && kept.minSeq > 1
-        ? await db.prepare("SELECT last_hash AS lastHash FROM audit_archives WHERE agent_id = ? AND last_seq = ?").bind(agentId, kept.minSeq - 1).first<{ lastHash: string }>()
-        : null;
-      if (archived && kept?.minSeq) start = { seq: kept.minSeq, anchor: archived.lastHash };
+      const archived = await db
+        .prepare("SELECT last_seq AS lastSeq, last_hash AS lastHash FROM audit_archives WHERE agent_id = ? AND last_seq < ? ORDER BY last_seq DESC LIMIT 1")
+        .bind(agentId, kept?.minSeq ?? Number.MAX_SAFE_INTEGER)
+        .first<{ lastSeq: number; lastHash: string }>();
+      if (archived && (kept?.minSeq ?? archived.lastSeq + 1) === archived.lastSeq + 1) start = { seq: archived.lastSeq + 1, anchor: archived.lastHash };
     }
     const verifier = new ChainVerifier(start, async (hash) => {
       const row = await db.prepare("SELECT seq FROM audit_events WHERE agent_id = ? AND hash = ? LIMIT 1").bind(agentId, hash).first<{ seq: number | null }>();
@@ -70,6 +71,9 @@ export const auditRoutes = new Hono<AppEnv>()
       for (const row of results) if (await verifier.check(toStored(row))) break;
       next = results.length === VERIFY_PAGE ? results.at(-1)!.seq + 1 : null;
     }
+    // Up to now, the chain must reach the head the agent's object holds: events deleted from
+    // the end, or a last event edited and re-hashed, show there.
+    if (!c.req.query("to")) verifier.finish(await stub.chainHead());
     return c.json({
       agentId,
       from: new Date(from).toISOString(),

@@ -143,6 +143,20 @@ export class ChainVerifier {
     return this.broken;
   }
 
+  /**
+   * After the last stored event: the chain must end at `head`, where the agent's object says it
+   * ends. Events missing after the last stored one are `missing_seq`; a last event whose hash
+   * differs from the head's (edited and re-hashed) is `hash_mismatch`.
+   */
+  finish(head: ChainHead): ChainBreak | null {
+    if (this.broken) return this.broken;
+    if (head.seq >= this.#expectedSeq) this.broken = { seq: this.#expectedSeq, id: null, reason: "missing_seq" };
+    else if (head.seq === this.#expectedSeq - 1 && this.#prevHash !== null && this.#prevHash !== head.hash) {
+      this.broken = { seq: head.seq, id: null, reason: "hash_mismatch" };
+    }
+    return this.broken;
+  }
+
   async #find(event: StoredAuditEvent): Promise<ChainBreak | null> {
     const expected = this.#expectedSeq;
     if (event.seq > expected) return { seq: expected, id: null, reason: "missing_seq" };

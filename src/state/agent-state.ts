@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { EmailMessage } from "cloudflare:email";
 import { type AlertTransport, deliverAlert } from "../audit/alert-channel";
 import { Auditor, type PendingAuditEvent } from "../audit/auditor";
+import type { ChainHead } from "../audit/chain";
 import type { UnusualFinding } from "../audit/unusual";
 import { flushOutbox, Outbox } from "../audit/outbox";
 import type { AgentConfig } from "../config";
@@ -180,6 +181,11 @@ export class AgentState extends DurableObject<Env> {
       });
       return true;
     });
+  }
+
+  /** Where this agent's audit chain ends in D1: the last flushed event's seq and hash. */
+  chainHead(): ChainHead {
+    return this.#outbox.head();
   }
 
   /** STOP: no further SMS to this number until it sends START. */

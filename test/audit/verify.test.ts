@@ -75,6 +75,35 @@ describe("GET /v1/agents/:agentId/audit/verify", () => {
     expect(await verify(agentId)).toMatchObject({ ok: false, firstBroken: { seq: 3, id, reason: "prev_mismatch" } });
   });
 
+  it("detects the newest events deleted, against the head the agent's object holds", async () => {
+    const agentId = await createAgent();
+    await fiveEvents(agentId);
+    await sql("DELETE FROM audit_events WHERE agent_id = ? AND seq >= 4", agentId);
+    expect(await verify(agentId)).toMatchObject({ ok: false, lastSeq: 3, firstBroken: { seq: 4, id: null, reason: "missing_seq" } });
+    // A range that ends before now cannot know the head, and stays intact.
+    expect(await verify(agentId, `?to=${Date.now()}`)).toMatchObject({ ok: true });
+  });
+
+  it("detects the newest event edited and re-hashed, against the head", async () => {
+    const agentId = await createAgent();
+    await fiveEvents(agentId);
+    const row = await env.DB.prepare("SELECT * FROM audit_events WHERE agent_id = ? AND seq = 5").bind(agentId).first<{ id: string; at: number; actor: string; action: string; resource: string; decision: "denied"; details: string; prev_hash: string; request_id: string | null }>();
+    const forged = {
+      id: row!.id,
+      agentId,
+      seq: 5,
+      at: row!.at,
+      actor: row!.actor,
+      action: row!.action,
+      resource: row!.resource,
+      decision: row!.decision,
+      details: { reason: "nothing happened" },
+      ...(row!.request_id ? { requestId: row!.request_id } : {}),
+    };
+    await sql("UPDATE audit_events SET details = ?, hash = ? WHERE id = ?", JSON.stringify(forged.details), await eventHash(row!.prev_hash, forged), forged.id);
+    expect(await verify(agentId)).toMatchObject({ ok: false, firstBroken: { seq: 5, id: null, reason: "hash_mismatch" } });
+  });
+
   it("counts rows from before the chain as unchained and verifies the chain after them", async () => {
     const agentId = await createAgent();
     await sql(

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { approvalContext, isSealed, loadKeyring, open } from "../audit/encryption";
 import { z } from "zod";
 import { AppError } from "../core/errors";
 import { parseBody, parseJson, readBodyLimited } from "../http/body";
@@ -16,13 +17,19 @@ const decisionSchema = z.strictObject({
 
 const STATUSES = ["pending", "approved", "rejected", "expired", "executed", "failed"] as const;
 
-function view(a: Approval) {
+/** The tool arguments of a request, opened when they were sealed. */
+async function inputOf(a: Approval, keys: string | undefined): Promise<unknown> {
+  const ring = isSealed(a.inputJson) ? await loadKeyring(keys) : null;
+  return JSON.parse(await open(ring, a.inputJson, approvalContext(a.id))) as unknown;
+}
+
+async function view(a: Approval, keys: string | undefined) {
   const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
   return {
     id: a.id,
     interactionId: a.interactionId,
     tool: a.tool,
-    input: JSON.parse(a.inputJson) as unknown,
+    input: await inputOf(a, keys),
     channel: a.channel,
     status: a.status,
     requestedAt: iso(a.requestedAt),
@@ -46,7 +53,7 @@ export const approvalRoutes = new Hono<AppEnv>()
       throw new AppError("invalid_request", `status must be one of ${STATUSES.join(", ")}`);
     }
     const approvals = await stub.approvals(c.var.clock.now(), status as Approval["status"] | undefined);
-    return c.json({ approvals: approvals.map(view) });
+    return c.json({ approvals: await Promise.all(approvals.map((a) => view(a, c.env.ENCRYPTION_KEYS))) });
   })
   .post("/agents/:agentId/approvals/:approvalId", async (c) => {
     const { stub, snapshot } = await requireAgent(c);
@@ -68,7 +75,7 @@ export const approvalRoutes = new Hono<AppEnv>()
         const result = !stillPermitted
           ? { content: `tool "${approval.tool}" is now denied for this agent`, isError: true }
           : tool
-          ? await tool.run(JSON.parse(approval.inputJson), { agentId: snapshot.record.agentId, workspace: c.env.WORKSPACE }).catch((err: unknown) => ({
+          ? await tool.run(await inputOf(approval, c.env.ENCRYPTION_KEYS), { agentId: snapshot.record.agentId, workspace: c.env.WORKSPACE }).catch((err: unknown) => ({
               content: `tool failed: ${err instanceof Error ? err.message : String(err)}`,
               isError: true,
             }))
@@ -86,5 +93,5 @@ export const approvalRoutes = new Hono<AppEnv>()
     await conversation.append([{ role: "assistant", text: note }], c.var.clock.now(), undefined, {
       encrypt: snapshot.record.config.audit.compliance.encryption,
     });
-    return c.json(view(approval));
+    return c.json(await view(approval, c.env.ENCRYPTION_KEYS));
   });

@@ -117,3 +117,18 @@ export async function open(ring: Keyring | null, value: string, context: string)
     throw new EncryptionError(`a value sealed under key "${keyId}" failed authentication (tampered, or another context)`);
   }
 }
+
+/**
+ * Seals under the keys of the `ENCRYPTION_KEYS` secret; without keys it throws rather than let
+ * the caller keep the text in the clear.
+ */
+export async function sealWith(secret: string | undefined, plaintext: string, context: string): Promise<string> {
+  const ring = await loadKeyring(secret);
+  if (!ring) throw new EncryptionError("audit.compliance.encryption is on but the ENCRYPTION_KEYS secret is not set");
+  return seal(ring, plaintext, context);
+}
+
+/** What a sealed approval input is bound to: its approval. */
+export function approvalContext(approvalId: string): string {
+  return `approval:${approvalId}`;
+}

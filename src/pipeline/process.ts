@@ -2,7 +2,7 @@ import { APIError } from "@anthropic-ai/sdk";
 import type { Clock } from "../core/clock";
 import { sha256Hex } from "../core/crypto";
 import { AppError } from "../core/errors";
-import { EncryptionError, isSealed, loadKeyring, open, seal } from "../audit/encryption";
+import { isSealed, loadKeyring, open, sealWith } from "../audit/encryption";
 import { maskPiiFailClosed } from "../audit/pii";
 import type { PendingAuditEvent } from "../audit/auditor";
 import { detectUrgency, type UrgencyVerdict } from "../channels/urgency";
@@ -250,9 +250,7 @@ function replayContext(message: NormalizedMessage): string {
 async function storedAnswer(deps: PipelineDeps, message: NormalizedMessage, answer: Answer, encrypt: boolean): Promise<string> {
   const json = JSON.stringify(answer);
   if (!encrypt) return json;
-  const ring = await loadKeyring(deps.encryptionKeys);
-  if (!ring) throw new EncryptionError("audit.compliance.encryption is on but the ENCRYPTION_KEYS secret is not set");
-  return seal(ring, json, replayContext(message));
+  return sealWith(deps.encryptionKeys, json, replayContext(message));
 }
 
 /** What is known of an answered interaction besides the answer, for analytics and audit. */

@@ -3,6 +3,7 @@ import { EmailMessage } from "cloudflare:email";
 import { type AlertTransport, deliverAlert } from "../audit/alert-channel";
 import { Auditor, type PendingAuditEvent } from "../audit/auditor";
 import type { ChainHead } from "../audit/chain";
+import { approvalContext, sealWith } from "../audit/encryption";
 import type { UnusualFinding } from "../audit/unusual";
 import { flushOutbox, Outbox } from "../audit/outbox";
 import type { AgentConfig } from "../config";
@@ -323,13 +324,17 @@ export class AgentState extends DurableObject<Env> {
     conversationKey: string;
     now: number;
   }): Promise<Approval> {
+    const id = `apr_${crypto.randomUUID()}`;
+    // The tool's arguments are kept until a person decides: sealed when the agent encrypts.
+    const json = JSON.stringify(input.toolInput ?? null);
+    const inputJson = this.#requireRecord().config.audit.compliance.encryption ? await sealWith(this.env.ENCRYPTION_KEYS, json, approvalContext(id)) : json;
     return this.#changing((record) => {
       const approval: Approval = {
-        id: `apr_${crypto.randomUUID()}`,
+        id,
         agentId: record.agentId,
         interactionId: input.interactionId,
         tool: input.tool,
-        inputJson: JSON.stringify(input.toolInput ?? null),
+        inputJson,
         channel: input.channel,
         conversationKey: input.conversationKey,
         requestedAt: input.now,

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { EncryptionError, isSealed, loadKeyring, open, seal } from "../audit/encryption";
+import { isSealed, loadKeyring, open, sealWith } from "../audit/encryption";
 import type { Turn } from "../llm/tool-loop";
 
 /** Raw turns are the only customer text Foreman keeps; they go after this long without a message. */
@@ -122,9 +122,7 @@ export class Conversation extends DurableObject<Env> {
 
   /** Seals texts for storage; without keys it throws rather than keep them in the clear. */
   async #seal(texts: string[]): Promise<string[]> {
-    const ring = await loadKeyring(this.env.ENCRYPTION_KEYS);
-    if (!ring) throw new EncryptionError("audit.compliance.encryption is on but the ENCRYPTION_KEYS secret is not set");
-    return Promise.all(texts.map((t) => seal(ring, t, this.#context())));
+    return Promise.all(texts.map((t) => sealWith(this.env.ENCRYPTION_KEYS, t, this.#context())));
   }
 
   /** What a sealed turn is bound to: this conversation, so it cannot be replayed into another. */

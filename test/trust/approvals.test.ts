@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { admin, clockedApp, createAgent, type HttpReply, putAgent, sendHttp, type Target, worker } from "../support/agents";
@@ -62,6 +63,20 @@ describe("tools that need a person's approval (trust.ask)", () => {
     await sendHttp(agentId, { id: "after", conversation: "c1", from: "u", text: "Is it done?" });
     const last = (await modelRequests(agentId)).at(-1)?.body as { messages: Array<{ role: string; content: unknown }> };
     expect(JSON.stringify(last.messages)).toContain("[A person approved Write; it ran and returned: wrote 15 bytes to refund.txt]");
+  });
+
+  it("keeps the requested arguments sealed when the agent encrypts, and still shows and runs them", async () => {
+    const agentId = await createAgent({ trust: { initial: 0.3, ask: ["Write"] }, audit: { compliance: { encryption: true } } });
+    await askToWrite(agentId);
+    const stored = await runInDurableObject(env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId)), (_, state) =>
+      state.storage.sql.exec<{ value: string }>("SELECT value FROM approvals").toArray(),
+    );
+    expect((JSON.parse(stored[0]!.value) as { inputJson: string }).inputJson).toMatch(/^enc:v1:t1:/);
+    expect(stored[0]?.value).not.toContain("refund order 42");
+    const [request] = await pending(agentId);
+    expect(request?.input).toEqual({ path: "refund.txt", content: "refund order 42" });
+    expect(await (await decide(agentId, request!.id, { decision: "approve" })).json()).toMatchObject({ status: "executed" });
+    expect(await (await env.WORKSPACE.get(`workspaces/${agentId}/refund.txt`))?.text()).toBe("refund order 42");
   });
 
   it("does not run a rejected call", async () => {

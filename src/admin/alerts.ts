@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { AppError } from "../core/errors";
 import type { AppEnv } from "../http/context";
-import { requireAgent } from "./common";
+import { requireAgent, timeRange } from "./common";
 import { parseDetails } from "../audit/rows";
-import { decodeCursor, encodeCursor, parseLimit, timeRange } from "./listing";
+import { decodeCursor, encodeCursor, parseLimit } from "./listing";
 
 const ALERT_TYPES = ["permission_escalation", "unusual_activity", "budget_threshold", "budget_exhausted", "urgent_message"];
 

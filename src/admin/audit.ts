@@ -4,8 +4,8 @@ import { EVENT_COLUMNS as COLUMNS, type EventRow, parseDetails, toStored } from 
 import { AppError } from "../core/errors";
 import { microsToUsd } from "../core/money";
 import type { AppEnv } from "../http/context";
-import { requireAgent } from "./common";
-import { decodeCursor, encodeCursor, parseLimit, timeRange } from "./listing";
+import { requireAgent, timeRange } from "./common";
+import { decodeCursor, encodeCursor, parseLimit } from "./listing";
 
 /** Rows read from D1 per query while verifying: a year of events never loads at once. */
 const VERIFY_PAGE = 500;

@@ -1,11 +1,8 @@
 import { Hono } from "hono";
 import { type ChannelStats, type GroupRow, type PercentileRow, summarizeChannels } from "../channels/analytics";
-import { AppError } from "../core/errors";
 import { microsToUsd } from "../core/money";
 import type { AppEnv } from "../http/context";
-import { parseTime, requireAgent } from "./common";
-
-const DAY_MS = 86_400_000;
+import { DEFAULT_ANALYTICS_SPAN_MS, requireAgent, timeRange } from "./common";
 
 /** Counts, cost and the slowest answer per channel, UTC day (as the cost analytics), tier, outcome and urgency. */
 const GROUPS_SQL = `SELECT channel, date(created_at / 1000, 'unixepoch') AS day, tier, outcome, urgency, COUNT(*) AS requests,
@@ -48,10 +45,7 @@ function view({ costMicros, ...stats }: ChannelStats) {
 /** Traffic, latency, tiers, outcomes, urgency and cost of an agent, per channel. */
 export const channelAnalyticsRoutes = new Hono<AppEnv>().get("/agents/:agentId/channels/analytics", async (c) => {
   const { agentId } = await requireAgent(c);
-  const now = c.var.clock.now();
-  const to = parseTime(c.req.query("to"), now, "to");
-  const from = parseTime(c.req.query("from"), to - 30 * DAY_MS, "from");
-  if (from > to) throw new AppError("invalid_request", "from must not be after to");
+  const { from, to } = timeRange(c, DEFAULT_ANALYTICS_SPAN_MS);
   // One batch is one transaction: the counts and the percentiles see the same rows.
   const [groups, percentiles] = await c.env.DB.batch([
     c.env.DB.prepare(GROUPS_SQL).bind(agentId, from, to),

@@ -37,3 +37,21 @@ export function parseTime(raw: string | undefined, fallback: number, name: strin
   if (!Number.isFinite(t)) throw new AppError("invalid_request", `${name} must be an ISO 8601 time or epoch milliseconds`);
   return t;
 }
+
+/**
+ * `from`/`to` of a query string as epoch ms: `to` defaults to now, `from` to `defaultSpanMs`
+ * before `to` (or the epoch without one). 400 for garbage, a time outside what a Date holds, or
+ * `from` after `to`.
+ */
+export function timeRange(c: Context<AppEnv>, defaultSpanMs?: number): { from: number; to: number } {
+  const to = parseTime(c.req.query("to"), c.var.clock.now(), "to");
+  const from = parseTime(c.req.query("from"), defaultSpanMs === undefined ? 0 : to - defaultSpanMs, "from");
+  for (const [name, t] of [["from", from], ["to", to]] as const) {
+    if (Number.isNaN(new Date(t).getTime())) throw new AppError("invalid_request", `${name} is outside the range of dates`);
+  }
+  if (from > to) throw new AppError("invalid_request", "from must not be after to");
+  return { from, to };
+}
+
+/** The span admin analytics cover when `from` is not given. */
+export const DEFAULT_ANALYTICS_SPAN_MS = 30 * 86_400_000;

@@ -1,20 +1,14 @@
 import { Hono } from "hono";
 import { summarizeCost, type TierRow } from "../cost/analytics";
-import { AppError } from "../core/errors";
 import { microsToUsd } from "../core/money";
 import type { AppEnv } from "../http/context";
-import { parseTime, requireAgent } from "./common";
-
-const DAY_MS = 86_400_000;
+import { DEFAULT_ANALYTICS_SPAN_MS, requireAgent, timeRange } from "./common";
 
 /** Budget and cost analytics of an agent. */
 export const costRoutes = new Hono<AppEnv>()
   .get("/agents/:agentId/analytics", async (c) => {
     const { agentId } = await requireAgent(c);
-    const now = c.var.clock.now();
-    const to = parseTime(c.req.query("to"), now, "to");
-    const from = parseTime(c.req.query("from"), to - 30 * DAY_MS, "from");
-    if (from > to) throw new AppError("invalid_request", "from must not be after to");
+    const { from, to } = timeRange(c, DEFAULT_ANALYTICS_SPAN_MS);
     const { results } = await c.env.DB.prepare(
       `SELECT date(created_at / 1000, 'unixepoch') AS day, tier, COUNT(*) AS requests, SUM(cost_micros) AS costMicros
        FROM interactions WHERE agent_id = ? AND created_at >= ? AND created_at <= ? GROUP BY day, tier ORDER BY day`,

@@ -2,23 +2,11 @@ import type { Context } from "hono";
 import { hmacSha256Hex, timingSafeEqualStrings } from "../core/crypto";
 import { AppError } from "../core/errors";
 import type { AppEnv } from "../http/context";
-import { parseTime } from "./common";
 
-/** Newest-first listings of an agent's records (audit events, alerts): time range, page size, cursors. */
+/** Newest-first listings of an agent's records (audit events, alerts): page size and cursors. */
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 200;
-
-/** `from`/`to` as epoch ms; 400 for garbage, a time outside what a Date holds, or from after to. */
-export function timeRange(c: Context<AppEnv>): { from: number; to: number } {
-  const to = parseTime(c.req.query("to"), c.var.clock.now(), "to");
-  const from = parseTime(c.req.query("from"), 0, "from");
-  for (const [name, t] of [["from", from], ["to", to]] as const) {
-    if (Number.isNaN(new Date(t).getTime())) throw new AppError("invalid_request", `${name} is outside the range of dates`);
-  }
-  if (from > to) throw new AppError("invalid_request", "from must not be after to");
-  return { from, to };
-}
 
 export function parseLimit(raw: string | undefined): number {
   if (raw === undefined || raw === "") return DEFAULT_LIMIT;

@@ -2,11 +2,9 @@ import { Hono } from "hono";
 import { buildReport, type ComplianceReport, parseStandard, REPORT_STANDARDS } from "../audit/reports";
 import { AppError } from "../core/errors";
 import type { AppEnv } from "../http/context";
-import { requireAgent } from "./common";
-import { timeRange } from "./listing";
+import { DEFAULT_ANALYTICS_SPAN_MS, requireAgent, timeRange } from "./common";
 
 const DAY_MS = 86_400_000;
-const DEFAULT_RANGE_MS = 30 * DAY_MS;
 /** A year and a leap day: an annual audit period in one report, and a bound on its queries. */
 const MAX_RANGE_MS = 366 * DAY_MS;
 
@@ -56,9 +54,8 @@ export const reportRoutes = new Hono<AppEnv>().get("/agents/:agentId/reports/:st
   if (!standard) throw new AppError("invalid_request", `standard must be one of ${REPORT_STANDARDS.join(", ")}`);
   const format = c.req.query("format") ?? "json";
   if (format !== "json" && format !== "csv") throw new AppError("invalid_request", "format must be json or csv");
-  const range = timeRange(c);
-  const from = c.req.query("from") ? range.from : range.to - DEFAULT_RANGE_MS;
-  if (range.to - from > MAX_RANGE_MS) throw new AppError("invalid_request", "the range is longer than 366 days: report it in parts");
+  const { from, to } = timeRange(c, DEFAULT_ANALYTICS_SPAN_MS);
+  if (to - from > MAX_RANGE_MS) throw new AppError("invalid_request", "the range is longer than 366 days: report it in parts");
   const { agentId, snapshot } = await requireAgent(c);
 
   const report = await buildReport(c.env, {
@@ -67,7 +64,7 @@ export const reportRoutes = new Hono<AppEnv>().get("/agents/:agentId/reports/:st
     trustLevel: snapshot.trustLevel,
     standard,
     from,
-    to: range.to,
+    to,
     now: c.var.clock.now(),
   });
   if (format === "json") return c.json(report);

@@ -4,7 +4,7 @@ import { AppError } from "../core/errors";
 import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { trustPolicy } from "../trust/policy";
-import { adminActor, parseTime, requireAgent } from "./common";
+import { adminActor, DEFAULT_ANALYTICS_SPAN_MS, requireAgent, timeRange } from "./common";
 
 const MAX_BODY_BYTES = 16 * 1024;
 const reason = z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters");
@@ -24,8 +24,6 @@ const feedbackSchema = z.strictObject({
   outcome: z.enum(["success", "error", "escalated"], { error: 'must be "success", "error" or "escalated"' }),
   note: z.string().max(1000, "must be at most 1000 characters").optional(),
 });
-
-const DAY_MS = 86_400_000;
 
 /** Trust operations: the level and its evidence, operator overrides, feedback, analytics. */
 export const trustRoutes = new Hono<AppEnv>()
@@ -70,10 +68,7 @@ export const trustRoutes = new Hono<AppEnv>()
   })
   .get("/agents/:agentId/trust/analytics", async (c) => {
     const { agentId, stub } = await requireAgent(c);
-    const now = c.var.clock.now();
-    const to = parseTime(c.req.query("to"), now, "to");
-    const from = parseTime(c.req.query("from"), to - 30 * DAY_MS, "from");
-    if (from > to) throw new AppError("invalid_request", "from must not be after to");
+    const { from, to } = timeRange(c, DEFAULT_ANALYTICS_SPAN_MS);
     const analytics = await stub.trustAnalytics(from, to);
     const iso = (t: number) => new Date(t).toISOString();
     return c.json({

@@ -92,6 +92,8 @@ describe("GET /v1/agents/:agentId/analytics", () => {
     const agentId = await createAgent();
     expect((await admin(`/v1/agents/${agentId}/analytics?from=soon`)).status).toBe(400);
     expect((await admin(`/v1/agents/${agentId}/analytics?from=2026-11-25&to=2026-11-01`)).status).toBe(400);
+    // A number no Date can hold is a bad range too, not a server error.
+    expect((await admin(`/v1/agents/${agentId}/analytics?to=99999999999999999`)).status).toBe(400);
     expect((await admin(`/v1/agents/not-an-agent-abc/analytics`)).status).toBe(404);
   });
 });

@@ -21,7 +21,7 @@ import { registerHooks } from "node:module";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { webcrypto } from "node:crypto";
-import type { MaskMode, PiiMatch, PiiType } from "../src/audit/pii.ts";
+import type { MaskMode, PiiMatch, PiiType } from "../src/privacy/pii.ts";
 
 declare global {
   // src/audit/pii/mask.ts names the Workers global `CryptoKey`; @types/node 22 has it only as
@@ -41,7 +41,7 @@ registerHooks({
     }
   },
 });
-const { detectPii, maskPii, maskPiiFailClosed, PII_FAILURE_TEXT, PII_TYPES } = await import("../src/audit/pii.ts");
+const { detectPii, maskPii, maskPiiFailClosed, PII_FAILURE_TEXT, PII_TYPES } = await import("../src/privacy/pii.ts");
 
 const { values } = parseArgs({
   options: {

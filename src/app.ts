@@ -15,18 +15,26 @@ import { slackRoutes } from "./channels/slack/route";
 import { smsRoutes } from "./channels/sms/route";
 import { type Clock, systemClock } from "./core/clock";
 import { AppError, toErrorBody } from "./core/errors";
+import { jsonLogger, type Logger } from "./core/logger";
 import type { AppEnv } from "./http/context";
+import { createServices } from "./pipeline/services";
 
 /**
  * The worker's HTTP surface: webhooks and the admin API, with one error envelope
  * `{ error: { code, message, requestId } }` rendered in one place.
  */
-export function createApp(opts: { clock?: Clock } = {}) {
+export function createApp(opts: { clock?: Clock; logger?: Logger } = {}) {
   const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? jsonLogger();
   const app = new Hono<AppEnv>();
   app.use(requestId({ headerName: "X-Request-Id" }));
+  // The service factory: one set of services per request, from its bindings.
   app.use(async (c, next) => {
     c.set("clock", clock);
+    c.set(
+      "services",
+      createServices(c.env, { clock, logger: logger.with({ requestId: c.var.requestId }), defer: (p) => c.executionCtx.waitUntil(p) }),
+    );
     await next();
   });
 
@@ -51,9 +59,7 @@ export function createApp(opts: { clock?: Clock } = {}) {
   });
   app.onError((err, c) => {
     const { status, body } = toErrorBody(err, c.var.requestId ?? "");
-    if (status >= 500) {
-      console.error(JSON.stringify({ event: "request_failed", requestId: c.var.requestId, error: String(err), cause: String((err as Error).cause ?? "") }));
-    }
+    if (status >= 500) logger.error("request_failed", { requestId: c.var.requestId, error: String(err), cause: String((err as Error).cause ?? "") });
     if (err instanceof AppError && err.retryAfter !== undefined) c.header("Retry-After", String(err.retryAfter));
     return c.json(body, status);
   });

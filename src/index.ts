@@ -7,6 +7,7 @@ import { runScheduled } from "./jobs/scheduled";
 
 export { AgentState } from "./state/agent-state";
 export { Conversation } from "./state/conversation";
+export { VectorIndexObject } from "./vectors/object";
 
 const app = createApp();
 

@@ -2,7 +2,7 @@ import { asc, gt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { z } from "zod";
-import { EncryptionError, loadKeyring } from "../audit/encryption";
+import { EncryptionError, loadKeyring } from "../privacy/encryption";
 import { type AgentConfig, formatIssues, parseAgentConfig } from "../config";
 import { AppError } from "../core/errors";
 import * as schema from "../db/schema";
@@ -10,7 +10,7 @@ import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { agentObject } from "../state/objects";
 import { adminActor, parseAgentId, requireAgent } from "./common";
-import { type AgentRecord, secretNames } from "../state/agent-record";
+import { type AgentRecord, secretNames } from "../core/agent";
 
 /** Used when neither the body nor the config gives a system prompt. */
 export const DEFAULT_SYSTEM_PROMPT =

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { approvalContext, isSealed, loadKeyring, open } from "../audit/encryption";
+import { approvalContext, isSealed, loadKeyring, open } from "../privacy/encryption";
 import { z } from "zod";
 import { AppError } from "../core/errors";
 import { parseBody, parseJson, readBodyLimited } from "../http/body";

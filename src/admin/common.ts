@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import { AppError } from "../core/errors";
 import type { AppEnv } from "../http/context";
-import type { AgentSnapshot } from "../state/agent-record";
+import type { AgentSnapshot } from "../core/agent";
 import { agentObject } from "../state/objects";
 
 /** Agent ids appear in URLs, storage keys and object names. */

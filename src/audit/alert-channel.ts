@@ -1,4 +1,4 @@
-import { buildNotice } from "../channels/email/mime";
+import { buildNotice } from "../core/mime";
 import type { AgentConfig } from "../config";
 import type { Alert } from "../core/types";
 

@@ -1,21 +1,15 @@
+import type { AgentRecord } from "../core/agent";
+import { AUDIT_LEVELS, type AuditLevel, type AuditSink } from "../core/audit";
 import type { Alert, AuditEvent } from "../core/types";
-import type { AgentRecord } from "../state/agent-record";
 import type { Outbox } from "./outbox";
 
-export const AUDIT_LEVELS = ["minimal", "standard", "detailed"] as const;
-export type AuditLevel = (typeof AUDIT_LEVELS)[number];
-
-/** An event made outside the agent's object, recorded by it at the given level. */
-export interface PendingAuditEvent {
-  level: AuditLevel;
-  event: Omit<AuditEvent, "id" | "agentId">;
-}
+export { AUDIT_LEVELS, type AuditLevel, type PendingAuditEvent } from "../core/audit";
 
 /**
  * Writes an agent's audit events and alerts to its outbox, honouring its `audit` config.
  * Called inside the transaction of the change being recorded.
  */
-export class Auditor {
+export class Auditor implements AuditSink {
   #outbox: Outbox;
 
   constructor(outbox: Outbox) {

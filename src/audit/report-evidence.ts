@@ -3,7 +3,7 @@
  * interactions and the hash chain over a period. Every query is bounded by agent and time.
  */
 import { type ChainBreak, ChainVerifier, GENESIS_HASH } from "./chain";
-import { PII_FAILURE_TEXT, PII_TYPES, piiTag } from "./pii";
+import { PII_FAILURE_TEXT, PII_TYPES, piiTag } from "../privacy/pii";
 import { EVENT_COLUMNS, type EventRow as StoredRow, toStored } from "./rows";
 
 /** Rows listed per section; the rest are counted in `truncated`. */

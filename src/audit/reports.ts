@@ -1,4 +1,4 @@
-import type { AgentRecord } from "../state/agent-record";
+import type { AgentRecord } from "../core/agent";
 import { globsForLevel, tierKeyAt } from "../trust/permissions";
 import {
   type AlertEvidence,

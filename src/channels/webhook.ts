@@ -1,24 +1,32 @@
 import type { Context } from "hono";
+import type { AgentView, SecretRef } from "../core/agent";
 import { AppError } from "../core/errors";
 import type { AppEnv } from "../http/context";
-import type { AgentSnapshot } from "../state/agent-record";
 import { agentObject } from "../state/objects";
 
-/** The agent a webhook names, with its object's stub; 404 for an unknown agent. */
-export async function webhookAgent(c: Context<AppEnv>) {
+/**
+ * The agent a webhook names, in the message's first round trip: its view (no secrets) and the
+ * one secret the channel's signature check needs; 404 for an unknown agent, 401 naming the
+ * secret when it is not set.
+ */
+export async function webhookAgent(c: Context<AppEnv>, ref: SecretRef): Promise<{ agentId: string; stub: ReturnType<typeof agentObject>; agent: AgentView; secret: string }> {
   const agentId = c.req.param("agentId") ?? "";
   const stub = agentObject(c.env, agentId);
-  const snapshot = await stub.snapshot();
-  if (!snapshot) throw new AppError("not_found", `unknown agent "${agentId}"`);
-  return { agentId, stub, snapshot };
+  const admitted = await stub.admit({ secret: ref });
+  if (!admitted) throw new AppError("not_found", `unknown agent "${agentId}"`);
+  if (!admitted.secret) throw missingSecret(ref);
+  return { agentId, stub, agent: admitted.view, secret: admitted.secret };
 }
 
-/** A channel secret, `http` or `slack.signingSecret` style; 401 naming it when it is not set. */
-export function channelSecret(snapshot: AgentSnapshot, name: string, field?: string): string {
-  const value = snapshot.secrets[name];
-  const secret = field ? (typeof value === "object" ? value[field] : undefined) : typeof value === "string" ? value : undefined;
-  if (!secret) throw new AppError("unauthorized", `this agent has no secret ${field ? `${name}.${field}` : name}`);
+/** A channel secret a delivery needs, read from the agent's object when it delivers; 401 naming it when unset. */
+export async function deliverySecret(stub: { channelSecret(ref: SecretRef): Promise<string | null> }, ref: SecretRef): Promise<string> {
+  const secret = await stub.channelSecret(ref);
+  if (!secret) throw missingSecret(ref);
   return secret;
+}
+
+function missingSecret(ref: SecretRef): AppError {
+  return new AppError("unauthorized", `this agent has no secret ${ref.field ? `${ref.name}.${ref.field}` : ref.name}`);
 }
 
 /**
@@ -33,7 +41,7 @@ export function refuseSignature(
   message: string,
 ): AppError {
   const requestId = c.var.requestId;
-  console.warn(JSON.stringify({ event: "webhook_signature_rejected", channel, agentId: c.req.param("agentId"), reason, requestId }));
+  c.var.services.logger.warn("webhook_signature_rejected", { channel, agentId: c.req.param("agentId"), reason });
   c.executionCtx.waitUntil(stub.recordRejected({ channel, reason, requestId, now: c.var.clock.now() }));
   return new AppError("unauthorized", message);
 }

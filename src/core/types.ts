@@ -35,8 +35,31 @@ export interface Attachment {
   ref?: string;
 }
 
-/** How urgent a message reads; see `src/channels/urgency.ts`. */
+/** How urgent a message reads; see `src/pipeline/urgency.ts`. */
 export type Urgency = "normal" | "high" | "critical";
+
+/** How urgent the message reads, the score behind it and the cues that made the score. */
+export interface UrgencyVerdict {
+  urgency: Urgency;
+  score: number;
+  /** short machine-readable names of the cues that fired, e.g. "keyword:urgent", "safety:fraud", "shouting", "exclamations", "deadline", "email:importance-high", "negated" */
+  cues: string[];
+}
+
+/** One turn of a conversation as the model sees it. */
+export interface Turn {
+  role: "user" | "assistant";
+  text: string;
+}
+
+/** One tool call the model asked for in an answer. */
+export interface ToolCallRecord {
+  tool: string;
+  allowed: boolean;
+  isError: boolean;
+  /** The arguments the model gave, raw: mask before keeping them anywhere. */
+  input?: unknown;
+}
 
 /** Which tier produced an answer; `fallback` is the polite reply when no tier could. */
 export type Tier = "rule" | "cache" | "similar" | "pattern" | "intelligent" | "fallback";

@@ -1,7 +1,7 @@
-import type { Auditor } from "../audit/auditor";
+import type { AuditSink } from "../core/audit";
 import type { AgentConfig } from "../config";
 import { type Micros, usdToMicros } from "../core/money";
-import type { AgentRecord } from "../state/agent-record";
+import type { AgentRecord } from "../core/agent";
 import { budgetDay, crossesThreshold, decideReserve, RESERVATION_TTL_MS } from "./budget";
 import type { BudgetStore } from "./budget-store";
 
@@ -43,9 +43,9 @@ export interface BudgetView {
  */
 export class BudgetLedger {
   #store: BudgetStore;
-  #auditor: Auditor;
+  #auditor: AuditSink;
 
-  constructor(store: BudgetStore, auditor: Auditor) {
+  constructor(store: BudgetStore, auditor: AuditSink) {
     this.#store = store;
     this.#auditor = auditor;
   }

@@ -1,5 +1,5 @@
 import type { Micros } from "../core/money";
-import { ensureColumns } from "../state/sql";
+import { ensureColumns } from "../core/sql";
 
 export interface BudgetDayRow {
   day: string;

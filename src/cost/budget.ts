@@ -9,7 +9,7 @@
  * - `perRequest` caps the whole tool loop of one answer.
  */
 import type { Micros } from "../core/money";
-import type { ModelPrice } from "../llm/prices";
+import type { ModelPrice } from "./prices";
 
 /** Longer than any model call with its retries; an unsettled reservation is released after it. */
 export const RESERVATION_TTL_MS = 10 * 60_000;

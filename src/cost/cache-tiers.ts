@@ -6,14 +6,14 @@
  * the trust tier the answer was made at (other tools may give another answer) and to the channel. Only messages
  * that open a conversation and do not read as follow-ups read or write the shared entries.
  */
-import { containsPii } from "../audit/pii";
+import { containsPii } from "../privacy/pii";
 import { sha256Hex } from "../core/crypto";
-import type { AgentSnapshot } from "../state/agent-record";
+import type { AgentView } from "../core/agent";
+import type { TierAnswer, TierContext, TierHandler } from "../core/tier";
 import { tierKeyAt } from "../trust/permissions";
-import type { TierAnswer, TierContext, TierHandler } from "../pipeline/tiers";
-import { dot } from "./embedder";
-import type { SimilarityBackend } from "./similarity";
-import type { VectorEntry } from "./vector-index";
+import { dot } from "../vectors/embedder";
+import type { SimilarityBackend } from "../vectors/similarity";
+import type { VectorEntry } from "../vectors/vector-index";
 import { isFollowUp, matchCacheRulePattern, normalizeText, opposesMeaning } from "./text";
 
 /** Seconds a model answer stays cached when the config has no `{ similarity, ttl }` rule. */
@@ -53,16 +53,23 @@ function readEntry(metadata: Record<string, unknown>): SimilarEntry | null {
 }
 
 /** The nearest entry the model's answer must confirm before it answers paraphrases. */
-export interface PendingEntry {
+interface PendingEntry {
   id: string;
   entry: SimilarEntry;
 }
 
-function patternRules(agent: AgentSnapshot): PatternRule[] {
+/** What the similarity tier learned of a message: its one embedding, and the entry it must confirm. */
+interface SimilarMemo {
+  question: string;
+  vector: Float32Array | null;
+  pending: PendingEntry | null;
+}
+
+function patternRules(agent: AgentView): PatternRule[] {
   return agent.record.config.optimization.cacheRules.filter((r): r is PatternRule => "pattern" in r);
 }
 
-function similarityRule(agent: AgentSnapshot): SimilarityRule | undefined {
+function similarityRule(agent: AgentView): SimilarityRule | undefined {
   return agent.record.config.optimization.cacheRules.find((r): r is SimilarityRule => "similarity" in r);
 }
 
@@ -70,13 +77,21 @@ function similarityRule(agent: AgentSnapshot): SimilarityRule | undefined {
  * The part of a cache key that scopes an entry: agent, config version, trust tier, and the
  * channel (an SMS answer is asked to be short, a Slack one may be long).
  */
-function scope(agent: AgentSnapshot, channel: string): string {
+function scope(agent: AgentView, channel: string): string {
   const tier = tierKeyAt(agent.trustLevel, agent.record.config.trust.permissions) ?? "none";
   return `${agent.record.agentId}:${agent.record.version}:${tier}:${channel}`;
 }
 
-async function exactKey(ctx: Pick<TierContext, "agent" | "message">): Promise<string> {
-  return `x:${scope(ctx.agent, ctx.message.channel)}:${await sha256Hex(normalizeText(ctx.message.text))}`;
+/** Each message's exact-cache key, computed once whichever tier asks first. */
+const exactKeys = new WeakMap<TierContext, Promise<string>>();
+
+function exactKey(ctx: TierContext): Promise<string> {
+  let key = exactKeys.get(ctx);
+  if (!key) {
+    key = sha256Hex(normalizeText(ctx.message.text)).then((hash) => `x:${scope(ctx.agent, ctx.message.channel)}:${hash}`);
+    exactKeys.set(ctx, key);
+  }
+  return key;
 }
 
 function hit(tier: "rule" | "cache" | "similar", text: string): TierAnswer {
@@ -97,6 +112,7 @@ function resilient(name: string, tier: TierHandler): TierHandler {
         return null;
       }
     },
+    ...(tier.afterAnswer ? { afterAnswer: tier.afterAnswer } : {}),
   };
 }
 
@@ -143,7 +159,18 @@ export function exactTier(kv: KVNamespace): TierHandler {
       const cached = await kv.get<CachedAnswer>(await exactKey(ctx), "json");
       return cached ? hit("cache", cached.text) : null;
     },
+    async afterAnswer(ctx, answered) {
+      if (!mayReuse(ctx, answered)) return false;
+      const ttl = cacheTtlSeconds(ctx.agent);
+      await kv.put(await exactKey(ctx), JSON.stringify({ text: answered.text, at: ctx.message.receivedAt } satisfies CachedAnswer), { expirationTtl: ttl });
+      return true;
+    },
   });
+}
+
+/** How long a model answer stays in the caches: the similarity rule's ttl, or the default. */
+function cacheTtlSeconds(agent: AgentView): number {
+  return Math.max(KV_MIN_TTL_SECONDS, similarityRule(agent)?.ttl ?? DEFAULT_CACHE_TTL_SECONDS);
 }
 
 /**
@@ -152,17 +179,21 @@ export function exactTier(kv: KVNamespace): TierHandler {
  * answers (enable vs disable, different amounts, a negation on one side).
  *
  * An entry answers paraphrases only once `confirmations` model answers to other phrasings agreed
- * with it; until then the message goes on to the model and the entry waits in `ctx.pending` for
- * `rememberAnswer` to compare. A region where two model answers disagreed (a contested entry
- * within the threshold) never answers: the question is ambiguous for this agent.
+ * with it; until then the message goes on to the model and the entry waits in this tier's memo
+ * for `afterAnswer` to compare. A region where two model answers disagreed (a contested entry
+ * within the threshold) never answers: the question is ambiguous for this agent. The message is
+ * embedded once: the memo keeps its vector for storing the answer.
  */
 export function similarTier(backend: SimilarityBackend): TierHandler {
+  const memos = new WeakMap<TierContext, SimilarMemo>();
   return resilient("similar", {
     async answer(ctx) {
       const rule = similarityRule(ctx.agent);
       if (!rule || !cacheable(ctx)) return null;
       const question = normalizeText(ctx.message.text);
       const [vector] = await backend.embedder.embed([question]);
+      const memo: SimilarMemo = { question, vector: vector ?? null, pending: null };
+      memos.set(ctx, memo);
       if (!vector) return null;
       const matches = await backend.index.query(ctx.agent.record.agentId, vector, { topK: SIMILAR_CANDIDATES, now: ctx.message.receivedAt });
       const myScope = scope(ctx.agent, ctx.message.channel);
@@ -176,8 +207,18 @@ export function similarTier(backend: SimilarityBackend): TierHandler {
       }
       if (!nearest) return null;
       if (nearest.entry.n >= rule.confirmations) return hit("similar", nearest.entry.a);
-      ctx.pending = nearest;
+      memo.pending = nearest;
       return null;
+    },
+    async afterAnswer(ctx, answered) {
+      const rule = similarityRule(ctx.agent);
+      if (!rule || !mayReuse(ctx, answered)) return false;
+      if (new TextEncoder().encode(answered.text).byteLength > MAX_SIMILAR_ANSWER_BYTES) return false;
+      const ttl = cacheTtlSeconds(ctx.agent);
+      const question = normalizeText(ctx.message.text);
+      const memo = memos.get(ctx) ?? { question, vector: null, pending: null };
+      await rememberSimilar(backend, ctx, rule, memo, answered.text, ctx.message.receivedAt + ttl * 1000);
+      return true;
     },
   });
 }
@@ -193,41 +234,38 @@ async function answersAgree(backend: SimilarityBackend, a: string, b: string, th
 }
 
 /**
- * Stores a model answer in the exact and similarity caches when it is safe to reuse: the model
- * made it without failing, no tool changed anything, no tool call was refused or escalated,
- * neither question nor answer carries PII, and the question does not lean on the conversation.
+ * Whether a model answer is safe to reuse for others: the model made it without failing, no
+ * tool changed anything, no tool call was refused or escalated, neither question nor answer
+ * carries PII, and the question does not lean on the conversation.
  */
-export async function rememberAnswer(
-  deps: { kv: KVNamespace; similarity: SimilarityBackend | null },
-  ctx: TierContext,
-  answered: TierAnswer,
-): Promise<boolean> {
-  if (answered.tier !== "intelligent" || answered.failed || answered.sideEffects || answered.reusable !== true) return false;
-  if (answered.denials.length > 0 || (answered.escalations?.length ?? 0) > 0) return false;
-  if (!cacheable(ctx)) return false;
-  if (mayContainPii(ctx.message.text) || mayContainPii(answered.text)) return false;
-
-  const rule = similarityRule(ctx.agent);
-  const ttl = Math.max(KV_MIN_TTL_SECONDS, rule?.ttl ?? DEFAULT_CACHE_TTL_SECONDS);
-  const now = ctx.message.receivedAt;
-  await deps.kv.put(await exactKey(ctx), JSON.stringify({ text: answered.text, at: now } satisfies CachedAnswer), {
-    expirationTtl: ttl,
-  });
-  if (rule && deps.similarity && new TextEncoder().encode(answered.text).byteLength <= MAX_SIMILAR_ANSWER_BYTES) {
-    await rememberSimilar(deps.similarity, ctx, rule, answered.text, now + ttl * 1000);
+function mayReuse(ctx: TierContext, answered: TierAnswer): boolean {
+  let verdict = reuseVerdicts.get(ctx);
+  if (verdict === undefined) {
+    verdict =
+      answered.tier === "intelligent" &&
+      !answered.failed &&
+      !answered.sideEffects &&
+      answered.reusable === true &&
+      answered.denials.length === 0 &&
+      (answered.escalations?.length ?? 0) === 0 &&
+      cacheable(ctx) &&
+      !mayContainPii(ctx.message.text) &&
+      !mayContainPii(answered.text);
+    reuseVerdicts.set(ctx, verdict);
   }
-  return true;
+  return verdict;
 }
+
+const reuseVerdicts = new WeakMap<TierContext, boolean>();
 
 /**
  * Adds the question to the similarity index. When it met an unconfirmed entry, the two answers
  * are compared first: agreement counts a confirmation on the entry (and the new question joins
  * it as confirmed), disagreement marks both contested, so neither ever answers a paraphrase.
  */
-async function rememberSimilar(backend: SimilarityBackend, ctx: TierContext, rule: SimilarityRule, answer: string, expiresAt: number): Promise<void> {
-  const question = normalizeText(ctx.message.text);
+async function rememberSimilar(backend: SimilarityBackend, ctx: TierContext, rule: SimilarityRule, memo: SimilarMemo, answer: string, expiresAt: number): Promise<void> {
+  const { question, pending } = memo;
   const myScope = scope(ctx.agent, ctx.message.channel);
-  const pending = ctx.pending;
   let confirmations = 0;
   let contested = 0;
   const writes: VectorEntry[] = [];
@@ -239,7 +277,7 @@ async function rememberSimilar(backend: SimilarityBackend, ctx: TierContext, rul
     confirmations = updated.n;
     contested = updated.x;
   }
-  const [vector] = await backend.embedder.embed([question]);
+  const vector = memo.vector ?? (await backend.embedder.embed([question]))[0];
   if (vector) {
     const entry: SimilarEntry = { q: question, s: myScope, a: answer, e: expiresAt, n: confirmations, x: contested };
     writes.push({ id: (await sha256Hex(`${myScope}:${question}`)).slice(0, 32), vector, expiresAt, metadata: { ...entry } });

@@ -1,4 +1,4 @@
-import type { AgentRecord } from "../state/agent-record";
+import type { AgentRecord } from "../core/agent";
 import { connectMcpServers } from "./mcp";
 import { BUILTIN_TOOLS, type ToolDefinition } from "./tools";
 

@@ -1,17 +1,14 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import { APIError } from "@anthropic-ai/sdk";
 import { inputTokenBound } from "../cost/budget";
-import { BudgetDeniedError, type CallBudget } from "../cost/call-budget";
+import { BudgetDeniedError, type CallBudget, type CallSlot, type Denied } from "../cost/call-budget";
 import type { Micros } from "../core/money";
-import type { ToolDenial } from "../core/types";
+import type { ToolCallRecord, ToolDenial, Turn } from "../core/types";
 import type { PermissionDecision } from "../trust/permissions";
-import { addUsage, costMicros, type ModelPrice, tokenUsage, type TokenUsage, ZERO_USAGE } from "./prices";
+import { addUsage, costMicros, type ModelPrice, tokenUsage, type TokenUsage, ZERO_USAGE } from "../cost/prices";
 import type { ToolContext, ToolDefinition } from "./tools";
 
-export interface Turn {
-  role: "user" | "assistant";
-  text: string;
-}
+export type { ToolCallRecord, Turn } from "../core/types";
 
 export interface ToolLoopInput {
   client: Anthropic;
@@ -28,10 +25,13 @@ export interface ToolLoopInput {
   /** The trust level's permissions at the start of the answer: decides which tools are offered. */
   permit(tool: string): PermissionDecision;
   /**
-   * Asked right before each tool call, with the level as it is now: an operator or a rule may
-   * have lowered it while the loop ran. Falls back to `permit`.
+   * The permissions at a given level, asked before each tool step with the level as it is then:
+   * an operator or a rule may have lowered it while the model was answering. Without it every
+   * call is checked with `permit`.
    */
-  permitNow?(tool: string): Promise<PermissionDecision>;
+  permitAt?(level: number, tool: string): PermissionDecision;
+  /** The level now, for the check before a tool step when no budget reservation brought it. */
+  currentLevel?(): Promise<number>;
   /** The level `permit` enforces, recorded with each denial. */
   trustLevel: number;
   maxSteps: number;
@@ -50,13 +50,6 @@ export interface ToolLoopInput {
   onStep?(step: number, toolNames: string[]): void | Promise<void>;
 }
 
-export interface ToolCallRecord {
-  tool: string;
-  allowed: boolean;
-  isError: boolean;
-  /** The arguments the model gave, raw: mask before keeping them anywhere. */
-  input?: unknown;
-}
 
 export interface ToolLoopResult {
   text: string;
@@ -152,22 +145,29 @@ export async function runToolLoop(input: ToolLoopInput): Promise<ToolLoopResult>
   }
 }
 
+/**
+ * Bytes of tool results assumed per call when the next model call is reserved before the tools
+ * run; a larger result grows the reservation before the call.
+ */
+const TOOL_RESULT_ALLOWANCE = 4_096;
+
 async function loop(
   input: ToolLoopInput,
   prepared: { byName: ReadonlyMap<string, ToolDefinition>; apiTools: Anthropic.Tool[]; system: Anthropic.TextBlockParam[]; messages: Anthropic.MessageParam[] },
   result: ToolLoopResult,
 ): Promise<ToolLoopResult> {
   const { byName, apiTools, system, messages } = prepared;
+  const params = () => ({
+    model: input.model,
+    max_tokens: input.maxTokens,
+    messages,
+    ...(system.length ? { system } : {}),
+    ...(apiTools.length ? { tools: apiTools } : {}),
+    metadata: { user_id: input.userId },
+  });
+  const bound = () => inputTokenBound(JSON.stringify(params()));
+  let slot: CallSlot | Denied | null = input.budget ? await input.budget.reserve(bound(), input.maxTokens) : null;
   while (true) {
-    const params = {
-      model: input.model,
-      max_tokens: input.maxTokens,
-      messages,
-      ...(system.length ? { system } : {}),
-      ...(apiTools.length ? { tools: apiTools } : {}),
-      metadata: { user_id: input.userId },
-    };
-    const slot = input.budget ? await input.budget.reserve(inputTokenBound(JSON.stringify(params)), input.maxTokens) : null;
     if (slot && "denied" in slot) {
       // Before any call the answer is the budget reply; mid-loop the answer ends with what it has.
       if (result.steps === 0) throw new BudgetDeniedError(slot.denied);
@@ -176,12 +176,12 @@ async function loop(
     }
     let response: Anthropic.Message;
     try {
-      response = await input.client.messages.create({ ...params, max_tokens: slot?.maxTokens ?? input.maxTokens });
+      response = await input.client.messages.create({ ...params(), max_tokens: slot?.maxTokens ?? input.maxTokens });
     } catch (err) {
       // The API does not bill a request it answered with an error; a timeout or lost
       // connection may have been billed, so its worst case is charged.
-      if (err instanceof APIError && err.status !== undefined) await slot?.release();
-      else await slot?.settle(slot.reservedMicros);
+      if (err instanceof APIError && err.status !== undefined) slot?.release();
+      else slot?.settle(slot.reservedMicros);
       throw err;
     }
     result.steps += 1;
@@ -189,7 +189,7 @@ async function loop(
     result.usage = addUsage(result.usage, usage);
     const cost = costMicros(usage, input.price);
     result.costMicros += cost;
-    await slot?.settle(cost);
+    slot?.settle(cost);
     result.stopReason = response.stop_reason ?? "end_turn";
     const text = textOf(response.content);
     if (text) result.text = text;
@@ -204,16 +204,31 @@ async function loop(
     }
 
     messages.push({ role: "assistant", content: response.content as Anthropic.ContentBlockParam[] });
-    if (calls.length === 0) continue; // pause_turn: send the turn back so the model resumes.
+    if (calls.length === 0) {
+      // pause_turn: send the turn back so the model resumes.
+      slot = input.budget ? await input.budget.reserve(bound(), input.maxTokens) : null;
+      continue;
+    }
+    // A tool step. The next call is reserved before the tools run, and the same round trip
+    // brings the trust level as it is now, which every call of the step is checked against.
+    let next: CallSlot | Denied | null = input.budget ? await input.budget.reserve(bound() + TOOL_RESULT_ALLOWANCE * calls.length, input.maxTokens) : null;
+    const level = next?.level ?? (input.currentLevel ? await input.currentLevel() : undefined);
+    const permitNow = (tool: string) => (level !== undefined && input.permitAt ? input.permitAt(level, tool) : input.permit(tool));
     const results: ToolResultBlock[] = [];
-    for (const call of calls) results.push(await runCall(call, input, byName, result));
+    for (const call of calls) results.push(await runCall(call, input, permitNow, byName, result));
     messages.push({ role: "user", content: results });
+    if (input.budget && next) {
+      // The estimate may be too small (a large tool result), or too large for what is left.
+      next = "denied" in next ? await input.budget.reserve(bound(), input.maxTokens) : await input.budget.cover(next, bound(), input.maxTokens);
+    }
+    slot = next;
   }
 }
 
 async function runCall(
   call: Anthropic.ToolUseBlock,
   input: ToolLoopInput,
+  permitNow: (tool: string) => PermissionDecision,
   byName: ReadonlyMap<string, ToolDefinition>,
   result: ToolLoopResult,
 ): Promise<ToolResultBlock> {
@@ -223,7 +238,7 @@ async function runCall(
     content,
     is_error: isError,
   });
-  const decision = input.permitNow ? await input.permitNow(call.name) : input.permit(call.name);
+  const decision = permitNow(call.name);
   if (!decision.allowed && decision.ask && input.requestApproval) {
     result.escalations.push(call.name);
     result.toolCalls.push({ tool: call.name, allowed: false, isError: false, input: call.input });

@@ -2,10 +2,10 @@ import type Anthropic from "@anthropic-ai/sdk";
 import type { AgentConfig } from "../config";
 import { BudgetDeniedError, type CallBudget } from "../cost/call-budget";
 import { openAgentTools } from "../llm/agent-tools";
-import { type ModelPrice, type PriceTable, priceFor } from "../llm/prices";
+import { type ModelPrice, type PriceTable, priceFor } from "../cost/prices";
 import { runToolLoop } from "../llm/tool-loop";
 import { checkTool } from "../trust/permissions";
-import type { TierAnswer, TierContext, TierHandler } from "./tiers";
+import type { TierAnswer, TierContext, TierHandler } from "../core/tier";
 
 /** Said when the model produced no text (only tool calls, or it was cut off). */
 export const NO_TEXT_REPLY = "Sorry, I could not finish answering that. A person will follow up.";
@@ -17,9 +17,9 @@ export interface IntelligentDeps {
   onStep?(ctx: TierContext, step: number, tools: string[]): void | Promise<void>;
   /** Files an approval request for an `ask` tool; returns what the model is told. */
   requestApproval?(ctx: TierContext, tool: string, toolInput: unknown): Promise<string>;
-  /** The agent's trust level now, read before each tool call. */
+  /** The agent's trust level now, read before each tool step when no budget reservation brings it. */
   currentLevel?(ctx: TierContext): Promise<number>;
-  /** The budget that guards this answer's model calls. */
+  /** The budget that guards this answer's model calls (its reservations bring the level too). */
   budget?(ctx: TierContext, price: ModelPrice): CallBudget;
 }
 
@@ -82,7 +82,8 @@ export function intelligentTier(deps: IntelligentDeps): TierHandler {
         userText: ctx.message.text,
         tools: agentTools.tools,
         permit: (tool) => checkTool(tool, policyAt(trustLevel)),
-        permitNow: deps.currentLevel ? async (tool) => checkTool(tool, policyAt(await deps.currentLevel!(ctx))) : undefined,
+        permitAt: (level, tool) => checkTool(tool, policyAt(level)),
+        ...(deps.currentLevel ? { currentLevel: () => deps.currentLevel!(ctx) } : {}),
         requestApproval: deps.requestApproval ? (tool, toolInput) => deps.requestApproval!(ctx, tool, toolInput) : undefined,
         trustLevel,
         maxSteps: config.tools.maxSteps,

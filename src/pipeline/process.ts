@@ -1,19 +1,23 @@
 import { APIError } from "@anthropic-ai/sdk";
+import type { AgentView } from "../core/agent";
+import type { PendingAuditEvent } from "../core/audit";
+import type { ClaimAttempt, ClaimRefusal } from "../core/claims";
 import type { Clock } from "../core/clock";
 import { sha256Hex } from "../core/crypto";
 import { AppError } from "../core/errors";
-import { isSealed, loadKeyring, open, sealWith } from "../audit/encryption";
-import { maskPiiFailClosed } from "../audit/pii";
-import type { PendingAuditEvent } from "../audit/auditor";
-import { detectUrgency, type UrgencyVerdict } from "../channels/urgency";
+import type { Logger } from "../core/logger";
+import type { InteractionRecord, LearningMessage } from "../core/messages";
+import { ClaimRefusedError } from "../core/protocol";
+import { expandFallback, type TierAnswer, type TierContext, type TierHandler, type TierName } from "../core/tier";
 import type { Answer, NormalizedMessage, Outcome, Urgency } from "../core/types";
 import { partialResultOf } from "../llm/tool-loop";
-import type { InteractionRecord, LearningMessage } from "../queues/messages";
-import type { AgentSnapshot } from "../state/agent-record";
+import { isSealed, loadKeyring, open, sealWith } from "../privacy/encryption";
+import { maskPiiFailClosed } from "../privacy/pii";
 import type { AgentState } from "../state/agent-state";
 import type { Conversation, ConversationContext } from "../state/conversation";
 import { agentObject, conversationObject } from "../state/objects";
-import { expandFallback, type TierAnswer, type TierContext, type TierHandler, type TierName } from "./tiers";
+import { messageAccount } from "./account";
+import { detectUrgency } from "./urgency";
 
 /** Said when every tier in the chain passed. */
 export const NO_TIER_REPLY = "Sorry, I can't answer that right now. A person will follow up.";
@@ -22,24 +26,26 @@ export interface PipelineDeps {
   agents: DurableObjectNamespace<AgentState>;
   conversations: DurableObjectNamespace<Conversation>;
   learningQueue: Queue<LearningMessage>;
+  /** Every tier the deployment has; the agent's `fallback` chain picks and orders them. */
   tiers: Partial<Record<TierName, TierHandler>>;
   clock: Clock;
+  logger: Logger;
   newId(): string;
   /** Work that may finish after the answer is sent. */
   defer(promise: Promise<unknown>): void;
   /** The ENCRYPTION_KEYS secret, for answers kept for replays when encryption is on. */
   encryptionKeys?: string;
-  /** Runs after an answer is given (in the background), e.g. to cache it. */
-  afterAnswer?(ctx: TierContext, answered: TierAnswer): Promise<unknown>;
 }
 
 /**
- * Answers one message: claims its delivery id (a repeat replays the stored answer), walks the
- * fallback chain until a tier answers, stores the answer for replays and the turns for
- * context, and records the outcome. A failure releases the claim so a retry can answer.
+ * Answers one message: walks the fallback chain until a tier answers, then ends it in one
+ * round trip to the agent's object (`finish`: the answer kept for replays, the outcome, the
+ * audit events), appends the turns for context, and sends the interaction to the learning
+ * queue. A repeat of an answered delivery replays its stored answer; a failure gives the
+ * delivery back so a retry can answer.
  */
-export async function processMessage(deps: PipelineDeps, message: NormalizedMessage, agent: AgentSnapshot): Promise<Answer> {
-  const answer = await answerMessage(deps, message, agent, false);
+export async function processMessage(deps: PipelineDeps, message: NormalizedMessage, agent: AgentView): Promise<Answer> {
+  const answer = await answerMessage(deps, message, agent, "all");
   if (!answer) throw new Error("unreachable: a full chain always answers");
   return answer;
 }
@@ -47,153 +53,159 @@ export async function processMessage(deps: PipelineDeps, message: NormalizedMess
 /** Tiers that answer without the model: fast enough to answer inside a provider's webhook. */
 const CHEAP_TIERS: readonly TierName[] = ["rule", "exact", "similar", "pattern"];
 
-/** The pipeline with only the cheap tiers (`cheap`), or with all but them. */
-function withTiers(deps: PipelineDeps, cheap: boolean): PipelineDeps {
-  const tiers = Object.fromEntries(Object.entries(deps.tiers).filter(([name]) => CHEAP_TIERS.includes(name as TierName) === cheap));
-  return { ...deps, tiers };
-}
-
 /**
  * Answers a message only if a tier without the model can (rules, caches, learned patterns);
- * otherwise releases its claim and returns null, so the message can go through the full
- * chain later (from a queue) under the same delivery id. A duplicate replays its stored answer.
+ * otherwise returns null having claimed nothing, so the message can go through the full chain
+ * later (from a queue) under the same delivery id. A duplicate replays its stored answer.
  */
-export async function processIfCheap(deps: PipelineDeps, message: NormalizedMessage, agent: AgentSnapshot): Promise<Answer | null> {
-  return answerMessage(withTiers(deps, true), message, agent, true);
+export async function processIfCheap(deps: PipelineDeps, message: NormalizedMessage, agent: AgentView): Promise<Answer | null> {
+  return answerMessage(deps, message, agent, "cheap");
 }
 
-async function answerMessage(deps: PipelineDeps, message: NormalizedMessage, agent: AgentSnapshot, passIfUnanswered: boolean): Promise<Answer | null> {
+type TierSet = "all" | "cheap" | "model";
+
+async function answerMessage(deps: PipelineDeps, message: NormalizedMessage, agent: AgentView, tiers: TierSet): Promise<Answer | null> {
   const urgency = agent.record.config.messageHandling.detectUrgency
     ? detectUrgency({ text: message.text, channel: message.channel, subject: message.subject, priorityHeader: message.priority })
     : null;
   // A critical message (fraud, theft, safety, an outage) gets a fresh answer, never a stored one.
   if (urgency?.urgency === "critical") {
-    if (passIfUnanswered) return null;
-    deps = withTiers(deps, false);
+    if (tiers === "cheap") return null;
+    tiers = "model";
   }
-  const state = agentObject({ AGENT_STATE: deps.agents }, message.agentId);
-  const owner = deps.newId();
-  const fingerprint = await sha256Hex(`${message.channel}\u0000${message.conversationKey}\u0000${message.text}`);
-  const claim = await state.claim(message.deliveryId, deps.clock.now(), { fingerprint, owner });
-  if (claim.kind === "duplicate") {
-    const ring = isSealed(claim.response) ? await loadKeyring(deps.encryptionKeys) : null;
-    return JSON.parse(await open(ring, claim.response, replayContext(message))) as Answer;
-  }
-  if (claim.kind === "conflict") {
-    throw new AppError("conflict", `message id "${message.deliveryId}" was already used for a different message`);
-  }
-  if (claim.kind === "in_flight") {
-    throw new AppError("duplicate_in_flight", `message "${message.deliveryId}" is already being answered`, {
-      retryAfter: Math.max(1, Math.ceil(claim.retryAfterMs / 1000)),
-    });
-  }
-
-  const interactionId = deps.newId();
+  const stub = agentObject({ AGENT_STATE: deps.agents }, message.agentId);
+  const claim: ClaimAttempt = {
+    deliveryId: message.deliveryId,
+    fingerprint: await sha256Hex(`${message.channel}\u0000${message.conversationKey}\u0000${message.text}`),
+    owner: deps.newId(),
+  };
   const { maintainContext, contextTurns } = agent.record.config.messageHandling;
   const conversation = maintainContext ? conversationObject(deps.conversations, message) : null;
   // One message of a conversation is answered at a time, in order of arrival: a follow-up sent
   // while the previous answer is being made waits for it, and then sees it.
   const context = conversation ? await conversation.begin(message.deliveryId, TURN_WAIT_MS, contextTurns) : { digest: "", turns: [] };
   if (!context) {
-    await state.release(message.deliveryId, owner);
     throw new AppError("conversation_busy", "an earlier message of this conversation is still being answered; try again shortly", {
       retryAfter: 5,
     });
   }
-  const turn = { state, owner, interactionId, passIfUnanswered, conversation, context, urgency, ended: false };
+  const turn: Turn = { stub, claim, tiers, conversation, context, urgency: urgency ?? null, keepTurn: false, ended: false };
   try {
     return await answerInTurn(deps, message, agent, turn);
   } finally {
-    if (!turn.ended) await conversation?.endTurn(message.deliveryId).catch(() => {});
+    // The turn is this delivery's; another attempt at the same delivery may be holding it.
+    if (!turn.ended && !turn.keepTurn) await conversation?.endTurn(message.deliveryId).catch(() => {});
   }
 }
 
 /** How long a message waits for an earlier one of its conversation before giving up (and being retried). */
 export const TURN_WAIT_MS = 60_000;
 
-async function answerInTurn(
-  deps: PipelineDeps,
-  message: NormalizedMessage,
-  agent: AgentSnapshot,
-  turn: {
-    state: ReturnType<typeof agentObject>;
-    owner: string;
-    interactionId: string;
-    passIfUnanswered: boolean;
-    conversation: ReturnType<typeof conversationObject> | null;
-    context: ConversationContext;
-    urgency: UrgencyVerdict | null;
-    /** Set once the conversation's turn was handed on with the stored answer. */
-    ended: boolean;
-  },
-): Promise<Answer | null> {
-  const { state, owner, interactionId, passIfUnanswered, conversation, context, urgency } = turn;
-  const ctx: TierContext = { message, agent, interactionId, history: context.turns, digest: context.digest, ...(urgency ? { urgency } : {}) };
+interface Turn {
+  stub: ReturnType<typeof agentObject>;
+  claim: ClaimAttempt;
+  tiers: TierSet;
+  conversation: ReturnType<typeof conversationObject> | null;
+  context: ConversationContext;
+  urgency: ReturnType<typeof detectUrgency> | null;
+  /** Set when another attempt at this delivery holds the conversation's turn. */
+  keepTurn: boolean;
+  /** Set once the conversation's turn was handed on with the stored answer. */
+  ended: boolean;
+}
+
+async function answerInTurn(deps: PipelineDeps, message: NormalizedMessage, agent: AgentView, turn: Turn): Promise<Answer | null> {
+  const { stub, claim, conversation, context, urgency } = turn;
+  const interactionId = deps.newId();
+  const account = messageAccount(stub, claim, deps.clock);
+  const ctx: TierContext = { message, agent, interactionId, history: context.turns, digest: context.digest, account, ...(urgency ? { urgency } : {}) };
   let answered: TierAnswer;
   try {
-    const chained = await runChain(deps.tiers, agent, ctx);
-    if (!chained && passIfUnanswered) {
-      await state.release(message.deliveryId, owner);
-      return null;
-    }
-    answered = chained ?? {
-      tier: "fallback",
-      text: NO_TIER_REPLY,
-      costMicros: 0,
-      denials: [],
-      failed: true,
-    };
+    const chained = await runChain(deps.tiers, turn.tiers, agent, ctx);
+    // Nothing was claimed on the way: the cheap tiers never reserve.
+    if (!chained && turn.tiers === "cheap") return null;
+    answered = chained ?? { tier: "fallback", text: NO_TIER_REPLY, costMicros: 0, denials: [], failed: true };
   } catch (err) {
-    await state.release(message.deliveryId, owner);
-    // Tool calls refused before the failure are still recorded (and audited).
+    if (err instanceof ClaimRefusedError) return refused(deps, message, turn, err.refusal);
+    // Tool calls refused before the failure are still recorded (and audited); the claim is given back.
     const denials = partialResultOf(err)?.denials ?? [];
-    await state.recordOutcome({ interactionId, outcome: "error", denials, now: deps.clock.now() });
+    await stub.finish({ now: deps.clock.now(), claim, ...account.drain(), outcome: { interactionId, outcome: "error", denials } });
     throw toAppError(err);
   }
 
-  const answer: Answer = {
-    interactionId,
-    text: answered.text,
-    tier: answered.tier,
-    costMicros: answered.costMicros,
-    trustLevel: agent.trustLevel,
-  };
+  const answer: Answer = { interactionId, text: answered.text, tier: answered.tier, costMicros: answered.costMicros, trustLevel: agent.trustLevel };
   const now = deps.clock.now();
   const outcome = outcomeOf(answered);
   const { config } = agent.record;
-  const record: InteractionFacts = { interactionId, outcome, now, urgency: urgency?.urgency ?? "normal", conversation: await conversationHash(message) };
-  await Promise.all([
-    storedAnswer(deps, message, answer, config.audit.compliance.encryption).then((response) => state.complete(message.deliveryId, response, now, owner)),
-    interactionEvents(message, answered, record).then(async (events) => {
-      if (answered.countsForTrust === false) await state.recordEvents(events);
-      else await state.recordOutcome({ interactionId, outcome, denials: answered.denials, now, events });
-    }),
+  const facts: InteractionFacts = { interactionId, outcome, now, urgency: urgency?.urgency ?? "normal", conversation: await conversationHash(message) };
+  const [response, events] = await Promise.all([storedAnswer(deps, message, answer, config.audit.compliance.encryption), interactionEvents(message, answered, facts)]);
+  const finishing = stub.finish({
+    now,
+    claim,
+    response,
+    ...account.drain(),
+    ...(answered.countsForTrust === false ? {} : { outcome: { interactionId, outcome, denials: answered.denials } }),
+    events,
+    ...(urgency && urgency.urgency !== "normal"
+      ? { urgent: { interactionId, channel: message.channel, conversation: facts.conversation, urgency: urgency.urgency, cues: urgency.cues } }
+      : {}),
+  });
+  const appendTurns = () =>
     conversation
-      ? conversation.append(
-          [
-            { role: "user", text: message.text },
-            { role: "assistant", text: answer.text },
-          ],
-          now,
-          message.deliveryId,
-          { encrypt: config.audit.compliance.encryption },
-        ).then(() => {
-          turn.ended = true;
-        })
-      : Promise.resolve(),
-  ]);
-  deps.defer(sendInteraction(deps, message, answered, record));
-  if (urgency && urgency.urgency !== "normal") {
-    deps.defer(state.flagUrgent({ interactionId, channel: message.channel, conversation: record.conversation, urgency: urgency.urgency, cues: urgency.cues, now }));
+      ?.append(
+        [
+          { role: "user", text: message.text },
+          { role: "assistant", text: answer.text },
+        ],
+        now,
+        message.deliveryId,
+        { encrypt: config.audit.compliance.encryption },
+      )
+      .then(() => {
+        turn.ended = true;
+      });
+  // A reservation already holds the claim, so finishing cannot lose it: both go at once. An
+  // answer no model made takes its claim in `finish`, and its turns are kept only if it won.
+  if (account.claimed) {
+    await Promise.all([finishing, appendTurns()]);
+  } else {
+    const reply = await finishing;
+    if (reply.kind !== "done") return refused(deps, message, turn, reply);
+    await appendTurns();
   }
-  if (deps.afterAnswer) {
-    deps.defer(
-      deps.afterAnswer(ctx, answered).catch((err: unknown) => {
-        console.error(JSON.stringify({ event: "after_answer_failed", interactionId, error: String(err) }));
-      }),
-    );
+  deps.defer(sendInteraction(deps, message, answered, facts));
+  for (const [name, tier] of Object.entries(deps.tiers)) {
+    if (!tier.afterAnswer) continue;
+    deps.defer(tier.afterAnswer(ctx, answered).catch((err: unknown) => deps.logger.error("after_answer_failed", { tier: name, interactionId, error: String(err) })));
   }
+  deps.logger.info("message.answered", {
+    agentId: message.agentId,
+    channel: message.channel,
+    tier: answer.tier,
+    outcome,
+    costMicros: answer.costMicros,
+    latencyMs: Math.max(0, Math.round(deps.clock.now() - message.receivedAt)),
+    interactionId,
+  });
   return answer;
+}
+
+/**
+ * Another attempt holds or answered this delivery: a finished one's stored answer is replayed,
+ * one still in flight is retried later, and an id reused for another message is refused.
+ */
+async function refused(deps: PipelineDeps, message: NormalizedMessage, turn: Turn, refusal: ClaimRefusal): Promise<Answer> {
+  if (refusal.kind === "duplicate") {
+    const ring = isSealed(refusal.response) ? await loadKeyring(deps.encryptionKeys) : null;
+    return JSON.parse(await open(ring, refusal.response, replayContext(message))) as Answer;
+  }
+  if (refusal.kind === "conflict") {
+    throw new AppError("conflict", `message id "${message.deliveryId}" was already used for a different message`);
+  }
+  turn.keepTurn = true;
+  throw new AppError("duplicate_in_flight", `message "${message.deliveryId}" is already being answered`, {
+    retryAfter: Math.max(1, Math.ceil(refusal.retryAfterMs / 1000)),
+  });
 }
 
 /** An interaction's outcome for the trust rules: the worst thing that happened in it. */
@@ -204,12 +216,9 @@ export function outcomeOf(answered: Pick<TierAnswer, "failed" | "denials" | "esc
   return "success";
 }
 
-async function runChain(
-  tiers: PipelineDeps["tiers"],
-  agent: AgentSnapshot,
-  ctx: TierContext,
-): Promise<TierAnswer | null> {
+async function runChain(tiers: PipelineDeps["tiers"], set: TierSet, agent: AgentView, ctx: TierContext): Promise<TierAnswer | null> {
   for (const name of expandFallback(agent.record.config.optimization.fallback)) {
+    if (set !== "all" && CHEAP_TIERS.includes(name) !== (set === "cheap")) continue;
     const handler = tiers[name];
     if (!handler) continue;
     const answer = await handler.answer(ctx);
@@ -350,6 +359,6 @@ async function sendInteraction(deps: PipelineDeps, message: NormalizedMessage, a
     await deps.learningQueue.send({ type: "interaction", interaction });
   } catch (err) {
     // The answer is already given; losing analytics must not fail it. Logged for the operator.
-    console.error(JSON.stringify({ event: "learning_queue_send_failed", interactionId, error: String(err) }));
+    deps.logger.error("learning_queue_send_failed", { interactionId, error: String(err) });
   }
 }

@@ -1,12 +1,13 @@
 import type { Clock } from "../core/clock";
-import { createModelClient } from "../llm/client";
-import { loadPriceTable, type PriceTable } from "../llm/prices";
+import type { Logger } from "../core/logger";
 import { budgetPolicy } from "../cost/budget-ledger";
-import { agentObject } from "../state/objects";
-import { exactTier, rememberAnswer, ruleTier, similarTier } from "../cost/cache-tiers";
-import { similarityBackend } from "../cost/similarity";
+import { exactTier, ruleTier, similarTier } from "../cost/cache-tiers";
 import { callBudget } from "../cost/call-budget";
+import { loadPriceTable, type PriceTable } from "../cost/prices";
+import { createModelClient } from "../llm/client";
+import { agentObject } from "../state/objects";
 import { pendingMessage } from "../trust/approvals";
+import { similarityBackend } from "../vectors/similarity";
 import { type IntelligentDeps, intelligentTier } from "./intelligent";
 import type { PipelineDeps } from "./process";
 
@@ -19,33 +20,64 @@ export function prices(env: Pick<Env, "MODEL_PRICES">): PriceTable {
   return priceCache.table;
 }
 
-/** Wires the pipeline to the worker's bindings for one request or queue batch. */
-export function buildPipeline(
-  env: Env,
-  clock: Clock,
-  defer: (p: Promise<unknown>) => void,
-  hooks: { onStep?: IntelligentDeps["onStep"] } = {},
-): PipelineDeps {
-  const deps: PipelineDeps = {
+/** What a request, a queue batch, an email or a cron run works with, built once for it. */
+export interface Services {
+  env: Env;
+  clock: Clock;
+  logger: Logger;
+  /** Work that may finish after the response (the invocation's `waitUntil`). */
+  defer(promise: Promise<unknown>): void;
+  /** The message pipeline; `onStep` reports each model step (Slack's progress message). */
+  pipeline(hooks?: { onStep?: IntelligentDeps["onStep"] }): PipelineDeps;
+}
+
+/**
+ * The one service factory: every entry point (the Hono middleware, the queue, email and
+ * scheduled handlers) builds its services here, from the bindings it was given.
+ */
+export function createServices(env: Env, opts: { clock: Clock; logger: Logger; defer(promise: Promise<unknown>): void }): Services {
+  let base: PipelineDeps | undefined;
+  const services: Services = {
+    env,
+    clock: opts.clock,
+    logger: opts.logger,
+    defer: opts.defer,
+    pipeline(hooks = {}) {
+      base ??= buildPipeline(env, opts.clock, opts.defer, opts.logger);
+      if (!hooks.onStep) return base;
+      return { ...base, tiers: { ...base.tiers, intelligent: modelTier(env, opts.clock, hooks.onStep) } };
+    },
+  };
+  return services;
+}
+
+/** Wires the pipeline to the worker's bindings. */
+function buildPipeline(env: Env, clock: Clock, defer: (p: Promise<unknown>) => void, logger: Logger): PipelineDeps {
+  const similarity = similarityBackend(env);
+  return {
     agents: env.AGENT_STATE,
     conversations: env.CONVERSATION,
     learningQueue: env.LEARNING_QUEUE,
     clock,
+    logger,
     newId: () => crypto.randomUUID(),
     defer,
-    tiers: {},
     encryptionKeys: env.ENCRYPTION_KEYS,
+    tiers: {
+      rule: ruleTier(env.CACHE),
+      exact: exactTier(env.CACHE),
+      similar: similarTier(similarity),
+      intelligent: modelTier(env, clock),
+    },
   };
-  const similarity = similarityBackend(env, (agentId) => agentObject(env, agentId));
-  deps.tiers.rule = ruleTier(env.CACHE);
-  deps.tiers.exact = exactTier(env.CACHE);
-  deps.tiers.similar = similarTier(similarity);
-  deps.afterAnswer = (ctx, answered) => rememberAnswer({ kv: env.CACHE, similarity }, ctx, answered);
-  deps.tiers.intelligent = intelligentTier({
+}
+
+function modelTier(env: Env, clock: Clock, onStep?: IntelligentDeps["onStep"]) {
+  return intelligentTier({
     client: createModelClient(env),
     prices: prices(env),
     workspace: env.WORKSPACE,
-    onStep: hooks.onStep,
+    onStep,
     requestApproval: async ({ message, interactionId }, tool, toolInput) => {
       const approval = await agentObject(env, message.agentId).requestApproval({
         interactionId,
@@ -58,13 +90,6 @@ export function buildPipeline(
       return pendingMessage(approval);
     },
     currentLevel: async ({ message }) => agentObject(env, message.agentId).trustLevelNow(),
-    budget: ({ message, agent }, price) =>
-      callBudget(
-        agentObject(env, message.agentId),
-        price,
-        budgetPolicy(agent.record.config).perRequestMicros,
-        () => clock.now(),
-      ),
+    budget: ({ account, agent }, price) => callBudget(account, price, budgetPolicy(agent.record.config).perRequestMicros),
   });
-  return deps;
 }

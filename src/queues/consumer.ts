@@ -1,6 +1,6 @@
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
-import { learningMessageSchema } from "./messages";
+import { learningMessageSchema } from "../core/messages";
 
 /**
  * The `learning` queue: finished interactions into D1. Inserts ignore ids already stored,

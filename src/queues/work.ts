@@ -4,15 +4,16 @@ import { slackApi, SlackApiError } from "../channels/slack/api";
 import { slackMessage, splitForSlack, toMrkdwn } from "../channels/slack/format";
 import { slackMessageKey } from "../channels/slack/keys";
 import { EmailMessage } from "cloudflare:email";
-import { buildReply } from "../channels/email/mime";
+import { buildReply } from "../core/mime";
 import { sendSms, TwilioApiError } from "../channels/sms/api";
 import { fitToSegments, segmentBudget } from "../channels/sms/segments";
-import { channelSecret } from "../channels/webhook";
+import { deliverySecret } from "../channels/webhook";
+import type { AgentView } from "../core/agent";
+import { jsonLogger } from "../core/logger";
 import { agentObject } from "../state/objects";
 import { processMessage } from "../pipeline/process";
-import { buildPipeline } from "../pipeline/services";
-import type { AgentSnapshot } from "../state/agent-record";
-import { type WorkMessage, workMessageSchema } from "./messages";
+import { createServices, type Services } from "../pipeline/services";
+import { type WorkMessage, workMessageSchema } from "../core/messages";
 
 /** Shown in Slack while the answer is being worked on (`progress_tracking`). */
 export const PROGRESS_TEXT = ":hourglass_flowing_sand: Working on it…";
@@ -35,18 +36,19 @@ export async function consumeWork(
     await env.EMAIL.send(new EmailMessage(from, to, raw));
   },
 ): Promise<void> {
+  const services = createServices(env, { clock, logger: jsonLogger({ queue: batch.queue }), defer: (p) => ctx.waitUntil(p) });
   for (const msg of batch.messages) {
     const parsed = workMessageSchema.safeParse(msg.body);
     if (!parsed.success) {
-      console.error(JSON.stringify({ event: "work_message_invalid", id: msg.id }));
+      services.logger.error("work_message_invalid", { id: msg.id });
       msg.ack();
       continue;
     }
     try {
-      await handle(parsed.data, env, clock, ctx, sendEmail);
+      await handle(parsed.data, services, sendEmail);
       msg.ack();
     } catch (err) {
-      console.error(JSON.stringify({ event: "work_message_failed", id: msg.id, attempts: msg.attempts, error: String(err) }));
+      services.logger.error("work_message_failed", { id: msg.id, attempts: msg.attempts, error: String(err) });
       if (err instanceof TwilioApiError && !err.retryable) {
         // The SMS may have been created: retrying could send (and bill) it twice.
         msg.ack();
@@ -58,22 +60,23 @@ export async function consumeWork(
   }
 }
 
-async function handle(work: WorkMessage, env: Env, clock: Clock, ctx: ExecutionContext, sendEmail: EmailSender): Promise<void> {
+async function handle(work: WorkMessage, services: Services, sendEmail: EmailSender): Promise<void> {
+  const { env, clock } = services;
   const stub = agentObject(env, work.message.agentId);
-  const snapshot = await stub.snapshot();
-  if (!snapshot) return; // The agent was deleted: nothing to answer for.
+  const view = (await stub.admit())?.view;
+  if (!view) return; // The agent was deleted: nothing to answer for.
   const delivered = `delivered:${work.message.deliveryId}`;
   const claim = await stub.claim(delivered, clock.now());
   if (claim.kind !== "claimed") return;
   let sent: Sent;
   try {
-    const agent = { stub, snapshot };
+    const agent = { stub, view };
     sent =
       work.reply.kind === "slack"
-        ? await deliverSlack({ ...work, reply: work.reply }, agent, env, clock, ctx)
+        ? await deliverSlack({ ...work, reply: work.reply }, agent, services)
         : work.reply.kind === "sms"
-          ? await deliverSms({ ...work, reply: work.reply }, agent, env, clock, ctx)
-          : await deliverEmail({ ...work, reply: work.reply }, agent, env, clock, ctx, sendEmail);
+          ? await deliverSms({ ...work, reply: work.reply }, agent, services)
+          : await deliverEmail({ ...work, reply: work.reply }, agent, services, sendEmail);
     await stub.complete(delivered, "{}", clock.now());
   } catch (err) {
     await stub.release(delivered);
@@ -94,7 +97,7 @@ async function handle(work: WorkMessage, env: Env, clock: Clock, ctx: ExecutionC
         },
       },
     ])
-    .catch((err: unknown) => console.error(JSON.stringify({ event: "delivery_audit_failed", deliveryId: work.message.deliveryId, error: String(err) })));
+    .catch((err: unknown) => services.logger.error("delivery_audit_failed", { deliveryId: work.message.deliveryId, error: String(err) }));
 }
 
 /** What a delivery did: the interaction it answered and how many messages went out (0: none, and why). */
@@ -106,34 +109,29 @@ interface Sent {
 
 type With<K extends WorkMessage["reply"]["kind"]> = WorkMessage & { reply: Extract<WorkMessage["reply"], { kind: K }> };
 
-/** The agent a queued message belongs to: its object and the snapshot read once per message. */
+/** The agent a queued message belongs to: its object and its view, read once per message. */
 interface Agent {
   stub: ReturnType<typeof agentObject>;
-  snapshot: AgentSnapshot;
+  view: AgentView;
 }
 
-async function deliverSms(work: With<"sms">, { stub, snapshot }: Agent, env: Env, clock: Clock, ctx: ExecutionContext): Promise<Sent> {
-  const accountSid = channelSecret(snapshot, "twilio", "accountSid");
-  const authToken = channelSecret(snapshot, "twilio", "authToken");
-  const answer = await processMessage(buildPipeline(env, clock, (p) => ctx.waitUntil(p)), work.message, snapshot);
-  const channel = snapshot.record.config.channels.find((c) => c.type === "sms");
+async function deliverSms(work: With<"sms">, { stub, view }: Agent, services: Services): Promise<Sent> {
+  const [accountSid, authToken] = await Promise.all([
+    deliverySecret(stub, { name: "twilio", field: "accountSid" }),
+    deliverySecret(stub, { name: "twilio", field: "authToken" }),
+  ]);
+  const answer = await processMessage(services.pipeline(), work.message, view);
+  const channel = view.record.config.channels.find((c) => c.type === "sms");
   const maxSegments = segmentBudget(channel?.type === "sms" ? channel : undefined);
   // The opt-out list is checked at the moment of sending: STOP may have come in meanwhile.
   if (await stub.smsOptedOut(work.reply.to)) return { interactionId: answer.interactionId, parts: 0, reason: "opted_out" };
-  await sendSms({ baseUrl: env.TWILIO_API_URL, accountSid, authToken, from: work.reply.from, to: work.reply.to, body: fitToSegments(answer.text, maxSegments) });
+  await sendSms({ baseUrl: services.env.TWILIO_API_URL, accountSid, authToken, from: work.reply.from, to: work.reply.to, body: fitToSegments(answer.text, maxSegments) });
   return { interactionId: answer.interactionId, parts: 1 };
 }
 
-async function deliverEmail(
-  work: With<"email">,
-  { snapshot }: Agent,
-  env: Env,
-  clock: Clock,
-  ctx: ExecutionContext,
-  sendEmail: EmailSender,
-): Promise<Sent> {
-  const answer = await processMessage(buildPipeline(env, clock, (p) => ctx.waitUntil(p)), work.message, snapshot);
-  const channel = snapshot.record.config.channels.find((c) => c.type === "email");
+async function deliverEmail(work: With<"email">, { view }: Agent, services: Services, sendEmail: EmailSender): Promise<Sent> {
+  const answer = await processMessage(services.pipeline(), work.message, view);
+  const channel = view.record.config.channels.find((c) => c.type === "email");
   const domain = work.reply.from.split("@")[1] ?? "foreman.local";
   const raw = buildReply({
     from: work.reply.from,
@@ -144,15 +142,16 @@ async function deliverEmail(
     text: answer.text,
     html: channel?.type === "email" && channel.features.includes("html"),
     messageId: `<${answer.interactionId}@${domain}>`,
-    date: new Date(clock.now()),
+    date: new Date(services.clock.now()),
   });
   await sendEmail(work.reply.from, work.reply.to, raw);
   return { interactionId: answer.interactionId, parts: 1 };
 }
 
-async function deliverSlack(work: With<"slack">, { stub, snapshot }: Agent, env: Env, clock: Clock, ctx: ExecutionContext): Promise<Sent> {
-  const api = slackApi(env.SLACK_API_URL, channelSecret(snapshot, "slack", "botToken"));
-  const features = snapshot.record.config.channels.find((c) => c.type === "slack")?.features ?? [];
+async function deliverSlack(work: With<"slack">, { stub, view }: Agent, services: Services): Promise<Sent> {
+  const { clock } = services;
+  const api = slackApi(services.env.SLACK_API_URL, await deliverySecret(stub, { name: "slack", field: "botToken" }));
+  const features = view.record.config.channels.find((c) => c.type === "slack")?.features ?? [];
   const thread = work.reply.threadTs ?? undefined;
 
   let placeholder: { channel: string; ts: string } | undefined;
@@ -168,7 +167,7 @@ async function deliverSlack(work: With<"slack">, { stub, snapshot }: Agent, env:
       }
     : undefined;
 
-  const answer = await processMessage(buildPipeline(env, clock, (p) => ctx.waitUntil(p), { onStep }), work.message, snapshot);
+  const answer = await processMessage(services.pipeline({ onStep }), work.message, view);
   const chunks = splitForSlack(toMrkdwn(answer.text));
   for (const [i, chunk] of chunks.entries()) {
     const posted =

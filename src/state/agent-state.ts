@@ -3,24 +3,22 @@ import { EmailMessage } from "cloudflare:email";
 import { type AlertTransport, deliverAlert } from "../audit/alert-channel";
 import { Auditor, type PendingAuditEvent } from "../audit/auditor";
 import type { ChainHead } from "../audit/chain";
-import { approvalContext, sealWith } from "../audit/encryption";
+import { approvalContext, sealWith } from "../privacy/encryption";
 import type { UnusualFinding } from "../audit/unusual";
 import { flushOutbox, Outbox } from "../audit/outbox";
 import type { AgentConfig } from "../config";
 import type { Outcome, Urgency } from "../core/types";
 import { BudgetLedger, type BudgetView, type ReserveResult } from "../cost/budget-ledger";
 import { BudgetStore } from "../cost/budget-store";
-import { LOCAL_EMBEDDER } from "../cost/similarity";
-import { fromWire, type WireVectorEntry } from "../cost/vector-index";
-import { type VectorMatch, VectorStore } from "../cost/vector-store";
 import { ApprovalStore } from "../trust/approval-store";
 import { type Approval, APPROVAL_TTL_MS, type DecisionResult, decideApproval, statusAt } from "../trust/approvals";
 import { type OutcomeInput, type TrustCommand, TrustLedger, type TrustView } from "../trust/ledger";
 import type { TrustEvaluation } from "../trust/rules";
 import { TrustStore } from "../trust/store";
-import { type AgentRecord, type AgentSecrets, type AgentSnapshot, applySecretsPatch, nextRecord, type SecretsPatch } from "./agent-record";
+import { type AgentRecord, type AgentSecrets, type AgentSnapshot, type AgentView, applySecretsPatch, nextRecord, type SecretRef, secretValue, type SecretsPatch } from "../core/agent";
 import { ClaimStore } from "./claim-store";
-import { type ClaimDecision, completeClaim, DEFAULT_CLAIM_POLICY, decideClaim, ownsClaim } from "./claims";
+import { type DeskParts, type FinishInput, type FinishReply, finishMessage, type ReserveInput, type ReserveReply, reserveCall, type UrgentFlag, viewOf } from "./message-desk";
+import { type ClaimDecision, completeClaim, DEFAULT_CLAIM_POLICY, decideClaim, ownsClaim } from "../core/claims";
 
 export type { OutcomeInput, TrustCommand, TrustView } from "../trust/ledger";
 
@@ -50,7 +48,7 @@ export class AgentState extends DurableObject<Env> {
   #claims: ClaimStore;
   #approvals: ApprovalStore;
   #budget: BudgetLedger;
-  #vectors: VectorStore;
+  #desk: DeskParts;
   /** Rejected webhooks audited in the current minute: a flood must not flood the audit trail. */
   #rejections = { minute: 0, count: 0 };
 
@@ -67,7 +65,17 @@ export class AgentState extends DurableObject<Env> {
     this.#claims = new ClaimStore(this.#sql);
     this.#approvals = new ApprovalStore(this.#sql);
     this.#budget = new BudgetLedger(new BudgetStore(this.#sql), this.#auditor);
-    this.#vectors = new VectorStore(this.#sql, { embedder: LOCAL_EMBEDDER });
+    this.#desk = {
+      claims: this.#claims,
+      budget: this.#budget,
+      trust: this.#trust,
+      record: (events, record) => {
+        for (const e of events) this.#auditor.event(record, e.event, e.level);
+      },
+      flagUrgent: (record, flag, now) => this.#flagUrgent(record, flag, now),
+    };
+    // The local similarity index moved to its own object (VectorIndexObject); its entries here were a cache.
+    this.#sql.exec("DROP TABLE IF EXISTS vectors");
     // The first version kept the trust level as a bare number under kv "trust".
     const legacyLevel = this.#get<number>("trust");
     if (typeof legacyLevel === "number") {
@@ -111,6 +119,39 @@ export class AgentState extends DurableObject<Env> {
   }
 
   /**
+   * A message's first round trip: the agent's view (no secrets) and, when a channel's signature
+   * check needs one, that one secret. Null when no agent was ever configured here.
+   */
+  admit(input: { secret?: SecretRef } = {}): { view: AgentView; secret?: string } | null {
+    const record = this.#get<AgentRecord>("agent");
+    if (!record) return null;
+    const view = viewOf(record, this.#trust);
+    if (!input.secret) return { view };
+    const secret = secretValue(this.#get<AgentSecrets>("secrets") ?? {}, input.secret);
+    return secret === undefined ? { view } : { view, secret };
+  }
+
+  /**
+   * A secret a channel needs to deliver (a bot token, an account's credentials), read by the
+   * adapter that delivers and by nothing else on the way.
+   */
+  channelSecret(ref: SecretRef): string | null {
+    return secretValue(this.#get<AgentSecrets>("secrets") ?? {}, ref) ?? null;
+  }
+
+  /** Reserves a model call (and, for an answer's first call, claims its delivery); brings the trust level. */
+  async reserveCall(input: ReserveInput): Promise<ReserveReply> {
+    return this.#changing((record) => reserveCall(this.#desk, record, input));
+  }
+
+  /** Ends a message: its answer kept for replays, settlements, outcome, audit events and urgency, at once. */
+  async finish(input: FinishInput): Promise<FinishReply> {
+    const { reply, expiresAt } = await this.#changing((record) => finishMessage(this.#desk, record, input));
+    if (expiresAt !== undefined) await this.#wakeAt(expiresAt);
+    return reply;
+  }
+
+  /**
    * Audits a webhook refused for its signature (at most 60 a minute per agent; the rest are
    * counted in the next audited one).
    */
@@ -137,31 +178,29 @@ export class AgentState extends DurableObject<Env> {
    * when it reaches `messageHandling.urgencyAlert`, once per conversation per hour. True when
    * an alert was raised.
    */
-  async flagUrgent(input: { interactionId: string; channel: string; conversation: string; urgency: Urgency; cues: string[]; now: number }): Promise<boolean> {
-    return this.#changing((record) => {
-      const { interactionId, channel, conversation, urgency, cues, now } = input;
-      this.#auditor.event(record, {
-        at: now,
-        actor: `customer:${channel}`,
-        action: "message.urgent",
-        resource: interactionId,
-        decision: "recorded",
-        details: { urgency, cues, conversation },
-      });
-      const threshold = record.config.messageHandling.urgencyAlert;
-      if (threshold === "off" || (threshold === "critical" && urgency !== "critical") || urgency === "normal") return false;
-      const hour = Math.floor(now / 3_600_000);
-      this.#sql.exec("DELETE FROM urgent_alerts WHERE hour < ?", hour - 24);
-      const fresh = this.#sql.exec("INSERT OR IGNORE INTO urgent_alerts (conversation, hour) VALUES (?, ?)", conversation, hour).rowsWritten > 0;
-      if (!fresh) return false;
-      this.#auditor.alert(record, {
-        at: now,
-        type: "urgent_message",
-        message: `A ${urgency} message came in by ${channel} (${cues.join(", ") || "no cue named"}): a person should look at it.`,
-        details: { interactionId, channel, conversation, urgency, cues },
-      });
-      return true;
+  #flagUrgent(record: AgentRecord, flag: UrgentFlag, now: number): boolean {
+    const { interactionId, channel, conversation, urgency, cues } = flag;
+    this.#auditor.event(record, {
+      at: now,
+      actor: `customer:${channel}`,
+      action: "message.urgent",
+      resource: interactionId,
+      decision: "recorded",
+      details: { urgency, cues, conversation },
     });
+    const threshold = record.config.messageHandling.urgencyAlert;
+    if (threshold === "off" || (threshold === "critical" && urgency !== "critical") || urgency === "normal") return false;
+    const hour = Math.floor(now / 3_600_000);
+    this.#sql.exec("DELETE FROM urgent_alerts WHERE hour < ?", hour - 24);
+    const fresh = this.#sql.exec("INSERT OR IGNORE INTO urgent_alerts (conversation, hour) VALUES (?, ?)", conversation, hour).rowsWritten > 0;
+    if (!fresh) return false;
+    this.#auditor.alert(record, {
+      at: now,
+      type: "urgent_message",
+      message: `A ${urgency} message came in by ${channel} (${cues.join(", ") || "no cue named"}): a person should look at it.`,
+      details: { interactionId, channel, conversation, urgency, cues },
+    });
+    return true;
   }
 
   /**
@@ -300,19 +339,6 @@ export class AgentState extends DurableObject<Env> {
   /** Today's budget: spent, reserved, remaining. */
   budget(now: number): BudgetView {
     return this.#budget.view(this.#requireRecord(), now);
-  }
-
-  /** The local similarity index (`VECTOR_INDEX=local`): nearest live entries of this agent. */
-  vectorQuery(vector: ArrayBuffer, topK: number, now: number): VectorMatch[] {
-    return this.#vectors.query(new Float32Array(vector), { topK, now });
-  }
-
-  vectorUpsert(entries: WireVectorEntry[]): void {
-    this.#vectors.upsert(entries.map(fromWire));
-  }
-
-  vectorDelete(ids: string[]): void {
-    this.#vectors.delete(ids);
   }
 
   /** Files a request to run an `ask` tool; a person decides through the admin API. */

@@ -1,5 +1,5 @@
-import type { ClaimRow } from "./claims";
-import { ensureColumns } from "./sql";
+import type { ClaimRow } from "../core/claims";
+import { ensureColumns } from "../core/sql";
 
 /** Delivery-id claims in an agent's Durable Object. */
 export class ClaimStore {

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import { isSealed, loadKeyring, open, sealWith } from "../audit/encryption";
-import type { Turn } from "../llm/tool-loop";
+import { isSealed, loadKeyring, open, sealWith } from "../privacy/encryption";
+import type { Turn } from "../core/types";
 
 /** Raw turns are the only customer text Foreman keeps; they go after this long without a message. */
 export const CONVERSATION_IDLE_MS = 30 * 24 * 3600_000;

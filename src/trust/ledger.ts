@@ -1,7 +1,6 @@
-import type { PendingAuditEvent } from "../audit/auditor";
-import type { Auditor } from "../audit/auditor";
+import type { AuditSink, PendingAuditEvent } from "../core/audit";
 import type { Outcome, ToolDenial } from "../core/types";
-import type { AgentRecord } from "../state/agent-record";
+import type { AgentRecord } from "../core/agent";
 import { globsForLevel, newGlobs, tierKeyAt } from "./permissions";
 import { trustPolicy } from "./policy";
 import { clampLevel, computeMetrics, evaluateTrust, type TrustEvaluation } from "./rules";
@@ -44,9 +43,9 @@ export interface TrustView {
  */
 export class TrustLedger {
   #store: TrustStore;
-  #auditor: Auditor;
+  #auditor: AuditSink;
 
-  constructor(store: TrustStore, auditor: Auditor) {
+  constructor(store: TrustStore, auditor: AuditSink) {
     this.#store = store;
     this.#auditor = auditor;
   }

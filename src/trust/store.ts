@@ -1,5 +1,5 @@
 import type { Outcome, ToolDenial } from "../core/types";
-import { columnsOf } from "../state/sql";
+import { columnsOf } from "../core/sql";
 import type { TrustMetrics, TrustRule, TrustState } from "./rules";
 
 /** The trust state as stored: the engine's state plus where the current measurement starts. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { summarizeChannels } from "../../src/channels/analytics";
 import { SEED_EXAMPLE_CONFIG } from "../../src/config/seed-example";
 import worker, { QUEUES } from "../../src/index";
-import type { InteractionRecord } from "../../src/queues/messages";
+import type { InteractionRecord } from "../../src/core/messages";
 import { admin, createAgent, sendHttp, settled } from "../support/agents";
 
 type Row = Pick<InteractionRecord, "channel" | "tier" | "outcome" | "urgency" | "latencyMs" | "costMicros" | "createdAt">;

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { handleEmail } from "../../src/channels/email/handler";
 import { systemClock } from "../../src/core/clock";
-import type { WorkMessage } from "../../src/queues/messages";
+import type { WorkMessage } from "../../src/core/messages";
 import { consumeWork } from "../../src/queues/work";
 import { uniqueAgentId, putAgent } from "../support/agents";
 import { modelRequests, scriptModel } from "../support/model";

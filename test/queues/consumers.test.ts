@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker, { QUEUES } from "../../src/index";
-import type { InteractionRecord } from "../../src/queues/messages";
+import type { InteractionRecord } from "../../src/core/messages";
 
 function interaction(overrides: Partial<InteractionRecord> = {}): InteractionRecord {
   return {

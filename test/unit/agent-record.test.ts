@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defineAgent } from "../../src/config";
-import { type AgentRecord, type AgentSecrets, applySecretsPatch, nextRecord, secretNames } from "../../src/state/agent-record";
+import { type AgentRecord, type AgentSecrets, applySecretsPatch, nextRecord, secretNames } from "../../src/core/agent";
 
 describe("applySecretsPatch", () => {
   const current: AgentSecrets = { http: "h-secret", slack: { botToken: "xoxb-1", signingSecret: "s-1" }, twilio: { authToken: "t-1" } };

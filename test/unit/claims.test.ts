@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ClaimPolicy, type ClaimRow, completeClaim, decideClaim, DEFAULT_CLAIM_POLICY, ownsClaim } from "../../src/state/claims";
+import { type ClaimPolicy, type ClaimRow, completeClaim, decideClaim, DEFAULT_CLAIM_POLICY, ownsClaim } from "../../src/core/claims";
 
 const POLICY: ClaimPolicy = { rememberMs: 60_000, leaseMs: 5_000 };
 const T0 = 1_700_000_000_000;

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { BudgetStore } from "../../src/cost/budget-store";
 import { ClaimStore } from "../../src/state/claim-store";
-import { columnsOf } from "../../src/state/sql";
+import { columnsOf } from "../../src/core/sql";
 import { TrustStore } from "../../src/trust/store";
 
 const freshObject = () => env.AGENT_STATE.get(env.AGENT_STATE.idFromName(`schema-${crypto.randomUUID()}`));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildReply } from "../../src/channels/email/mime";
+import { buildReply } from "../../src/core/mime";
 import { agentIdForRecipient, automated, senderAllowed } from "../../src/channels/email/parse";
 import { normalizeChannelText } from "../../src/channels/normalize";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EncryptionError, isSealed, loadKeyring, open, seal } from "../../src/audit/encryption";
+import { EncryptionError, isSealed, loadKeyring, open, seal } from "../../src/privacy/encryption";
 
 const key = (fill: number) => btoa(String.fromCharCode(...new Uint8Array(32).fill(fill)));
 const K1 = `k1:${key(1)}`;

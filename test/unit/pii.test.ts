@@ -9,7 +9,7 @@ import {
   PII_TYPES,
   type PiiMatch,
   type PiiType,
-} from "../../src/audit/pii";
+} from "../../src/privacy/pii";
 import heldout2Jsonl from "../fixtures/pii-heldout-2.jsonl?raw";
 import labelledJsonl from "../fixtures/pii-labelled.jsonl?raw";
 

@@ -9,7 +9,7 @@ import {
   tokenUsage,
   type TokenUsage,
   ZERO_USAGE,
-} from "../../src/llm/prices";
+} from "../../src/cost/prices";
 
 const SONNET_4_5 = DEFAULT_PRICES["claude-sonnet-4-5"]!;
 

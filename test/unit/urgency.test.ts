@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { detectUrgency, type UrgencyInput } from "../../src/channels/urgency";
+import { detectUrgency, type UrgencyInput } from "../../src/pipeline/urgency";
 
 const http = (text: string): UrgencyInput => ({ channel: "http", text });
 const urgencyOf = (text: string) => detectUrgency(http(text)).urgency;

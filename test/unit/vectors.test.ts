@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type AiRunner, dot, EmbeddingError, HashingEmbedder, murmur3, WorkersAiEmbedder, words } from "../../src/cost/embedder";
+import { type AiRunner, dot, EmbeddingError, HashingEmbedder, murmur3, WorkersAiEmbedder, words } from "../../src/vectors/embedder";
 import {
   DurableVectorIndex,
   fromWire,
@@ -12,8 +12,8 @@ import {
   type VectorRpc,
   vectorId,
   type WireVectorEntry,
-} from "../../src/cost/vector-index";
-import { type VectorEntry, type VectorMetadata, VectorStore } from "../../src/cost/vector-store";
+} from "../../src/vectors/vector-index";
+import { type VectorEntry, type VectorMetadata, VectorStore } from "../../src/vectors/vector-store";
 
 const T0 = 1_700_000_000_000;
 const HOUR = 3_600_000;

@@ -1,7 +1,7 @@
 import type { Clock } from "../../core/clock";
 import { sha256Hex } from "../../core/crypto";
 import type { Attachment, NormalizedMessage } from "../../core/types";
-import type { WorkMessage } from "../../queues/messages";
+import type { WorkMessage } from "../../core/messages";
 import { agentObject } from "../../state/objects";
 import { prepareText, withAttachmentNotes } from "../normalize";
 import { agentIdForRecipient, parseEmail, senderAllowed } from "./parse";
@@ -27,9 +27,9 @@ export interface EmailDeps {
 export async function handleEmail(message: ForwardableEmailMessage, deps: EmailDeps): Promise<void> {
   const agentId = agentIdForRecipient(message.to);
   const stub = agentId ? agentObject(deps.env, agentId) : null;
-  const snapshot = stub ? await stub.snapshot() : null;
-  const channel = snapshot?.record.config.channels.find((c) => c.type === "email");
-  if (!agentId || !stub || !snapshot || channel?.type !== "email") {
+  const agent = stub ? (await stub.admit())?.view : undefined;
+  const channel = agent?.record.config.channels.find((c) => c.type === "email");
+  if (!agentId || !stub || !agent || channel?.type !== "email") {
     message.setReject("unknown recipient");
     return;
   }
@@ -64,7 +64,7 @@ export async function handleEmail(message: ForwardableEmailMessage, deps: EmailD
       attachments.push({ name, mimeType: a.mimeType, size: a.size, ...(kept ? { ref: `attachments/${folder}/${name}` } : {}) });
     }
   }
-  const body = prepareText(snapshot.record.config.messageHandling.normalizeInput, "email", mail.text);
+  const body = prepareText(agent.record.config.messageHandling.normalizeInput, "email", mail.text);
   const text = withAttachmentNotes([mail.subject ? `Subject: ${mail.subject}` : "", body].filter(Boolean).join("\n\n"), attachments).slice(0, MAX_EMAIL_TEXT);
   if (!text.trim()) {
     await stub.complete(receipt, "{}", now);

@@ -3,9 +3,8 @@ import { microsToUsd } from "../../core/money";
 import { parseBody, parseJson, readBodyLimited } from "../../http/body";
 import type { AppEnv } from "../../http/context";
 import { processMessage } from "../../pipeline/process";
-import { buildPipeline } from "../../pipeline/services";
 import { httpMessageSchema, MAX_HTTP_BODY_BYTES, normalizeHttpMessage } from "./parse";
-import { channelSecret, refuseSignature, webhookAgent } from "../webhook";
+import { refuseSignature, webhookAgent } from "../webhook";
 import { verifyHttpRequest } from "./signature";
 
 /**
@@ -14,8 +13,7 @@ import { verifyHttpRequest } from "./signature";
  */
 export const httpChannelRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/http", async (c) => {
   const rawBody = await readBodyLimited(c.req.raw, MAX_HTTP_BODY_BYTES);
-  const { agentId, stub, snapshot } = await webhookAgent(c);
-  const secret = channelSecret(snapshot, "http");
+  const { agentId, stub, agent, secret } = await webhookAgent(c, { name: "http" });
 
   const now = c.var.clock.now();
   const verified = await verifyHttpRequest({
@@ -28,8 +26,8 @@ export const httpChannelRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/htt
   if (!verified.ok) throw refuseSignature(c, stub, "http", verified.reason, SIGNATURE_MESSAGES[verified.reason]);
 
   const body = parseBody(httpMessageSchema, parseJson(rawBody));
-  const message = normalizeHttpMessage(agentId, body, now, snapshot.record.config.messageHandling.normalizeInput);
-  const answer = await processMessage(buildPipeline(c.env, c.var.clock, (p) => c.executionCtx.waitUntil(p)), message, snapshot);
+  const message = normalizeHttpMessage(agentId, body, now, agent.record.config.messageHandling.normalizeInput);
+  const answer = await processMessage(c.var.services.pipeline(), message, agent);
   return c.json({
     id: answer.interactionId,
     text: answer.text,

@@ -4,8 +4,8 @@ import { AppError } from "../../core/errors";
 import type { NormalizedMessage } from "../../core/types";
 import { parseJson, readBodyLimited } from "../../http/body";
 import type { AppEnv } from "../../http/context";
-import type { WorkMessage } from "../../queues/messages";
-import { channelSecret, refuseSignature, webhookAgent } from "../webhook";
+import type { WorkMessage } from "../../core/messages";
+import { refuseSignature, webhookAgent } from "../webhook";
 import { slackMessageKey } from "./keys";
 import { parseSlackEvent } from "./parse";
 import { verifySlackRequest } from "./verify";
@@ -28,8 +28,7 @@ const REJECTIONS = {
  */
 export const slackRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/slack", async (c) => {
   const rawBody = await readBodyLimited(c.req.raw, MAX_SLACK_BODY_BYTES);
-  const { agentId, stub, snapshot } = await webhookAgent(c);
-  const signingSecret = channelSecret(snapshot, "slack", "signingSecret");
+  const { agentId, stub, agent, secret: signingSecret } = await webhookAgent(c, { name: "slack", field: "signingSecret" });
 
   const now = c.var.clock.now();
   const verified = await verifySlackRequest({
@@ -55,7 +54,7 @@ export const slackRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/slack", a
     }
     return c.body(null, 200);
   }
-  const channel = snapshot.record.config.channels.find((ch) => ch.type === "slack");
+  const channel = agent.record.config.channels.find((ch) => ch.type === "slack");
   if (!channel) throw new AppError("not_found", "this agent has no Slack channel configured");
 
   // The event id is claimed at receipt, so a retry that arrives before the answer is not queued twice.
@@ -71,7 +70,7 @@ export const slackRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/slack", a
     // A thread is a conversation; a direct message without a thread continues the DM.
     conversationKey: `${inbound.teamId}:${inbound.channelId}:${channel.features.includes("threading") ? thread : "main"}`,
     sender: inbound.user,
-    text: withAttachmentNotes(prepareText(snapshot.record.config.messageHandling.normalizeInput, "slack", inbound.text), inbound.files),
+    text: withAttachmentNotes(prepareText(agent.record.config.messageHandling.normalizeInput, "slack", inbound.text), inbound.files),
     ...(inbound.threadTs ? { thread: inbound.threadTs } : {}),
     ...(inbound.files.length > 0 ? { attachments: inbound.files } : {}),
     receivedAt: now,

@@ -3,10 +3,9 @@ import { AppError } from "../../core/errors";
 import type { Attachment, NormalizedMessage } from "../../core/types";
 import { readBodyLimited } from "../../http/body";
 import type { AppEnv } from "../../http/context";
-import type { WorkMessage } from "../../queues/messages";
-import { channelSecret, refuseSignature, webhookAgent } from "../webhook";
+import type { WorkMessage } from "../../core/messages";
+import { refuseSignature, webhookAgent } from "../webhook";
 import { processIfCheap } from "../../pipeline/process";
-import { buildPipeline } from "../../pipeline/services";
 import { prepareText, withAttachmentNotes } from "../normalize";
 import { smsKeyword } from "./keywords";
 import { fitToSegments, segmentBudget } from "./segments";
@@ -46,8 +45,7 @@ function mmsMedia(form: Map<string, string>): Attachment[] {
  */
 export const smsRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/sms", async (c) => {
   const raw = await readBodyLimited(c.req.raw, MAX_SMS_BODY_BYTES);
-  const { agentId, stub, snapshot } = await webhookAgent(c);
-  const authToken = channelSecret(snapshot, "twilio", "authToken");
+  const { agentId, stub, agent, secret: authToken } = await webhookAgent(c, { name: "twilio", field: "authToken" });
 
   const params = [...new URLSearchParams(raw).entries()];
   const requestUrl = new URL(c.req.url);
@@ -67,7 +65,7 @@ export const smsRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/sms", async
     await stub.claim(`sms-status:${sid}:${status}`, now);
     return c.body(null, 204);
   }
-  const channel = snapshot.record.config.channels.find((ch) => ch.type === "sms");
+  const channel = agent.record.config.channels.find((ch) => ch.type === "sms");
   if (!channel) throw new AppError("not_found", "this agent has no SMS channel configured");
 
   const receipt = `sms-receipt:${sid}`;
@@ -94,13 +92,13 @@ export const smsRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/sms", async
       // One conversation per pair of numbers.
       conversationKey: `${to}:${from}`,
       sender: from,
-      text: withAttachmentNotes(prepareText(snapshot.record.config.messageHandling.normalizeInput, "sms", body), media),
+      text: withAttachmentNotes(prepareText(agent.record.config.messageHandling.normalizeInput, "sms", body), media),
       ...(media.length > 0 ? { attachments: media } : {}),
       receivedAt: now,
     };
     try {
       // Rules and caches answer at once, in the TwiML reply; the rest waits for the model in the queue.
-      const quick = await processIfCheap(buildPipeline(c.env, c.var.clock, (p) => c.executionCtx.waitUntil(p)), message, snapshot);
+      const quick = await processIfCheap(c.var.services.pipeline(), message, agent);
       if (quick) {
         reply = twiml(fitToSegments(quick.text, segmentBudget(channel)));
       } else {

@@ -18,11 +18,33 @@ export interface AgentRecord {
   updatedAt: number;
 }
 
-/** What the pipeline needs to handle one message, read in one round trip. */
-export interface AgentSnapshot {
+/** What the message path knows of an agent: its record and trust level, never its secrets. */
+export interface AgentView {
   record: AgentRecord;
-  secrets: AgentSecrets;
   trustLevel: number;
+}
+
+/** The agent with its secrets, for the admin API (which shows their names, never their values). */
+export interface AgentSnapshot extends AgentView {
+  secrets: AgentSecrets;
+}
+
+/** Names a channel secret: `http`, or a provider's field such as `slack.signingSecret`. */
+export interface SecretRef {
+  name: string;
+  field?: string;
+}
+
+/**
+ * The secret a reference names, or undefined when it is not set.
+ *
+ * @example
+ * secretValue({ slack: { botToken: "x" } }, { name: "slack", field: "botToken" }); // "x"
+ */
+export function secretValue(secrets: AgentSecrets, ref: SecretRef): string | undefined {
+  const value = secrets[ref.name];
+  if (ref.field) return typeof value === "object" ? value[ref.field] : undefined;
+  return typeof value === "string" ? value : undefined;
 }
 
 /**

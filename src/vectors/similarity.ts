@@ -1,7 +1,7 @@
 import { type Embedder, HashingEmbedder, WorkersAiEmbedder } from "./embedder";
-import { DurableVectorIndex, type VectorIndex, type VectorRpc, VectorizeIndex } from "./vector-index";
+import { DurableVectorIndex, type VectorIndex, VectorizeIndex } from "./vector-index";
 
-/** The local pair: hashing embeddings in each agent's own object (dev, tests, small tenants). */
+/** The local pair: hashing embeddings in a per-agent index object (dev, tests, small tenants). */
 export const LOCAL_EMBEDDER = new HashingEmbedder();
 
 export interface SimilarityBackend {
@@ -14,12 +14,9 @@ export interface SimilarityBackend {
  * production (`EMBEDDINGS=workers-ai`, `VECTOR_INDEX=vectorize`), the local pair otherwise.
  * Both have no local simulator, so `npm run dev` and the tests set both vars to `local`.
  */
-export function similarityBackend(
-  env: Pick<Env, "EMBEDDINGS" | "VECTOR_INDEX" | "AI" | "VECTORIZE">,
-  agentObject: (agentId: string) => VectorRpc,
-): SimilarityBackend {
+export function similarityBackend(env: Pick<Env, "EMBEDDINGS" | "VECTOR_INDEX" | "AI" | "VECTORIZE" | "VECTORS">): SimilarityBackend {
   const embedder = env.EMBEDDINGS === "local" ? LOCAL_EMBEDDER : new WorkersAiEmbedder(env.AI);
-  const index = env.VECTOR_INDEX === "local" ? new DurableVectorIndex(agentObject) : new VectorizeIndex(env.VECTORIZE);
+  const index = env.VECTOR_INDEX === "local" ? new DurableVectorIndex((agentId) => env.VECTORS.get(env.VECTORS.idFromName(agentId))) : new VectorizeIndex(env.VECTORIZE);
   if (env.VECTOR_INDEX === "local" && embedder !== LOCAL_EMBEDDER) {
     throw new Error("VECTOR_INDEX=local keeps hashing embeddings only: set EMBEDDINGS=local too");
   }

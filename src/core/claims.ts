@@ -30,12 +30,23 @@ export interface ClaimPolicy {
  */
 export const DEFAULT_CLAIM_POLICY: ClaimPolicy = { rememberMs: 24 * 3600_000, leaseMs: 10 * 60_000 };
 
-export type ClaimDecision =
-  | { kind: "claimed"; row: ClaimRow }
+/** Why a claim was not granted. */
+export type ClaimRefusal =
   | { kind: "duplicate"; response: string }
   | { kind: "in_flight"; retryAfterMs: number }
   /** The id was already used for a different message: replaying its answer would leak it. */
   | { kind: "conflict" };
+
+export type ClaimDecision = { kind: "claimed"; row: ClaimRow } | ClaimRefusal;
+
+/** One attempt at answering a delivery: the id, what message it is, and who is trying. */
+export interface ClaimAttempt {
+  deliveryId: string;
+  /** A hash of the message's channel, conversation and text. */
+  fingerprint?: string;
+  /** This attempt; only it may complete or release what it claims. */
+  owner?: string;
+}
 
 /**
  * What to do with a delivery id given the row stored for it (if any).

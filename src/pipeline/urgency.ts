@@ -16,7 +16,9 @@
  * and no regex here can backtrack: phrases are looked up token by token, not matched by a regex.
  * Cues, weights and measured figures on banking77: docs/urgency.md.
  */
-import type { Urgency } from "../core/types";
+import type { Urgency, UrgencyVerdict } from "../core/types";
+
+export type { UrgencyVerdict } from "../core/types";
 
 /** One incoming message as the classifier reads it. */
 export interface UrgencyInput {
@@ -27,13 +29,6 @@ export interface UrgencyInput {
   priorityHeader?: string;
 }
 
-/** How urgent the message reads, the score behind it and the cues that made the score. */
-export interface UrgencyVerdict {
-  urgency: Urgency;
-  score: number;
-  /** short machine-readable names of the cues that fired, e.g. "keyword:urgent", "safety:fraud", "shouting", "exclamations", "deadline", "email:importance-high", "negated" */
-  cues: string[];
-}
 
 const MAX_TEXT_CHARS = 4_000;
 const MAX_SUBJECT_CHARS = 300;

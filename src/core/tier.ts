@@ -1,10 +1,13 @@
+/**
+ * The tier contract: what a step of the fallback chain gets and gives. A leaf module, so the
+ * pipeline and every tier (cost's caches, the model, learned patterns) meet here and not in
+ * each other.
+ */
 import type { AgentConfig } from "../config";
-import type { Micros } from "../core/money";
-import type { NormalizedMessage, Tier, ToolDenial } from "../core/types";
-import type { ToolCallRecord, Turn } from "../llm/tool-loop";
-import type { UrgencyVerdict } from "../channels/urgency";
-import type { PendingEntry } from "../cost/cache-tiers";
-import type { AgentSnapshot } from "../state/agent-record";
+import type { AgentView } from "./agent";
+import type { Micros } from "./money";
+import type { MessageAccount } from "./protocol";
+import type { NormalizedMessage, Tier, ToolCallRecord, ToolDenial, Turn, UrgencyVerdict } from "./types";
 
 /** A tier's answer, or null to pass the message to the next tier. */
 export interface TierAnswer {
@@ -31,23 +34,30 @@ export interface TierAnswer {
   reusable?: boolean;
 }
 
+/**
+ * One message on its way through the chain. Read-only for tiers: a tier that needs to remember
+ * something about the message between `answer` and `afterAnswer` keeps it in its own memo
+ * keyed by this object.
+ */
 export interface TierContext {
-  message: NormalizedMessage;
-  agent: AgentSnapshot;
-  interactionId: string;
+  readonly message: NormalizedMessage;
+  readonly agent: AgentView;
+  readonly interactionId: string;
   /** Earlier turns of the conversation given to the model (none when `maintainContext` is off). */
-  history: Turn[];
+  readonly history: readonly Turn[];
   /** A condensed account of the conversation's turns older than `history`; empty when there are none. */
-  digest?: string;
+  readonly digest?: string;
   /** How urgent the message reads, when `detectUrgency` is on and it is not normal. */
-  urgency?: UrgencyVerdict;
-  /** A similarity-cache entry this message met before it was confirmed; the answer is compared with it. */
-  pending?: PendingEntry;
+  readonly urgency?: UrgencyVerdict;
+  /** The message's account with its agent's object, for tiers that spend (the model). */
+  readonly account: MessageAccount;
 }
 
 /** One step of the fallback chain. */
 export interface TierHandler {
   answer(ctx: TierContext): Promise<TierAnswer | null>;
+  /** Runs in the background once the message is answered (by any tier), e.g. to store the answer. */
+  afterAnswer?(ctx: TierContext, answered: TierAnswer): Promise<unknown>;
 }
 
 export type TierName = AgentConfig["optimization"]["fallback"][number];

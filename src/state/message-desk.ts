@@ -1,0 +1,109 @@
+/**
+ * The message protocol of the agent's object: at most three round trips per answer.
+ *
+ *  - `admit`: the agent's view (record and trust level, no secrets) and, when a channel asks
+ *    for it, the one secret its signature check needs. Reads only.
+ *  - `reserve`: a model call's worst case under the daily cap, with the delivery claim taken in
+ *    the same transaction by the first call of an answer, and earlier calls' settlements.
+ *  - `finish`: the answer kept for replays, settlements, the trust outcome, the audit events and
+ *    the urgency flag, in one transaction. An answer no model made (a rule, a cache) takes its
+ *    claim here, so it needs no `reserve`.
+ *
+ * A claim is taken only once the message is verified and answered (or about to call the model),
+ * so an unverified request can never hold a delivery id.
+ */
+import type { AgentRecord, AgentView } from "../core/agent";
+import type { PendingAuditEvent } from "../core/audit";
+import { type ClaimAttempt, type ClaimRefusal, completeClaim, DEFAULT_CLAIM_POLICY, decideClaim, ownsClaim } from "../core/claims";
+import type { Outcome, ToolDenial, Urgency } from "../core/types";
+import type { BudgetLedger } from "../cost/budget-ledger";
+import type { ReserveInput, ReserveReply, Settlement } from "../core/protocol";
+import type { TrustLedger } from "../trust/ledger";
+import type { ClaimStore } from "./claim-store";
+
+export type { ReserveInput, ReserveReply } from "../core/protocol";
+
+/** An urgent message to flag with its answer (`message.urgent`, and the alert once an hour). */
+export interface UrgentFlag {
+  interactionId: string;
+  channel: string;
+  conversation: string;
+  urgency: Urgency;
+  cues: string[];
+}
+
+export interface FinishInput {
+  now: number;
+  claim: ClaimAttempt;
+  /** The answer as kept for replays; absent when the attempt failed and gives its claim back. */
+  response?: string;
+  settle?: Settlement[];
+  release?: string[];
+  /** The outcome for the trust rules; absent when it says nothing of the agent (the budget reply). */
+  outcome?: { interactionId: string; outcome: Outcome; denials: ToolDenial[] };
+  events?: PendingAuditEvent[];
+  urgent?: UrgentFlag;
+}
+
+/** `done`, or why this attempt's answer was not kept (another attempt holds or answered the message). */
+export type FinishReply = { kind: "done" } | ClaimRefusal;
+
+/** The parts of the agent's object the protocol works with. */
+export interface DeskParts {
+  claims: ClaimStore;
+  budget: BudgetLedger;
+  trust: TrustLedger;
+  record(events: readonly PendingAuditEvent[], record: AgentRecord): void;
+  flagUrgent(record: AgentRecord, flag: UrgentFlag, now: number): boolean;
+}
+
+export function viewOf(record: AgentRecord, trust: TrustLedger): AgentView {
+  return { record, trustLevel: trust.level() };
+}
+
+function applySettlements(parts: DeskParts, record: AgentRecord, input: { settle?: Settlement[]; release?: string[]; now: number }): void {
+  for (const s of input.settle ?? []) parts.budget.settle(record, s.reservationId, s.actualMicros, input.now);
+  for (const id of input.release ?? []) parts.budget.release(id);
+}
+
+/** Runs inside the object's transaction. */
+export function reserveCall(parts: DeskParts, record: AgentRecord, input: ReserveInput): ReserveReply {
+  applySettlements(parts, record, input);
+  if (input.claim) {
+    const decision = decideClaim(input.claim.deliveryId, parts.claims.get(input.claim.deliveryId), input.now, DEFAULT_CLAIM_POLICY, input.claim);
+    if (decision.kind !== "claimed") return { kind: "unclaimed", claim: decision };
+    parts.claims.put(decision.row);
+  }
+  const reserved = parts.budget.reserve(record, input.amount, input.now);
+  const level = parts.trust.level();
+  return reserved.ok ? { kind: "reserved", reservationId: reserved.reservationId, level } : { kind: "denied", remaining: reserved.remaining, level };
+}
+
+/**
+ * Runs inside the object's transaction. Returns the claim row's expiry when it stored an
+ * answer (the object wakes then to forget it).
+ */
+export function finishMessage(parts: DeskParts, record: AgentRecord, input: FinishInput): { reply: FinishReply; expiresAt?: number } {
+  applySettlements(parts, record, input);
+  const { claim, now } = input;
+  const row = parts.claims.get(claim.deliveryId);
+  let expiresAt: number | undefined;
+  if (input.response !== undefined) {
+    let held = row && ownsClaim(row, claim.owner) && row.expiresAt > now ? row : undefined;
+    if (!held) {
+      // An answer no model made: its claim is taken now, or it loses to the attempt that holds it.
+      const decision = decideClaim(claim.deliveryId, row, now, DEFAULT_CLAIM_POLICY, claim);
+      if (decision.kind !== "claimed") return { reply: decision };
+      held = decision.row;
+    }
+    const done = completeClaim(held, input.response, now, DEFAULT_CLAIM_POLICY);
+    parts.claims.put(done);
+    expiresAt = done.expiresAt;
+  } else if (row && ownsClaim(row, claim.owner)) {
+    parts.claims.remove(claim.deliveryId);
+  }
+  parts.record(input.events ?? [], record);
+  if (input.outcome) parts.trust.record(record, { ...input.outcome, now });
+  if (input.urgent) parts.flagUrgent(record, input.urgent, now);
+  return { reply: { kind: "done" }, ...(expiresAt !== undefined ? { expiresAt } : {}) };
+}

@@ -1,5 +1,7 @@
 import { createApp } from "./app";
 import { systemClock } from "./core/clock";
+import { jsonLogger } from "./core/logger";
+import { createServices } from "./pipeline/services";
 import { consumeDeadLetters, consumeLearning } from "./queues/consumer";
 import { consumeWork } from "./queues/work";
 import { handleEmail } from "./channels/email/handler";
@@ -9,7 +11,8 @@ export { AgentState } from "./state/agent-state";
 export { Conversation } from "./state/conversation";
 export { VectorIndexObject } from "./vectors/object";
 
-const app = createApp();
+const logger = jsonLogger();
+const app = createApp({ logger });
 
 /** Queue names as wrangler.toml declares them. */
 export const QUEUES = { work: "foreman-work", learning: "foreman-learning", deadLetter: "foreman-dlq" } as const;
@@ -22,21 +25,26 @@ export default {
       case QUEUES.work:
         return consumeWork(batch, env, systemClock, ctx);
       case QUEUES.learning:
-        return consumeLearning(batch, env);
+        return consumeLearning(batch, env, logger.with({ queue: batch.queue }));
       case QUEUES.deadLetter:
-        return consumeDeadLetters(batch, env);
+        return consumeDeadLetters(batch, env, logger.with({ queue: batch.queue }));
       default:
         // An unknown queue's messages are retried (and end in the dead-letter queue), never dropped.
-        console.error(JSON.stringify({ event: "queue_without_consumer", queue: batch.queue, messages: batch.messages.length }));
+        logger.error("queue_without_consumer", { queue: batch.queue, messages: batch.messages.length });
         batch.retryAll();
     }
   },
 
   async email(message, env, ctx) {
-    await handleEmail(message, { env, queue: env.WORK_QUEUE, clock: systemClock });
+    const services = createServices(env, { clock: systemClock, logger: logger.with({ handler: "email" }), defer: (p) => ctx.waitUntil(p) });
+    await handleEmail(message, { env, queue: env.WORK_QUEUE, clock: services.clock, logger: services.logger });
   },
 
-  async scheduled(_controller, env) {
-    await runScheduled(env, systemClock);
+  async scheduled(controller, env) {
+    // A cron run waits for its own background work before it ends.
+    const deferred: Promise<unknown>[] = [];
+    const services = createServices(env, { clock: systemClock, logger: logger.with({ cron: controller.cron }), defer: (p) => void deferred.push(p) });
+    await runScheduled(controller.cron, services.env, services.clock, services.logger);
+    await Promise.allSettled(deferred);
   },
 } satisfies ExportedHandler<Env>;

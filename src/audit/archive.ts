@@ -13,6 +13,7 @@
  * each deletion is audited. An agent under legal hold loses nothing.
  */
 import { sha256Hex } from "../core/crypto";
+import type { Logger } from "../core/logger";
 import { parseDuration } from "../config/fields";
 import { canonicalJSON, GENESIS_HASH } from "./chain";
 import { EVENT_COLUMNS, type EventRow, toStored } from "./rows";
@@ -33,6 +34,8 @@ export interface ArchiveDeps {
   bucket: R2Bucket;
   /** Records audit events in the agent's own trail (through its object). */
   audit(agentId: string, events: Array<{ action: string; resource: string; details: Record<string, unknown> }>, now: number): Promise<void>;
+  /** Where a gap in an agent's chain is reported; silent when not given. */
+  logger?: Logger;
 }
 
 /** What one archive object's digest says. Its canonical JSON is what `digestSha256` hashes. */
@@ -123,7 +126,7 @@ async function archiveRange(deps: ArchiveDeps, pending: Pending, now: number): P
       }
       const event = toStored(row);
       if (event.seq !== (last ? last.seq + 1 : expected)) {
-        console.error(JSON.stringify({ event: "audit_archive_gap", agentId: pending.agentId, expectedSeq: last ? last.seq + 1 : expected, foundSeq: event.seq }));
+        deps.logger?.error("audit_archive_gap", { agentId: pending.agentId, expectedSeq: last ? last.seq + 1 : expected, foundSeq: event.seq });
         return null;
       }
       lines.push(canonicalJSON(event));

@@ -153,7 +153,7 @@ export interface MaskingEvidence extends Listed {
 
 /**
  * A masked argument holds a placeholder `[TYPE]`, `[TYPE …1234]` or `[TYPE:hash]`
- * (src/audit/pii/mask.ts). GLOB is case-sensitive and reads `[[]` as a literal `[`.
+ * (src/privacy/pii/mask.ts). GLOB is case-sensitive and reads `[[]` as a literal `[`.
  */
 const MASKED = `(${PII_TYPES.map(() => "details GLOB ?").join(" OR ")})`;
 const MASKED_BINDS = PII_TYPES.map((t) => `*[[]${piiTag(t)}[]: ]*`);

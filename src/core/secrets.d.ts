@@ -5,6 +5,6 @@ interface Env {
   ADMIN_TOKEN?: string;
   /** Key for the Messages API at ANTHROPIC_BASE_URL. */
   ANTHROPIC_API_KEY?: string;
-  /** AES-256 keys for `audit.compliance.encryption`: `id:base64`, comma-separated, newest first (src/audit/encryption.ts). */
+  /** AES-256 keys for `audit.compliance.encryption`: `id:base64`, comma-separated, newest first (src/privacy/encryption.ts). */
   ENCRYPTION_KEYS?: string;
 }

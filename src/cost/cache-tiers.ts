@@ -8,6 +8,7 @@
  */
 import { containsPii } from "../privacy/pii";
 import { sha256Hex } from "../core/crypto";
+import { type Logger, silentLogger } from "../core/logger";
 import type { AgentView } from "../core/agent";
 import type { TierAnswer, TierContext, TierHandler } from "../core/tier";
 import { tierKeyAt } from "../trust/permissions";
@@ -102,13 +103,13 @@ function hit(tier: "rule" | "cache" | "similar", text: string): TierAnswer {
  * A cache that fails (KV, the embedder, the index) passes the message on instead of failing
  * it: the model answers, and nothing is counted against the agent.
  */
-function resilient(name: string, tier: TierHandler): TierHandler {
+function resilient(name: string, tier: TierHandler, logger: Logger): TierHandler {
   return {
     async answer(ctx) {
       try {
         return await tier.answer(ctx);
       } catch (err) {
-        console.warn(JSON.stringify({ event: "cache_tier_failed", tier: name, agentId: ctx.agent.record.agentId, error: String(err) }));
+        logger.warn("cache_tier_failed", { tier: name, agentId: ctx.agent.record.agentId, error: String(err) });
         return null;
       }
     },
@@ -117,21 +118,25 @@ function resilient(name: string, tier: TierHandler): TierHandler {
 }
 
 /** Static rules: a built-in intent or a regular expression answers with its response, at $0. */
-export function ruleTier(kv: KVNamespace): TierHandler {
+export function ruleTier(kv: KVNamespace, logger: Logger = silentLogger): TierHandler {
+  const matched = new WeakMap<TierContext, PatternRule>();
   return resilient("rule", {
     async answer(ctx) {
-      const { message, agent } = ctx;
-      const rule = patternRules(agent).find((r) => matchCacheRulePattern(message.text, r.pattern));
+      const rule = patternRules(ctx.agent).find((r) => matchCacheRulePattern(ctx.message.text, r.pattern));
       if (!rule) return null;
-      // The rule's ttl: how long its answer to this exact text stays in the exact cache.
-      await kv
-        .put(await exactKey(ctx), JSON.stringify({ text: rule.response, at: message.receivedAt } satisfies CachedAnswer), {
-          expirationTtl: Math.max(KV_MIN_TTL_SECONDS, rule.ttl),
-        })
-        .catch(() => {});
+      matched.set(ctx, rule);
       return hit("rule", rule.response);
     },
-  });
+    // After the answer is sent: the rule's ttl is how long its answer to this exact text stays in the exact cache.
+    async afterAnswer(ctx, answered) {
+      const rule = matched.get(ctx);
+      if (!rule || answered.tier !== "rule") return false;
+      await kv.put(await exactKey(ctx), JSON.stringify({ text: rule.response, at: ctx.message.receivedAt } satisfies CachedAnswer), {
+        expirationTtl: Math.max(KV_MIN_TTL_SECONDS, rule.ttl),
+      });
+      return true;
+    },
+  }, logger);
 }
 
 /** Fails closed: when detection throws, the text is treated as carrying PII. */
@@ -152,7 +157,7 @@ function cacheable(ctx: TierContext): boolean {
 }
 
 /** The exact cache: the same normalized question, same agent, version and trust tier. */
-export function exactTier(kv: KVNamespace): TierHandler {
+export function exactTier(kv: KVNamespace, logger: Logger = silentLogger): TierHandler {
   return resilient("exact", {
     async answer(ctx) {
       if (!cacheable(ctx)) return null;
@@ -165,7 +170,7 @@ export function exactTier(kv: KVNamespace): TierHandler {
       await kv.put(await exactKey(ctx), JSON.stringify({ text: answered.text, at: ctx.message.receivedAt } satisfies CachedAnswer), { expirationTtl: ttl });
       return true;
     },
-  });
+  }, logger);
 }
 
 /** How long a model answer stays in the caches: the similarity rule's ttl, or the default. */
@@ -184,7 +189,7 @@ function cacheTtlSeconds(agent: AgentView): number {
  * within the threshold) never answers: the question is ambiguous for this agent. The message is
  * embedded once: the memo keeps its vector for storing the answer.
  */
-export function similarTier(backend: SimilarityBackend): TierHandler {
+export function similarTier(backend: SimilarityBackend, logger: Logger = silentLogger): TierHandler {
   const memos = new WeakMap<TierContext, SimilarMemo>();
   return resilient("similar", {
     async answer(ctx) {
@@ -220,7 +225,7 @@ export function similarTier(backend: SimilarityBackend): TierHandler {
       await rememberSimilar(backend, ctx, rule, memo, answered.text, ctx.message.receivedAt + ttl * 1000);
       return true;
     },
-  });
+  }, logger);
 }
 
 /** Two model answers agree when they are the same text or score at the threshold without opposing. */

@@ -1,41 +1,49 @@
 import { applyRetention, type ArchiveDeps, archiveAuditEvents } from "../audit/archive";
-import { findUnusualActivity, HOUR_MS } from "../audit/unusual";
+import { findUnusualActivity } from "../audit/unusual";
 import type { Clock } from "../core/clock";
+import type { Logger } from "../core/logger";
 import { agentObject } from "../state/objects";
 
+/** The crons of wrangler.toml `[triggers]`, each with the jobs it runs. */
+export const CRONS = {
+  /** Every 5 minutes: archive closed days of audit events to R2, then apply retention. */
+  archive: "*/5 * * * *",
+  /**
+   * Hourly at :05: unusual activity in the hour that just ended (the learning queue has had
+   * minutes to write its last interactions).
+   */
+  hourly: "5 * * * *",
+} as const;
+
 /**
- * The cron job (every 5 minutes): once an hour looks for unusual activity, then archives closed
- * days of audit events to R2 and applies retention. Each step logs and swallows its own failure, so one cannot stop the other; both
- * pick up where they stopped on the next run.
+ * The `scheduled` handler: runs the jobs of the cron that fired. Each job logs and swallows its
+ * own failure, so one cannot stop another; each picks up where it stopped on its next run.
  */
-export async function runScheduled(env: Env, clock: Clock): Promise<void> {
+export async function runScheduled(cron: string, env: Env, clock: Clock, logger: Logger): Promise<void> {
   const now = clock.now();
-  // The second run after an hour ends (about :05) judges that hour: the learning queue has had
-  // minutes to write its last interactions.
-  if (now % HOUR_MS >= CRON_PERIOD_MS && now % HOUR_MS < 2 * CRON_PERIOD_MS) {
-    try {
-      await alertUnusualActivity(env, now);
-    } catch (err) {
-      console.error(JSON.stringify({ event: "unusual_activity_failed", error: String(err) }));
+  switch (cron) {
+    case CRONS.hourly:
+      await job(logger, "unusual_activity", async () => ({ raised: await alertUnusualActivity(env, now) }));
+      return;
+    case CRONS.archive: {
+      const deps = { ...archiveDeps(env), logger };
+      await job(logger, "audit_archive", async () => ({ objects: (await archiveAuditEvents(deps, now)).length }));
+      await job(logger, "audit_retention", async () => ({ ...(await applyRetention(deps, now)) }));
+      return;
     }
-  }
-  const deps = archiveDeps(env);
-  try {
-    const written = await archiveAuditEvents(deps, now);
-    if (written.length > 0) console.log(JSON.stringify({ event: "audit_archived", objects: written.length }));
-  } catch (err) {
-    console.error(JSON.stringify({ event: "audit_archive_failed", error: String(err) }));
-  }
-  try {
-    const retention = await applyRetention(deps, now);
-    if (retention.d1EventsDeleted + retention.objectsDeleted > 0) console.log(JSON.stringify({ event: "audit_retention", ...retention }));
-  } catch (err) {
-    console.error(JSON.stringify({ event: "audit_retention_failed", error: String(err) }));
+    default:
+      logger.error("cron_without_jobs", { cron });
   }
 }
 
-/** The cron period: every 5 minutes (wrangler.toml `crons`). */
-const CRON_PERIOD_MS = 5 * 60_000;
+async function job(logger: Logger, name: string, run: () => Promise<Record<string, number>>): Promise<void> {
+  try {
+    const done = await run();
+    if (Object.values(done).some((n) => n > 0)) logger.info(`job.${name}`, done);
+  } catch (err) {
+    logger.error(`job.${name}_failed`, { error: String(err) });
+  }
+}
 
 /** Raises an `unusual_activity` alert for each agent whose last hour was far above its baseline. */
 export async function alertUnusualActivity(env: Env, now: number): Promise<number> {

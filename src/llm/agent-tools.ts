@@ -1,4 +1,5 @@
 import type { AgentRecord } from "../core/agent";
+import { type Logger, silentLogger } from "../core/logger";
 import { connectMcpServers } from "./mcp";
 import { BUILTIN_TOOLS, type ToolDefinition } from "./tools";
 
@@ -13,13 +14,13 @@ export interface AgentTools {
  * Every tool an agent has: its built-ins and its MCP servers' tools. MCP clients live for one
  * request (Workers do not share I/O across requests), so close them when the answer is done.
  */
-export async function openAgentTools(record: AgentRecord): Promise<AgentTools> {
+export async function openAgentTools(record: AgentRecord, logger: Logger = silentLogger): Promise<AgentTools> {
   const builtins = record.config.tools.builtin.map((name) => BUILTIN_TOOLS[name]);
   const servers = record.config.tools.mcpServers;
   if (Object.keys(servers).length === 0) return { tools: builtins, errors: [], close: async () => {} };
   const mcp = await connectMcpServers(servers, { clientName: `foreman-${record.agentId}` });
   if (mcp.errors.length > 0) {
-    console.warn(JSON.stringify({ event: "mcp_servers_unavailable", agentId: record.agentId, errors: mcp.errors }));
+    logger.warn("mcp_servers_unavailable", { agentId: record.agentId, servers: mcp.errors.map((e) => `${e.server}: ${e.message}`) });
   }
   return { tools: [...builtins, ...mcp.tools], errors: mcp.errors, close: () => mcp.close() };
 }

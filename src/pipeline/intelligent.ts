@@ -1,5 +1,6 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { AgentConfig } from "../config";
+import type { Logger } from "../core/logger";
 import { BudgetDeniedError, type CallBudget } from "../cost/call-budget";
 import { openAgentTools } from "../llm/agent-tools";
 import { type ModelPrice, type PriceTable, priceFor } from "../cost/prices";
@@ -14,6 +15,7 @@ export interface IntelligentDeps {
   client: Anthropic;
   prices: PriceTable;
   workspace: R2Bucket;
+  logger?: Logger;
   onStep?(ctx: TierContext, step: number, tools: string[]): void | Promise<void>;
   /** Files an approval request for an `ask` tool; returns what the model is told. */
   requestApproval?(ctx: TierContext, tool: string, toolInput: unknown): Promise<string>;
@@ -71,7 +73,7 @@ export function intelligentTier(deps: IntelligentDeps): TierHandler {
       const policyAt = (level: number) => ({ level, permissions: config.trust.permissions, deny: config.trust.deny, ask: config.trust.ask });
       const model = chooseModel(record.model, config, ctx.message.text);
       const price = priceFor(model, deps.prices).price;
-      const agentTools = await openAgentTools(record);
+      const agentTools = await openAgentTools(record, deps.logger);
       const result = await runToolLoop({
         client: deps.client,
         model,

@@ -45,7 +45,7 @@ export function createServices(env: Env, opts: { clock: Clock; logger: Logger; d
     pipeline(hooks = {}) {
       base ??= buildPipeline(env, opts.clock, opts.defer, opts.logger);
       if (!hooks.onStep) return base;
-      return { ...base, tiers: { ...base.tiers, intelligent: modelTier(env, opts.clock, hooks.onStep) } };
+      return { ...base, tiers: { ...base.tiers, intelligent: modelTier(env, opts.clock, opts.logger, hooks.onStep) } };
     },
   };
   return services;
@@ -64,19 +64,20 @@ function buildPipeline(env: Env, clock: Clock, defer: (p: Promise<unknown>) => v
     defer,
     encryptionKeys: env.ENCRYPTION_KEYS,
     tiers: {
-      rule: ruleTier(env.CACHE),
-      exact: exactTier(env.CACHE),
-      similar: similarTier(similarity),
-      intelligent: modelTier(env, clock),
+      rule: ruleTier(env.CACHE, logger),
+      exact: exactTier(env.CACHE, logger),
+      similar: similarTier(similarity, logger),
+      intelligent: modelTier(env, clock, logger),
     },
   };
 }
 
-function modelTier(env: Env, clock: Clock, onStep?: IntelligentDeps["onStep"]) {
+function modelTier(env: Env, clock: Clock, logger: Logger, onStep?: IntelligentDeps["onStep"]) {
   return intelligentTier({
     client: createModelClient(env),
     prices: prices(env),
     workspace: env.WORKSPACE,
+    logger,
     onStep,
     requestApproval: async ({ message, interactionId }, tool, toolInput) => {
       const approval = await agentObject(env, message.agentId).requestApproval({

@@ -1,5 +1,6 @@
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
+import { type Logger, silentLogger } from "../core/logger";
 import { learningMessageSchema } from "../core/messages";
 
 /**
@@ -8,12 +9,12 @@ import { learningMessageSchema } from "../core/messages";
  * retrying cannot fix it. A message sent before `latencyMs` and `urgency` existed (still in the
  * queue during a deploy) parses with their defaults, 0 and `normal`, the same as the columns'.
  */
-export async function consumeLearning(batch: MessageBatch<unknown>, env: Pick<Env, "DB">): Promise<void> {
+export async function consumeLearning(batch: MessageBatch<unknown>, env: Pick<Env, "DB">, logger: Logger = silentLogger): Promise<void> {
   const db = drizzle(env.DB, { schema });
   for (const msg of batch.messages) {
     const parsed = learningMessageSchema.safeParse(msg.body);
     if (!parsed.success) {
-      console.error(JSON.stringify({ event: "learning_message_invalid", id: msg.id, issues: parsed.error.issues.length }));
+      logger.error("learning_message_invalid", { id: msg.id, issues: parsed.error.issues.length });
       msg.ack();
       continue;
     }
@@ -21,14 +22,14 @@ export async function consumeLearning(batch: MessageBatch<unknown>, env: Pick<En
       await db.insert(schema.interactions).values(parsed.data.interaction).onConflictDoNothing();
       msg.ack();
     } catch (err) {
-      console.error(JSON.stringify({ event: "learning_insert_failed", id: msg.id, error: String(err) }));
+      logger.error("learning_insert_failed", { id: msg.id, error: String(err) });
       msg.retry();
     }
   }
 }
 
 /** The dead-letter queue: every message that ran out of retries is kept in D1 for the operator. */
-export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Pick<Env, "DB">): Promise<void> {
+export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Pick<Env, "DB">, logger: Logger = silentLogger): Promise<void> {
   const db = drizzle(env.DB, { schema });
   for (const msg of batch.messages) {
     try {
@@ -44,7 +45,7 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Pick
         .onConflictDoNothing();
       msg.ack();
     } catch (err) {
-      console.error(JSON.stringify({ event: "dead_letter_insert_failed", id: msg.id, error: String(err) }));
+      logger.error("dead_letter_insert_failed", { id: msg.id, error: String(err) });
       msg.retry();
     }
   }

@@ -11,13 +11,15 @@ import type { Outcome, Urgency } from "../core/types";
 import { BudgetLedger, type BudgetView, type ReserveResult } from "../cost/budget-ledger";
 import { BudgetStore } from "../cost/budget-store";
 import { ApprovalStore } from "../trust/approval-store";
-import { type Approval, APPROVAL_TTL_MS, type DecisionResult, decideApproval, statusAt } from "../trust/approvals";
+import { ApprovalDesk, type ApprovalRequest } from "../trust/approval-desk";
+import type { Approval, DecisionResult } from "../trust/approvals";
 import { type OutcomeInput, type TrustCommand, TrustLedger, type TrustView } from "../trust/ledger";
 import type { TrustEvaluation } from "../trust/rules";
 import { TrustStore } from "../trust/store";
 import { type AgentRecord, type AgentSecrets, type AgentSnapshot, type AgentView, applySecretsPatch, nextRecord, type SecretRef, secretValue, type SecretsPatch } from "../core/agent";
+import { AlertBooks } from "./alert-books";
 import { ClaimStore } from "./claim-store";
-import { type DeskParts, type FinishInput, type FinishReply, finishMessage, type ReserveInput, type ReserveReply, reserveCall, type UrgentFlag, viewOf } from "./message-desk";
+import { type DeskParts, type FinishInput, type FinishReply, finishMessage, type ReserveInput, type ReserveReply, reserveCall, viewOf } from "./message-desk";
 import { type ClaimDecision, completeClaim, DEFAULT_CLAIM_POLICY, decideClaim, ownsClaim } from "../core/claims";
 
 export type { OutcomeInput, TrustCommand, TrustView } from "../trust/ledger";
@@ -49,6 +51,8 @@ export class AgentState extends DurableObject<Env> {
   #approvals: ApprovalStore;
   #budget: BudgetLedger;
   #desk: DeskParts;
+  #alerts: AlertBooks;
+  #approvalDesk: ApprovalDesk;
   /** Rejected webhooks audited in the current minute: a flood must not flood the audit trail. */
   #rejections = { minute: 0, count: 0 };
 
@@ -57,14 +61,14 @@ export class AgentState extends DurableObject<Env> {
     this.#sql = ctx.storage.sql;
     this.#sql.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     this.#sql.exec("CREATE TABLE IF NOT EXISTS sms_opt_outs (number TEXT PRIMARY KEY, at INTEGER NOT NULL)");
-    this.#sql.exec("CREATE TABLE IF NOT EXISTS urgent_alerts (conversation TEXT NOT NULL, hour INTEGER NOT NULL, PRIMARY KEY (conversation, hour))");
-    this.#sql.exec("CREATE TABLE IF NOT EXISTS unusual_hours (hour INTEGER PRIMARY KEY)");
     this.#outbox = new Outbox(ctx.storage);
     this.#auditor = new Auditor(this.#outbox);
     this.#trust = new TrustLedger(new TrustStore(this.#sql), this.#auditor);
     this.#claims = new ClaimStore(this.#sql);
     this.#approvals = new ApprovalStore(this.#sql);
     this.#budget = new BudgetLedger(new BudgetStore(this.#sql), this.#auditor);
+    this.#alerts = new AlertBooks(this.#sql, this.#auditor);
+    this.#approvalDesk = new ApprovalDesk(this.#approvals, this.#auditor, () => this.#trust.level());
     this.#desk = {
       claims: this.#claims,
       budget: this.#budget,
@@ -72,7 +76,7 @@ export class AgentState extends DurableObject<Env> {
       record: (events, record) => {
         for (const e of events) this.#auditor.event(record, e.event, e.level);
       },
-      flagUrgent: (record, flag, now) => this.#flagUrgent(record, flag, now),
+      flagUrgent: (record, flag, now) => this.#alerts.flagUrgent(record, flag, now),
     };
     // The local similarity index moved to its own object (VectorIndexObject); its entries here were a cache.
     this.#sql.exec("DROP TABLE IF EXISTS vectors");
@@ -174,53 +178,12 @@ export class AgentState extends DurableObject<Env> {
   }
 
   /**
-   * A message that read as urgent: audited (`message.urgent`), and alerted (`urgent_message`)
-   * when it reaches `messageHandling.urgencyAlert`, once per conversation per hour. True when
-   * an alert was raised.
-   */
-  #flagUrgent(record: AgentRecord, flag: UrgentFlag, now: number): boolean {
-    const { interactionId, channel, conversation, urgency, cues } = flag;
-    this.#auditor.event(record, {
-      at: now,
-      actor: `customer:${channel}`,
-      action: "message.urgent",
-      resource: interactionId,
-      decision: "recorded",
-      details: { urgency, cues, conversation },
-    });
-    const threshold = record.config.messageHandling.urgencyAlert;
-    if (threshold === "off" || (threshold === "critical" && urgency !== "critical") || urgency === "normal") return false;
-    const hour = Math.floor(now / 3_600_000);
-    this.#sql.exec("DELETE FROM urgent_alerts WHERE hour < ?", hour - 24);
-    const fresh = this.#sql.exec("INSERT OR IGNORE INTO urgent_alerts (conversation, hour) VALUES (?, ?)", conversation, hour).rowsWritten > 0;
-    if (!fresh) return false;
-    this.#auditor.alert(record, {
-      at: now,
-      type: "urgent_message",
-      message: `A ${urgency} message came in by ${channel} (${cues.join(", ") || "no cue named"}): a person should look at it.`,
-      details: { interactionId, channel, conversation, urgency, cues },
-    });
-    return true;
-  }
-
-  /**
    * Unusual activity found in an hour: one `unusual_activity` alert per hour however often the
    * cron reports it (raised only when `audit.analytics.alerts` lists it). True when raised.
    */
   async raiseUnusualActivity(input: { hour: number; findings: UnusualFinding[]; now: number }): Promise<boolean> {
     if (input.findings.length === 0) return false;
-    return this.#changing((record) => {
-      this.#sql.exec("DELETE FROM unusual_hours WHERE hour < ?", input.hour - 48 * 3_600_000);
-      const fresh = this.#sql.exec("INSERT OR IGNORE INTO unusual_hours (hour) VALUES (?)", input.hour).rowsWritten > 0;
-      if (!fresh) return false;
-      this.#auditor.alert(record, {
-        at: input.now,
-        type: "unusual_activity",
-        message: input.findings.map((f) => f.message).join(" "),
-        details: { hour: new Date(input.hour).toISOString(), findings: input.findings },
-      });
-      return true;
-    });
+    return this.#changing((record) => this.#alerts.raiseUnusual(record, input));
   }
 
   /** Where this agent's audit chain ends in D1: the last flushed event's seq and hash. */
@@ -342,93 +305,27 @@ export class AgentState extends DurableObject<Env> {
   }
 
   /** Files a request to run an `ask` tool; a person decides through the admin API. */
-  async requestApproval(input: {
-    interactionId: string;
-    tool: string;
-    toolInput: unknown;
-    channel: string;
-    conversationKey: string;
-    now: number;
-  }): Promise<Approval> {
+  async requestApproval(input: ApprovalRequest): Promise<Approval> {
     const id = `apr_${crypto.randomUUID()}`;
     // The tool's arguments are kept until a person decides: sealed when the agent encrypts.
     const json = JSON.stringify(input.toolInput ?? null);
     const inputJson = this.#requireRecord().config.audit.compliance.encryption ? await sealWith(this.env.ENCRYPTION_KEYS, json, approvalContext(id)) : json;
-    return this.#changing((record) => {
-      const approval: Approval = {
-        id,
-        agentId: record.agentId,
-        interactionId: input.interactionId,
-        tool: input.tool,
-        inputJson,
-        channel: input.channel,
-        conversationKey: input.conversationKey,
-        requestedAt: input.now,
-        expiresAt: input.now + APPROVAL_TTL_MS,
-        status: "pending",
-        decidedAt: null,
-        decidedBy: null,
-        note: null,
-        result: null,
-      };
-      this.#approvals.save(approval);
-      this.#auditor.event(record, {
-        at: input.now,
-        actor: "agent",
-        action: "approval.requested",
-        resource: input.tool,
-        decision: "recorded",
-        details: { approvalId: approval.id, interactionId: input.interactionId, level: this.#trust.level() },
-      });
-      return approval;
-    });
+    return this.#changing((record) => this.#approvalDesk.request(record, id, inputJson, input));
   }
 
   /** Approval requests, newest first, with expiry applied; optionally one status only. */
   approvals(now: number, status?: Approval["status"]): Approval[] {
-    return this.#approvals
-      .latest(200)
-      .map((a) => ({ ...a, status: statusAt(a, now) }))
-      .filter((a) => !status || a.status === status);
+    return this.#approvalDesk.list(now, status);
   }
 
   /** A person approves or rejects; only a pending, unexpired request changes, and only once. */
   async decide(id: string, decision: "approve" | "reject", by: string, note: string | null, now: number): Promise<DecisionResult | null> {
-    return this.#changing((record) => {
-      const approval = this.#approvals.get(id);
-      if (!approval) return null;
-      const result = decideApproval(approval, decision, by, note, now);
-      if (!result.ok) return result;
-      this.#approvals.save(result.approval);
-      this.#auditor.event(record, {
-        at: now,
-        actor: by,
-        action: decision === "approve" ? "approval.approved" : "approval.rejected",
-        resource: approval.tool,
-        decision: decision === "approve" ? "allowed" : "denied",
-        details: { approvalId: id, note },
-      });
-      return result;
-    });
+    return this.#changing((record) => this.#approvalDesk.decide(record, { id, decision, by, note, now }));
   }
 
   /** Records what an approved call returned. */
   async completeApproval(id: string, result: { content: string; isError: boolean }, now: number): Promise<Approval | null> {
-    return this.#changing((record) => {
-      const approval = this.#approvals.get(id);
-      if (!approval || approval.status !== "approved") return null;
-      const done: Approval = { ...approval, status: result.isError ? "failed" : "executed", result };
-      this.#approvals.save(done);
-      this.#auditor.event(record, {
-        at: now,
-        actor: "agent",
-        action: "tool.executed",
-        resource: approval.tool,
-        decision: "allowed",
-        details: { approvalId: id, isError: result.isError },
-      });
-      return done;
-    });
+    return this.#changing((record) => this.#approvalDesk.complete(record, id, result, now));
   }
 
   /** Flushes the outbox to D1 (alerts then go to the alert channel) and forgets expired claims. */

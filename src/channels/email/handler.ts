@@ -1,4 +1,5 @@
 import type { Clock } from "../../core/clock";
+import type { Logger } from "../../core/logger";
 import { sha256Hex } from "../../core/crypto";
 import type { Attachment, NormalizedMessage } from "../../core/types";
 import type { WorkMessage } from "../../core/messages";
@@ -15,6 +16,7 @@ export interface EmailDeps {
   env: Pick<Env, "AGENT_STATE" | "WORKSPACE">;
   queue: { send(message: WorkMessage): Promise<unknown> };
   clock: Clock;
+  logger?: Logger;
 }
 
 /**
@@ -40,11 +42,11 @@ export async function handleEmail(message: ForwardableEmailMessage, deps: EmailD
   const raw = await new Response(message.raw).arrayBuffer();
   const mail = await parseEmail(raw, message.from);
   if (mail.automated) {
-    console.log(JSON.stringify({ event: "email_not_answered", agentId, reason: mail.automated }));
+    deps.logger?.info("email_not_answered", { agentId, reason: mail.automated });
     return;
   }
   if (!senderAllowed(mail.from, channel.smtp?.allow, channel.smtp?.deny)) {
-    console.log(JSON.stringify({ event: "email_sender_refused", agentId }));
+    deps.logger?.info("email_sender_refused", { agentId });
     return;
   }
   const now = deps.clock.now();

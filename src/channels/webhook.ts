@@ -18,16 +18,10 @@ export async function webhookAgent(c: Context<AppEnv>, ref: SecretRef): Promise<
   return { agentId, stub, agent: admitted.view, secret: admitted.secret };
 }
 
-/** A channel secret a delivery needs, read from the agent's object when it delivers; 401 naming it when unset. */
-export async function deliverySecret(stub: { channelSecret(ref: SecretRef): Promise<string | null> }, ref: SecretRef): Promise<string> {
-  const secret = await stub.channelSecret(ref);
-  if (!secret) throw missingSecret(ref);
-  return secret;
-}
-
 function missingSecret(ref: SecretRef): AppError {
   return new AppError("unauthorized", `this agent has no secret ${ref.field ? `${ref.name}.${ref.field}` : ref.name}`);
 }
+
 
 /**
  * A refused signature: logged, audited in the background (the agent's object caps the rate),

@@ -7,20 +7,20 @@ import { approvalContext, sealWith } from "../privacy/encryption";
 import type { UnusualFinding } from "../audit/unusual";
 import { flushOutbox, Outbox } from "../audit/outbox";
 import type { AgentConfig } from "../config";
-import type { Outcome, Urgency } from "../core/types";
+import type { Outcome } from "../core/types";
 import { BudgetLedger, type BudgetView, type ReserveResult } from "../cost/budget-ledger";
 import { BudgetStore } from "../cost/budget-store";
 import { ApprovalStore } from "../trust/approval-store";
 import { ApprovalDesk, type ApprovalRequest } from "../trust/approval-desk";
 import type { Approval, DecisionResult } from "../trust/approvals";
 import { type OutcomeInput, type TrustCommand, TrustLedger, type TrustView } from "../trust/ledger";
-import type { TrustEvaluation } from "../trust/rules";
 import { TrustStore } from "../trust/store";
 import { type AgentRecord, type AgentSecrets, type AgentSnapshot, type AgentView, applySecretsPatch, nextRecord, type SecretRef, secretValue, type SecretsPatch } from "../core/agent";
 import { AlertBooks } from "./alert-books";
 import { ClaimStore } from "./claim-store";
+import { type CloseDelivery, DeliveryDesk, type SmsKeyword } from "./delivery-desk";
 import { type DeskParts, type FinishInput, type FinishReply, finishMessage, type ReserveInput, type ReserveReply, reserveCall, viewOf } from "./message-desk";
-import { type ClaimDecision, completeClaim, DEFAULT_CLAIM_POLICY, decideClaim, ownsClaim } from "../core/claims";
+import { type ClaimDecision, DEFAULT_CLAIM_POLICY } from "../core/claims";
 
 export type { OutcomeInput, TrustCommand, TrustView } from "../trust/ledger";
 
@@ -53,6 +53,7 @@ export class AgentState extends DurableObject<Env> {
   #desk: DeskParts;
   #alerts: AlertBooks;
   #approvalDesk: ApprovalDesk;
+  #deliveries: DeliveryDesk;
   /** Rejected webhooks audited in the current minute: a flood must not flood the audit trail. */
   #rejections = { minute: 0, count: 0 };
 
@@ -60,7 +61,6 @@ export class AgentState extends DurableObject<Env> {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#sql.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-    this.#sql.exec("CREATE TABLE IF NOT EXISTS sms_opt_outs (number TEXT PRIMARY KEY, at INTEGER NOT NULL)");
     this.#outbox = new Outbox(ctx.storage);
     this.#auditor = new Auditor(this.#outbox);
     this.#trust = new TrustLedger(new TrustStore(this.#sql), this.#auditor);
@@ -68,6 +68,7 @@ export class AgentState extends DurableObject<Env> {
     this.#approvals = new ApprovalStore(this.#sql);
     this.#budget = new BudgetLedger(new BudgetStore(this.#sql), this.#auditor);
     this.#alerts = new AlertBooks(this.#sql, this.#auditor);
+    this.#deliveries = new DeliveryDesk(this.#sql, this.#claims, this.#auditor);
     this.#approvalDesk = new ApprovalDesk(this.#approvals, this.#auditor, () => this.#trust.level());
     this.#desk = {
       claims: this.#claims,
@@ -135,14 +136,6 @@ export class AgentState extends DurableObject<Env> {
     return secret === undefined ? { view } : { view, secret };
   }
 
-  /**
-   * A secret a channel needs to deliver (a bot token, an account's credentials), read by the
-   * adapter that delivers and by nothing else on the way.
-   */
-  channelSecret(ref: SecretRef): string | null {
-    return secretValue(this.#get<AgentSecrets>("secrets") ?? {}, ref) ?? null;
-  }
-
   /** Reserves a model call (and, for an answer's first call, claims its delivery); brings the trust level. */
   async reserveCall(input: ReserveInput): Promise<ReserveReply> {
     return this.#changing((record) => reserveCall(this.#desk, record, input));
@@ -191,60 +184,65 @@ export class AgentState extends DurableObject<Env> {
     return this.#outbox.head();
   }
 
-  /** STOP: no further SMS to this number until it sends START. */
-  smsOptOut(number: string, now: number): void {
-    this.#sql.exec("INSERT OR REPLACE INTO sms_opt_outs (number, at) VALUES (?, ?)", number, now);
-  }
-
-  smsOptIn(number: string): void {
-    this.#sql.exec("DELETE FROM sms_opt_outs WHERE number = ?", number);
-  }
-
-  smsOptedOut(number: string): boolean {
-    return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sms_opt_outs WHERE number = ?", number).one().n > 0;
-  }
-
   /** The trust level as it is now (a rule or an operator may have moved it mid-answer). */
   trustLevelNow(): number {
     return this.#trust.level();
   }
 
+  /** Records a webhook delivery (`slack-event:…`, `sms-status:…`, `email:…`) as seen; false for a retry. */
+  async receive(key: string, now: number): Promise<boolean> {
+    const fresh = this.#deliveries.receive(key, now);
+    if (fresh) await this.#wakeAt(now + DEFAULT_CLAIM_POLICY.rememberMs);
+    return fresh;
+  }
+
+  /** Forgets a receipt whose message could not be queued, so the provider's retry gets through. */
+  forget(key: string): void {
+    this.#deliveries.forget(key);
+  }
+
+  /** An inbound SMS in one round trip: its receipt, STOP/START, and whether the sender opted out. */
+  smsInbound(input: { receipt: string; from: string; keyword: SmsKeyword; now: number }): { fresh: boolean; optedOut: boolean } {
+    return this.ctx.storage.transactionSync(() => this.#deliveries.smsInbound(input));
+  }
+
+  /** Whether a number sent STOP (checked again at the moment of sending). */
+  smsOptedOut(number: string): boolean {
+    return this.#deliveries.optedOut(number);
+  }
+
   /**
-   * Claims a delivery id for one attempt (`owner`); a repeat of the same message gets the stored
-   * answer back, the same id with another message is a conflict.
+   * A queued answer's first round trip: the agent's view, the credentials its channel delivers
+   * with, and the claim on sending it. Null when the agent is gone.
    */
-  claim(deliveryId: string, now: number, attempt: { fingerprint?: string; owner?: string } = {}): ClaimDecision {
-    const decision = decideClaim(deliveryId, this.#claims.get(deliveryId), now, DEFAULT_CLAIM_POLICY, attempt);
-    if (decision.kind === "claimed") this.#claims.put(decision.row);
-    return decision;
+  openDelivery(input: { deliveryId: string; secrets: SecretRef[]; now: number }): { view: AgentView; secrets: Array<string | null>; claim: ClaimDecision["kind"] } | null {
+    const record = this.#get<AgentRecord>("agent");
+    if (!record) return null;
+    const stored = this.#get<AgentSecrets>("secrets") ?? {};
+    const claim = this.#deliveries.openDelivery(input.deliveryId, input.now).kind;
+    return { view: viewOf(record, this.#trust), secrets: input.secrets.map((ref) => secretValue(stored, ref) ?? null), claim };
   }
 
-  /** The stored response of a finished claim, or null (read-only: claims nothing). */
-  recall(deliveryId: string, now: number): string | null {
-    const row = this.#claims.get(deliveryId);
-    return row && row.state === "done" && row.expiresAt > now ? row.response : null;
+  /** Gives the sending of a queued answer back after a failure, so the queue's retry sends it. */
+  abandonDelivery(deliveryId: string): void {
+    this.#deliveries.abandonDelivery(deliveryId);
   }
 
-  /** Stores the answer of a claimed delivery so repeats replay it; only the claiming attempt may. */
-  async complete(deliveryId: string, response: string, now: number, owner?: string): Promise<void> {
-    const row = this.#claims.get(deliveryId);
-    if (!row || !ownsClaim(row, owner)) return;
-    const done = completeClaim(row, response, now, DEFAULT_CLAIM_POLICY);
-    this.#claims.put(done);
-    await this.#wakeAt(done.expiresAt);
+  /** A queued answer was sent (or deliberately not): kept as sent, its posted messages linked, audited. */
+  async closeDelivery(input: CloseDelivery): Promise<void> {
+    const expiresAt = await this.#changing((record) => this.#deliveries.closeDelivery(record, input));
+    await this.#wakeAt(expiresAt);
   }
 
-  /** Gives up a pending claim after a failure, so a retry is answered; only the claiming attempt may. */
-  release(deliveryId: string, owner?: string): void {
-    const row = this.#claims.get(deliveryId);
-    if (row && ownsClaim(row, owner)) this.#claims.remove(deliveryId);
-  }
-
-  /** Records how an interaction ended; the trust rules then decide whether the level moves. */
-  async recordOutcome(input: OutcomeInput): Promise<TrustEvaluation> {
+  /**
+   * A reaction to a posted message as feedback, once per reaction event: false when the message
+   * is not one of this agent's answers or the event was seen.
+   */
+  async reactionFeedback(input: { linkKey: string; receipt: string; outcome: Outcome; note: string; actor: string; now: number }): Promise<boolean> {
     return this.#changing((record) => {
-      for (const e of input.events ?? []) this.#auditor.event(record, e.event, e.level);
-      return this.#trust.record(record, input);
+      const interactionId = this.#deliveries.linkedInteraction(input.linkKey, input.now);
+      if (!interactionId || !this.#deliveries.receive(input.receipt, input.now)) return false;
+      return this.#trust.feedback(record, { interactionId, outcome: input.outcome, note: input.note, actor: input.actor, now: input.now });
     });
   }
 

@@ -123,7 +123,7 @@ describe("round trips of one message to the agent's object", () => {
 });
 
 describe("round trips of a queued channel message", () => {
-  it("Slack: the webhook admits, claims the event and queues; the consumer answers with one reserveCall and one finish", async () => {
+  it("Slack: two round trips at the webhook, four in the consumer", async () => {
     const signingSecret = "slack-signing-secret-for-round-trips";
     const botToken = `xoxb-${crypto.randomUUID()}`;
     const agentId = await createAgent({ channels: [{ type: "slack", features: ["threading"] }] }, { secrets: { http: "unused", slack: { signingSecret, botToken } } });
@@ -138,17 +138,17 @@ describe("round trips of a queued channel message", () => {
       }),
     );
     expect(webhook.response.status).toBe(200);
-    expect(on(webhook.calls, "AGENT_STATE")).toEqual(["admit", "claim", "complete"]);
+    // admit (the signing secret), then the event's receipt.
+    expect(on(webhook.calls, "AGENT_STATE")).toEqual(["admit", "receive"]);
     expect(webhook.queued).toHaveLength(1);
 
     const calls = await consumeCounted(webhook.queued);
-    // admit; the delivery's own claim; the bot token; the answer's reserveCall and finish; the
-    // posted message linked to its interaction (for reactions); the delivery kept; its audit event.
-    expect(on(calls, "AGENT_STATE")).toEqual(["admit", "claim", "channelSecret", "reserveCall", "finish", "claim", "complete", "complete", "recordEvents"]);
-    expect(on(calls, "AGENT_STATE").filter((m) => m === "reserveCall" || m === "finish")).toHaveLength(2);
+    // openDelivery (the view, the bot token, the claim on sending); the answer's reserveCall and
+    // finish; closeDelivery (sent, the posted message linked for reactions, the audit event).
+    expect(on(calls, "AGENT_STATE")).toEqual(["openDelivery", "reserveCall", "finish", "closeDelivery"]);
   });
 
-  it("SMS: the webhook admits, finds no cheap answer and queues; the consumer answers with one reserveCall and one finish", async () => {
+  it("SMS: two round trips at the webhook, five in the consumer (the opt-out re-checked as it sends)", async () => {
     const authToken = "twilio-auth-token-for-round-trips";
     const accountSid = `AC${crypto.randomUUID().replaceAll("-", "")}`;
     const agentId = await createAgent({ channels: [{ type: "sms", provider: "twilio", features: [] }] }, { secrets: { http: "unused", twilio: { accountSid, authToken } } });
@@ -164,12 +164,13 @@ describe("round trips of a queued channel message", () => {
     );
     expect(webhook.response.status).toBe(200);
     expect(webhook.queued).toHaveLength(1);
-    expect(on(webhook.calls, "AGENT_STATE")).toEqual(["admit", "claim", "smsOptedOut", "complete"]);
+    // admit (the auth token), then smsInbound: the receipt, STOP/START and the opt-out check at once.
+    expect(on(webhook.calls, "AGENT_STATE")).toEqual(["admit", "smsInbound"]);
 
     const calls = await consumeCounted(webhook.queued);
-    // admit; the delivery's claim; Twilio's two credentials; the answer; the opt-out re-check at
-    // sending; the delivery kept; its audit event.
-    expect(on(calls, "AGENT_STATE")).toEqual(["admit", "claim", "channelSecret", "channelSecret", "reserveCall", "finish", "smsOptedOut", "complete", "recordEvents"]);
+    // openDelivery (with Twilio's two credentials); the answer; the opt-out re-checked at the
+    // moment of sending; closeDelivery.
+    expect(on(calls, "AGENT_STATE")).toEqual(["openDelivery", "reserveCall", "finish", "smsOptedOut", "closeDelivery"]);
   });
 });
 

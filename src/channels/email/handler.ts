@@ -1,3 +1,5 @@
+import type { AgentConfig } from "../../config";
+import type { AgentView } from "../../core/agent";
 import type { Clock } from "../../core/clock";
 import type { Logger } from "../../core/logger";
 import { sha256Hex } from "../../core/crypto";
@@ -5,7 +7,7 @@ import type { Attachment, NormalizedMessage } from "../../core/types";
 import type { WorkMessage } from "../../core/messages";
 import { agentObject } from "../../state/objects";
 import { prepareText, withAttachmentNotes } from "../normalize";
-import { agentIdForRecipient, parseEmail, senderAllowed } from "./parse";
+import { agentIdForRecipient, type InboundEmail, parseEmail, senderAllowed } from "./parse";
 
 /** Larger mail is refused at the SMTP level; customers' questions are far smaller. */
 export const MAX_EMAIL_BYTES = 10 * 1024 * 1024;
@@ -52,8 +54,23 @@ export async function handleEmail(message: ForwardableEmailMessage, deps: EmailD
   const now = deps.clock.now();
   const messageId = mail.messageId ?? `<${(await sha256Hex(new TextDecoder().decode(raw))).slice(0, 32)}@foreman.local>`;
   const receipt = `email:${messageId}`;
-  if ((await stub.claim(receipt, now)).kind !== "claimed") return;
+  if (!(await stub.receive(receipt, now))) return;
+  try {
+    const work = await queuedWork(deps, { agentId, agent, channel, mail, messageId, now, to: message.to });
+    if (work) await deps.queue.send(work);
+  } catch (err) {
+    // Thrown: the sending server gets a temporary failure and tries again later.
+    await stub.forget(receipt);
+    throw err;
+  }
+}
 
+/** What the work queue gets for an inbound email: its attachments kept in R2 first; null when there is nothing to answer. */
+async function queuedWork(
+  deps: EmailDeps,
+  input: { agentId: string; agent: AgentView; channel: Extract<AgentConfig["channels"][number], { type: "email" }>; mail: InboundEmail; messageId: string; now: number; to: string },
+): Promise<WorkMessage | null> {
+  const { agentId, agent, channel, mail, messageId, now, to } = input;
   const attachments: Attachment[] = [];
   if (mail.attachments.length > 0) {
     const folder = (await sha256Hex(messageId)).slice(0, 24);
@@ -68,10 +85,7 @@ export async function handleEmail(message: ForwardableEmailMessage, deps: EmailD
   }
   const body = prepareText(agent.record.config.messageHandling.normalizeInput, "email", mail.text);
   const text = withAttachmentNotes([mail.subject ? `Subject: ${mail.subject}` : "", body].filter(Boolean).join("\n\n"), attachments).slice(0, MAX_EMAIL_TEXT);
-  if (!text.trim()) {
-    await stub.complete(receipt, "{}", now);
-    return;
-  }
+  if (!text.trim()) return null;
   const thread = mail.references[0] ?? mail.inReplyTo ?? messageId;
   const normalized: NormalizedMessage = {
     agentId,
@@ -92,19 +106,12 @@ export async function handleEmail(message: ForwardableEmailMessage, deps: EmailD
     message: normalized,
     reply: {
       kind: "email",
-      from: channel.smtp?.from ?? message.to,
+      from: channel.smtp?.from ?? to,
       to: mail.from,
       subject: mail.subject,
       inReplyTo: messageId,
       references: [...mail.references, messageId].slice(-20),
     },
   };
-  try {
-    await deps.queue.send(work);
-  } catch (err) {
-    // Thrown: the sending server gets a temporary failure and tries again later.
-    await stub.release(receipt);
-    throw err;
-  }
-  await stub.complete(receipt, "{}", now);
+  return work;
 }

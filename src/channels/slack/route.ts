@@ -46,21 +46,22 @@ export const slackRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/slack", a
   if (inbound.kind === "ignored") return c.body(null, 200);
   if (inbound.kind === "reaction") {
     // Which interaction a message of ours answered is remembered when it is posted.
-    const interactionId = await stub.recall(slackMessageKey(inbound.channelId, inbound.ts), now);
-    const receipt = `slack-event:${inbound.eventId}`;
-    if (interactionId && (await stub.claim(receipt, now)).kind === "claimed") {
-      await stub.feedback({ interactionId, outcome: inbound.outcome, note: `Slack reaction :${inbound.reaction}: by ${inbound.user}`, actor: "customer:slack", now });
-      await stub.complete(receipt, "{}", now);
-    }
+    await stub.reactionFeedback({
+      linkKey: slackMessageKey(inbound.channelId, inbound.ts),
+      receipt: `slack-event:${inbound.eventId}`,
+      outcome: inbound.outcome,
+      note: `Slack reaction :${inbound.reaction}: by ${inbound.user}`,
+      actor: "customer:slack",
+      now,
+    });
     return c.body(null, 200);
   }
   const channel = agent.record.config.channels.find((ch) => ch.type === "slack");
   if (!channel) throw new AppError("not_found", "this agent has no Slack channel configured");
 
-  // The event id is claimed at receipt, so a retry that arrives before the answer is not queued twice.
+  // The event id is recorded at receipt, so a retry that arrives before the answer is not queued twice.
   const receipt = `slack-event:${inbound.eventId}`;
-  const claim = await stub.claim(receipt, now);
-  if (claim.kind !== "claimed") return c.body(null, 200);
+  if (!(await stub.receive(receipt, now))) return c.body(null, 200);
 
   const thread = inbound.threadTs ?? inbound.ts;
   const message: NormalizedMessage = {
@@ -83,10 +84,9 @@ export const slackRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/slack", a
   try {
     await c.env.WORK_QUEUE.send(work);
   } catch (err) {
-    // Not acknowledged: Slack retries, and the released claim lets the retry through.
-    await stub.release(receipt);
+    // Not acknowledged: Slack retries, and the forgotten receipt lets the retry through.
+    await stub.forget(receipt);
     throw err;
   }
-  await stub.complete(receipt, "{}", now);
   return c.body(null, 200);
 });

@@ -62,27 +62,25 @@ export const smsRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/sms", async
   const status = form.get("MessageStatus") ?? form.get("SmsStatus");
   if (!form.has("Body") && status) {
     // A status callback: recorded once per status, never answered.
-    await stub.claim(`sms-status:${sid}:${status}`, now);
+    await stub.receive(`sms-status:${sid}:${status}`, now);
     return c.body(null, 204);
   }
   const channel = agent.record.config.channels.find((ch) => ch.type === "sms");
   if (!channel) throw new AppError("not_found", "this agent has no SMS channel configured");
 
   const receipt = `sms-receipt:${sid}`;
-  if ((await stub.claim(receipt, now)).kind !== "claimed") return twiml();
   const body = (form.get("Body") ?? "").trim();
   const media = mmsMedia(form);
   const keyword = smsKeyword(body);
+  // The receipt, STOP/START and the opt-out check, in one round trip.
+  const inbound = await stub.smsInbound({ receipt, from, keyword, now });
+  if (!inbound.fresh) return twiml();
   let reply: Response;
-  if (keyword === "stop") {
-    await stub.smsOptOut(from, now);
+  if (keyword === "stop" || keyword === "start") {
     reply = twiml(); // Twilio sends the carrier's opt-out confirmation itself.
-  } else if (keyword === "start") {
-    await stub.smsOptIn(from);
-    reply = twiml();
   } else if (keyword === "help") {
     reply = twiml(HELP_REPLY);
-  } else if ((!body && media.length === 0) || (await stub.smsOptedOut(from))) {
+  } else if ((!body && media.length === 0) || inbound.optedOut) {
     reply = twiml();
   } else {
     const message: NormalizedMessage = {
@@ -107,10 +105,10 @@ export const smsRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/sms", async
         reply = twiml();
       }
     } catch (err) {
-      await stub.release(receipt);
+      // Not answered: Twilio retries, and the forgotten receipt lets the retry through.
+      await stub.forget(receipt);
       throw err;
     }
   }
-  await stub.complete(receipt, "{}", now);
   return reply;
 });

@@ -1,0 +1,42 @@
+import type { AgentView, SecretRef } from "../core/agent";
+import type { Clock } from "../core/clock";
+import type { ReplyTarget, WorkMessage } from "../core/messages";
+import type { Answer } from "../core/types";
+
+/** How a raw email leaves: the `send_email` binding in production. */
+export type EmailSender = (from: string, to: string, raw: string) => Promise<void>;
+
+/** What a delivery did: the interaction it answered, how many messages went out (0: none, and why), and what they link to. */
+export interface Sent {
+  interactionId: string;
+  parts: number;
+  reason?: string;
+  /** Posted messages → the interaction each answers (a Slack reaction becomes feedback). */
+  links: Array<{ key: string; interactionId: string }>;
+}
+
+/** One queued message's delivery, as the work consumer hands it to its channel's adapter. */
+export interface Delivery<K extends ReplyTarget["kind"]> {
+  work: WorkMessage & { reply: Extract<ReplyTarget, { kind: K }> };
+  view: AgentView;
+  /** The values of the adapter's `deliverySecrets`, in order (null: not set). */
+  secrets: Array<string | null>;
+  env: Pick<Env, "SLACK_API_URL" | "TWILIO_API_URL">;
+  clock: Clock;
+  sendEmail: EmailSender;
+  /** The answer from the pipeline; `onStep` reports each model step as it happens. */
+  answer(hooks?: { onStep?(step: number, tools: string[]): Promise<void> }): Promise<Answer>;
+  /** Whether a number sent STOP, asked at the moment of sending. */
+  smsOptedOut(number: string): Promise<boolean>;
+}
+
+/**
+ * The outbound half of a channel: the credentials it delivers with and how it sends a queued
+ * message's answer. A new provider is a folder with its adapter and a line in `registry.ts`.
+ */
+export interface DeliveryAdapter<K extends ReplyTarget["kind"]> {
+  kind: K;
+  /** Read in the delivery's first round trip, by this adapter only. */
+  deliverySecrets: SecretRef[];
+  deliver(delivery: Delivery<K>): Promise<Sent>;
+}

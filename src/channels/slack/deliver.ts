@@ -1,0 +1,48 @@
+import type { DeliveryAdapter } from "../adapter";
+import { requireSecret } from "../secrets";
+import { slackApi } from "./api";
+import { slackMessage, splitForSlack, toMrkdwn } from "./format";
+import { slackMessageKey } from "./keys";
+
+/** Shown in Slack while the answer is being worked on (`progress_tracking`). */
+export const PROGRESS_TEXT = ":hourglass_flowing_sand: Working on it…";
+
+/**
+ * Posts a queued answer to Slack: a progress placeholder first when `progress_tracking` is on
+ * (updated per tool step, then replaced), the answer in mrkdwn split at Slack's limits, in the
+ * thread, each posted message linked to its interaction for reactions.
+ */
+export const slackDelivery: DeliveryAdapter<"slack"> = {
+  kind: "slack",
+  deliverySecrets: [{ name: "slack", field: "botToken" }],
+  async deliver({ work, view, secrets, env, answer }) {
+    const api = slackApi(env.SLACK_API_URL, requireSecret(secrets[0], "slack.botToken"));
+    const features = view.record.config.channels.find((c) => c.type === "slack")?.features ?? [];
+    const thread = work.reply.threadTs ?? undefined;
+
+    let placeholder: { channel: string; ts: string } | undefined;
+    if (features.includes("progress_tracking")) {
+      placeholder = await api.postMessage({ channel: work.reply.channelId, text: PROGRESS_TEXT, ...(thread ? { thread_ts: thread } : {}) });
+    }
+    const onStep = placeholder
+      ? async (step: number, tools: string[]) => {
+          if (tools.length === 0) return;
+          await api
+            .update({ channel: placeholder.channel, ts: placeholder.ts, text: `${PROGRESS_TEXT} (step ${step}: ${tools.join(", ")})` })
+            .catch(() => {}); // Progress is a courtesy; the answer must not fail on it.
+        }
+      : undefined;
+
+    const answered = await answer(onStep ? { onStep } : {});
+    const chunks = splitForSlack(toMrkdwn(answered.text));
+    const links: Array<{ key: string; interactionId: string }> = [];
+    for (const [i, chunk] of chunks.entries()) {
+      const posted =
+        i === 0 && placeholder
+          ? await api.update({ channel: placeholder.channel, ts: placeholder.ts, ...slackMessage(chunk) })
+          : await api.postMessage({ channel: work.reply.channelId, ...slackMessage(chunk), ...(thread ? { thread_ts: thread } : {}) });
+      links.push({ key: slackMessageKey(posted.channel, posted.ts), interactionId: answered.interactionId });
+    }
+    return { interactionId: answered.interactionId, parts: chunks.length, links };
+  },
+};

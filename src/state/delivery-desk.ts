@@ -1,0 +1,107 @@
+/**
+ * The agent object's part for the channels' own bookkeeping, named for what each record is:
+ *  - receipts: a provider's webhook delivery seen once (a Slack `event_id`, a Twilio
+ *    `MessageSid`, an email's Message-ID), so a provider's retry is acknowledged and dropped;
+ *  - deliveries: a queued answer sent once (`delivered:<delivery id>`), so a redelivered queue
+ *    message does not post twice;
+ *  - links: a posted message → the interaction it answers (a Slack reaction becomes feedback);
+ *  - SMS opt-outs (`sms_opt_outs`): STOP until START.
+ * Receipts, deliveries and links share the claims table (one expiry sweep); opt-outs have their own.
+ */
+import type { AgentRecord } from "../core/agent";
+import type { AuditSink, PendingAuditEvent } from "../core/audit";
+import { type ClaimDecision, completeClaim, DEFAULT_CLAIM_POLICY, decideClaim, ownsClaim } from "../core/claims";
+import type { ClaimStore } from "./claim-store";
+
+/** What an SMS keyword does before the agent sees the message. */
+export type SmsKeyword = "stop" | "start" | "help" | null;
+
+export interface CloseDelivery {
+  deliveryId: string;
+  /** Posted messages and the interaction each answers. */
+  links: Array<{ key: string; interactionId: string }>;
+  /** `message.delivered` / `message.not_delivered`. */
+  event: PendingAuditEvent;
+  now: number;
+}
+
+export class DeliveryDesk {
+  #sql: SqlStorage;
+  #claims: ClaimStore;
+  #auditor: AuditSink;
+
+  constructor(sql: SqlStorage, claims: ClaimStore, auditor: AuditSink) {
+    this.#sql = sql;
+    this.#claims = claims;
+    this.#auditor = auditor;
+    sql.exec("CREATE TABLE IF NOT EXISTS sms_opt_outs (number TEXT PRIMARY KEY, at INTEGER NOT NULL)");
+  }
+
+  /** Records a webhook delivery as seen; false when it was seen before (a retry). */
+  receive(key: string, now: number): boolean {
+    const decision = decideClaim(key, this.#claims.get(key), now, DEFAULT_CLAIM_POLICY);
+    if (decision.kind !== "claimed") return false;
+    this.#claims.put(completeClaim(decision.row, "{}", now, DEFAULT_CLAIM_POLICY));
+    return true;
+  }
+
+  /** Forgets a receipt whose message could not be queued, so the provider's retry gets through. */
+  forget(key: string): void {
+    this.#claims.remove(key);
+  }
+
+  /** An inbound SMS: its receipt, then STOP/START applied, and whether the sender opted out. */
+  smsInbound(input: { receipt: string; from: string; keyword: SmsKeyword; now: number }): { fresh: boolean; optedOut: boolean } {
+    if (!this.receive(input.receipt, input.now)) return { fresh: false, optedOut: this.optedOut(input.from) };
+    if (input.keyword === "stop") this.#sql.exec("INSERT OR REPLACE INTO sms_opt_outs (number, at) VALUES (?, ?)", input.from, input.now);
+    if (input.keyword === "start") this.#sql.exec("DELETE FROM sms_opt_outs WHERE number = ?", input.from);
+    return { fresh: true, optedOut: this.optedOut(input.from) };
+  }
+
+  optedOut(number: string): boolean {
+    return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sms_opt_outs WHERE number = ?", number).one().n > 0;
+  }
+
+  /** Claims the sending of a queued answer; only `claimed` may send. */
+  openDelivery(deliveryId: string, now: number): ClaimDecision {
+    const key = deliveredKey(deliveryId);
+    const decision = decideClaim(key, this.#claims.get(key), now, DEFAULT_CLAIM_POLICY);
+    if (decision.kind === "claimed") this.#claims.put(decision.row);
+    return decision;
+  }
+
+  /** Gives the sending back after a failure, so the queue's retry sends. */
+  abandonDelivery(deliveryId: string): void {
+    const key = deliveredKey(deliveryId);
+    const row = this.#claims.get(key);
+    if (row && ownsClaim(row, undefined)) this.#claims.remove(key);
+  }
+
+  /** The answer was sent (or deliberately not): the delivery kept, its links and its audit event. Returns the latest expiry written. */
+  closeDelivery(record: AgentRecord, input: CloseDelivery): number {
+    const key = deliveredKey(input.deliveryId);
+    const row = this.#claims.get(key);
+    let expiresAt = input.now + DEFAULT_CLAIM_POLICY.rememberMs;
+    if (row && row.state === "pending") {
+      const done = completeClaim(row, "{}", input.now, DEFAULT_CLAIM_POLICY);
+      this.#claims.put(done);
+      expiresAt = done.expiresAt;
+    }
+    for (const link of input.links) {
+      const decision = decideClaim(link.key, this.#claims.get(link.key), input.now, DEFAULT_CLAIM_POLICY);
+      if (decision.kind === "claimed") this.#claims.put(completeClaim(decision.row, link.interactionId, input.now, DEFAULT_CLAIM_POLICY));
+    }
+    this.#auditor.event(record, input.event.event, input.event.level);
+    return expiresAt;
+  }
+
+  /** The interaction a posted message answers, or null. */
+  linkedInteraction(key: string, now: number): string | null {
+    const row = this.#claims.get(key);
+    return row && row.state === "done" && row.expiresAt > now ? row.response : null;
+  }
+}
+
+function deliveredKey(deliveryId: string): string {
+  return `delivered:${deliveryId}`;
+}

@@ -1,5 +1,6 @@
 import { buildNotice } from "../core/mime";
 import type { AgentConfig } from "../config";
+import type { Clock } from "../core/clock";
 import type { Alert } from "../core/types";
 
 export type AlertChannel = NonNullable<AgentConfig["audit"]["alertChannel"]>;
@@ -50,5 +51,16 @@ export async function deliverAlert(alert: Alert, channel: AlertChannel | undefin
     return res.ok ? null : `slack webhook answered ${res.status}`;
   } catch (err) {
     return `slack webhook failed: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+/** Delivers freshly flushed alerts and records each one's delivery (or its error) on its D1 row. */
+export async function deliverAlerts(input: { db: D1Database; alerts: Alert[]; channel: AlertChannel | undefined; transport: AlertTransport; clock: Clock }): Promise<void> {
+  for (const alert of input.alerts) {
+    const error = await deliverAlert(alert, input.channel, input.transport);
+    await input.db
+      .prepare("UPDATE alerts SET delivered_at = ?, delivery_error = ? WHERE id = ?")
+      .bind(error ? null : input.clock.now(), error, alert.id)
+      .run();
   }
 }

@@ -150,28 +150,31 @@ async function answerInTurn(deps: PipelineDeps, message: NormalizedMessage, agen
       ? { urgent: { interactionId, channel: message.channel, conversation: facts.conversation, urgency: urgency.urgency, cues: urgency.cues } }
       : {}),
   });
-  const appendTurns = () =>
-    conversation
-      ?.append(
-        [
-          { role: "user", text: message.text },
-          { role: "assistant", text: answer.text },
-        ],
-        now,
-        message.deliveryId,
-        { encrypt: config.audit.compliance.encryption },
-      )
-      .then(() => {
-        turn.ended = true;
-      });
-  // A reservation already holds the claim, so finishing cannot lose it: both go at once. An
+  // The turns are appended after the answer is sent: the append ends this message's turn, so
+  // a follow-up of the conversation waits for it and still sees this answer.
+  const appendTurns = () => {
+    if (!conversation) return;
+    turn.ended = true;
+    const turns = [
+      { role: "user" as const, text: message.text },
+      { role: "assistant" as const, text: answer.text },
+    ];
+    deps.defer(
+      conversation.append(turns, now, message.deliveryId, { encrypt: config.audit.compliance.encryption }).catch(async (err: unknown) => {
+        deps.logger.error("conversation_append_failed", { interactionId, error: String(err) });
+        await conversation.endTurn(message.deliveryId).catch(() => {});
+      }),
+    );
+  };
+  // A reservation already holds the claim, so finishing cannot lose it: the turns go at once. An
   // answer no model made takes its claim in `finish`, and its turns are kept only if it won.
   if (account.claimed) {
-    await Promise.all([finishing, appendTurns()]);
+    appendTurns();
+    await finishing;
   } else {
     const reply = await finishing;
     if (reply.kind !== "done") return refused(deps, message, turn, reply);
-    await appendTurns();
+    appendTurns();
   }
   deps.defer(sendInteraction(deps, message, answered, facts));
   for (const [name, tier] of Object.entries(deps.tiers)) {

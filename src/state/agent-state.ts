@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { EmailMessage } from "cloudflare:email";
-import { type AlertTransport, deliverAlert } from "../audit/alert-channel";
+import { type AlertTransport, deliverAlerts } from "../audit/alert-channel";
+import { type Clock, systemClock } from "../core/clock";
 import { Auditor, type PendingAuditEvent } from "../audit/auditor";
 import type { ChainHead } from "../audit/chain";
 import { approvalContext, sealWith } from "../privacy/encryption";
@@ -16,6 +17,7 @@ import type { Approval, DecisionResult } from "../trust/approvals";
 import { type OutcomeInput, type TrustCommand, TrustLedger, type TrustView } from "../trust/ledger";
 import { TrustStore } from "../trust/store";
 import { type AgentRecord, type AgentSecrets, type AgentSnapshot, type AgentView, applySecretsPatch, nextRecord, type SecretRef, secretValue, type SecretsPatch } from "../core/agent";
+import { AgentBook, type ConfigureInput } from "./agent-book";
 import { AlertBooks } from "./alert-books";
 import { ClaimStore } from "./claim-store";
 import { type CloseDelivery, DeliveryDesk, type SmsKeyword } from "./delivery-desk";
@@ -24,16 +26,7 @@ import { type ClaimDecision, DEFAULT_CLAIM_POLICY } from "../core/claims";
 
 export type { OutcomeInput, TrustCommand, TrustView } from "../trust/ledger";
 
-export interface ConfigureInput {
-  agentId: string;
-  config: AgentConfig;
-  systemPrompt: string;
-  model: string;
-  secrets?: SecretsPatch;
-  now: number;
-  /** Who configured it, for the audit trail (`admin:<address>`). */
-  actor?: string;
-}
+export type { ConfigureInput } from "./agent-book";
 
 /**
  * One per agent: the single-threaded owner of the agent's config, secrets, trust level,
@@ -43,7 +36,10 @@ export interface ConfigureInput {
  * the stores and `TrustLedger`, the decisions in pure functions.
  */
 export class AgentState extends DurableObject<Env> {
+  /** Where the object's own times come from (alarms, alert delivery); a test subclass may move it. */
+  protected clock: Clock = systemClock;
   #sql: SqlStorage;
+  #book: AgentBook;
   #outbox: Outbox;
   #auditor: Auditor;
   #trust: TrustLedger;
@@ -60,9 +56,9 @@ export class AgentState extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    this.#sql.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
     this.#outbox = new Outbox(ctx.storage);
     this.#auditor = new Auditor(this.#outbox);
+    this.#book = new AgentBook(this.#sql, this.#auditor);
     this.#trust = new TrustLedger(new TrustStore(this.#sql), this.#auditor);
     this.#claims = new ClaimStore(this.#sql);
     this.#approvals = new ApprovalStore(this.#sql);
@@ -81,46 +77,32 @@ export class AgentState extends DurableObject<Env> {
     };
     // The local similarity index moved to its own object (VectorIndexObject); its entries here were a cache.
     this.#sql.exec("DROP TABLE IF EXISTS vectors");
-    // The first version kept the trust level as a bare number under kv "trust".
-    const legacyLevel = this.#get<number>("trust");
-    if (typeof legacyLevel === "number") {
-      this.#trust.init(legacyLevel);
-      this.#sql.exec("DELETE FROM kv WHERE key = 'trust'");
-    }
+    const legacyLevel = this.#book.takeLegacyTrustLevel();
+    if (legacyLevel !== undefined) this.#trust.init(legacyLevel);
   }
 
   /** Creates or replaces the agent. Trust starts at `trust.initial` and survives replacements. */
   async configure(input: ConfigureInput): Promise<{ record: AgentRecord; created: boolean }> {
-    const result = this.ctx.storage.transactionSync(() => {
-      const previous = this.#get<AgentRecord>("agent");
-      const record = nextRecord(previous, input, input.now);
-      this.#put("agent", record);
-      this.#put("secrets", applySecretsPatch(this.#get<AgentSecrets>("secrets") ?? {}, input.secrets));
-      this.#trust.init(input.config.trust.initial);
-      // A change to a running agent, never the values of secrets: only which names were set or
-      // removed. (Its creation is the start of its trail, recorded in the agents index.)
-      if (previous) {
-        const secrets = Object.entries(input.secrets ?? {}).map(([name, value]) => (value === null ? `-${name}` : name));
-        this.#auditor.event(record, {
-          at: input.now,
-          actor: input.actor ?? "admin",
-          action: "agent.updated",
-          resource: input.agentId,
-          decision: "changed",
-          details: { version: record.version, model: record.model, secrets, promptChanged: previous.systemPrompt !== record.systemPrompt },
-        });
-      }
-      return { record, created: previous === undefined };
-    });
-    if (this.#outbox.size() > 0) await this.#wakeAt(Date.now());
+    let result: { record: AgentRecord; created: boolean };
+    try {
+      result = this.ctx.storage.transactionSync(() => {
+        const configured = this.#book.configure(input);
+        this.#trust.init(input.config.trust.initial);
+        return configured;
+      });
+    } catch (err) {
+      this.#book.invalidate();
+      throw err;
+    }
+    if (this.#outbox.size() > 0) await this.#wakeAt(this.clock.now());
     return result;
   }
 
   /** The agent, its secrets and trust level; null when no agent was ever configured here. */
   snapshot(): AgentSnapshot | null {
-    const record = this.#get<AgentRecord>("agent");
+    const record = this.#book.record();
     if (!record) return null;
-    return { record, secrets: this.#get<AgentSecrets>("secrets") ?? {}, trustLevel: this.#trust.level() };
+    return { record, secrets: this.#book.secrets(), trustLevel: this.#trust.level() };
   }
 
   /**
@@ -128,11 +110,11 @@ export class AgentState extends DurableObject<Env> {
    * check needs one, that one secret. Null when no agent was ever configured here.
    */
   admit(input: { secret?: SecretRef } = {}): { view: AgentView; secret?: string } | null {
-    const record = this.#get<AgentRecord>("agent");
+    const record = this.#book.record();
     if (!record) return null;
     const view = viewOf(record, this.#trust);
     if (!input.secret) return { view };
-    const secret = secretValue(this.#get<AgentSecrets>("secrets") ?? {}, input.secret);
+    const secret = secretValue(this.#book.secrets(), input.secret);
     return secret === undefined ? { view } : { view, secret };
   }
 
@@ -216,9 +198,9 @@ export class AgentState extends DurableObject<Env> {
    * with, and the claim on sending it. Null when the agent is gone.
    */
   openDelivery(input: { deliveryId: string; secrets: SecretRef[]; now: number }): { view: AgentView; secrets: Array<string | null>; claim: ClaimDecision["kind"] } | null {
-    const record = this.#get<AgentRecord>("agent");
+    const record = this.#book.record();
     if (!record) return null;
-    const stored = this.#get<AgentSecrets>("secrets") ?? {};
+    const stored = this.#book.secrets();
     const claim = this.#deliveries.openDelivery(input.deliveryId, input.now).kind;
     return { view: viewOf(record, this.#trust), secrets: input.secrets.map((ref) => secretValue(stored, ref) ?? null), claim };
   }
@@ -329,25 +311,25 @@ export class AgentState extends DurableObject<Env> {
   /** Flushes the outbox to D1 (alerts then go to the alert channel) and forgets expired claims. */
   override async alarm(): Promise<void> {
     const alerts = await flushOutbox(this.#outbox, this.env.DB);
-    const config = this.#get<AgentRecord>("agent")?.config;
+    const config = this.#book.record()?.config;
+    if (alerts.length > 0) await deliverAlerts({ db: this.env.DB, alerts, channel: config?.audit.alertChannel, transport: this.alertTransport(config), clock: this.clock });
+    const now = this.clock.now();
+    const nextExpiry = this.#claims.prune(now);
+    // Entries added while this alarm ran must not wait for the next claim expiry.
+    const next = this.#outbox.size() > 0 ? now : nextExpiry;
+    if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** How alerts leave: Slack webhooks over `fetch`, email through `send_email` from the agent's email channel. */
+  protected alertTransport(config: AgentConfig | undefined): AlertTransport {
     const emailChannel = config?.channels.find((ch) => ch.type === "email");
-    const transport: AlertTransport = {
+    return {
       fetch: (input, init) => fetch(input, init),
       sendEmail: async (from, to, raw) => {
         await this.env.EMAIL.send(new EmailMessage(from, to, raw));
       },
       ...(emailChannel?.type === "email" && emailChannel.smtp?.from ? { emailFrom: emailChannel.smtp.from } : {}),
     };
-    for (const alert of alerts) {
-      const error = await deliverAlert(alert, config?.audit.alertChannel, transport);
-      await this.env.DB.prepare("UPDATE alerts SET delivered_at = ?, delivery_error = ? WHERE id = ?")
-        .bind(error ? null : Date.now(), error, alert.id)
-        .run();
-    }
-    const nextExpiry = this.#claims.prune(Date.now());
-    // Entries added while this alarm ran must not wait for the next claim expiry.
-    const next = this.#outbox.size() > 0 ? Date.now() : nextExpiry;
-    if (next !== null) await this.ctx.storage.setAlarm(next);
   }
 
   /**
@@ -356,7 +338,7 @@ export class AgentState extends DurableObject<Env> {
    */
   async #changing<T>(change: (record: AgentRecord) => T): Promise<T> {
     const result = this.ctx.storage.transactionSync(() => change(this.#requireRecord()));
-    if (this.#outbox.size() > 0) await this.#wakeAt(Date.now());
+    if (this.#outbox.size() > 0) await this.#wakeAt(this.clock.now());
     return result;
   }
 
@@ -366,17 +348,8 @@ export class AgentState extends DurableObject<Env> {
   }
 
   #requireRecord(): AgentRecord {
-    const record = this.#get<AgentRecord>("agent");
+    const record = this.#book.record();
     if (!record) throw new Error("agent is not configured");
     return record;
-  }
-
-  #get<T>(key: string): T | undefined {
-    const row = this.#sql.exec<{ value: string }>("SELECT value FROM kv WHERE key = ?", key).toArray()[0];
-    return row ? (JSON.parse(row.value) as T) : undefined;
-  }
-
-  #put(key: string, value: unknown): void {
-    this.#sql.exec("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", key, JSON.stringify(value));
   }
 }

@@ -1,0 +1,93 @@
+import type { AgentConfig } from "../config";
+import { type AgentRecord, type AgentSecrets, applySecretsPatch, nextRecord, type SecretsPatch } from "../core/agent";
+import type { AuditSink } from "../core/audit";
+
+export interface ConfigureInput {
+  agentId: string;
+  config: AgentConfig;
+  systemPrompt: string;
+  model: string;
+  secrets?: SecretsPatch;
+  now: number;
+  /** Who configured it, for the audit trail (`admin:<address>`). */
+  actor?: string;
+}
+
+/**
+ * The agent object's part that holds the agent itself: its record and its secrets (table `kv`,
+ * keys `agent` and `secrets`). Both are read on every message, so the parsed values are kept in
+ * memory; the object is their only writer, so the copy cannot go stale.
+ */
+export class AgentBook {
+  #sql: SqlStorage;
+  #auditor: AuditSink;
+  #record: AgentRecord | null | undefined;
+  #secrets: AgentSecrets | undefined;
+
+  constructor(sql: SqlStorage, auditor: AuditSink) {
+    this.#sql = sql;
+    this.#auditor = auditor;
+    sql.exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  }
+
+  /** The agent, or null when none was ever configured here. */
+  record(): AgentRecord | null {
+    if (this.#record === undefined) this.#record = this.#get<AgentRecord>("agent") ?? null;
+    return this.#record;
+  }
+
+  secrets(): AgentSecrets {
+    this.#secrets ??= this.#get<AgentSecrets>("secrets") ?? {};
+    return this.#secrets;
+  }
+
+  /**
+   * Creates or replaces the agent, inside the object's transaction; a change to a running agent
+   * is audited (`agent.updated`) with the names of the secrets set or removed, never their values.
+   * (Its creation is the start of its trail, recorded in the agents index.)
+   */
+  configure(input: ConfigureInput): { record: AgentRecord; created: boolean } {
+    const previous = this.record() ?? undefined;
+    const record = nextRecord(previous, input, input.now);
+    const secrets = applySecretsPatch(this.secrets(), input.secrets);
+    this.#put("agent", record);
+    this.#put("secrets", secrets);
+    this.#record = record;
+    this.#secrets = secrets;
+    if (previous) {
+      const changed = Object.entries(input.secrets ?? {}).map(([name, value]) => (value === null ? `-${name}` : name));
+      this.#auditor.event(record, {
+        at: input.now,
+        actor: input.actor ?? "admin",
+        action: "agent.updated",
+        resource: input.agentId,
+        decision: "changed",
+        details: { version: record.version, model: record.model, secrets: changed, promptChanged: previous.systemPrompt !== record.systemPrompt },
+      });
+    }
+    return { record, created: previous === undefined };
+  }
+
+  /** Forgets the in-memory copy (after a transaction that wrote it rolled back). */
+  invalidate(): void {
+    this.#record = undefined;
+    this.#secrets = undefined;
+  }
+
+  /** The trust level the first version kept as a bare number under `trust`, taken out once. */
+  takeLegacyTrustLevel(): number | undefined {
+    const level = this.#get<number>("trust");
+    if (typeof level !== "number") return undefined;
+    this.#sql.exec("DELETE FROM kv WHERE key = 'trust'");
+    return level;
+  }
+
+  #get<T>(key: string): T | undefined {
+    const row = this.#sql.exec<{ value: string }>("SELECT value FROM kv WHERE key = ?", key).toArray()[0];
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  #put(key: string, value: unknown): void {
+    this.#sql.exec("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", key, JSON.stringify(value));
+  }
+}

@@ -10,9 +10,7 @@ import { alertRoutes } from "./admin/alerts";
 import { reportRoutes } from "./admin/reports";
 import { legalHoldRoutes } from "./admin/legal-hold";
 import { auditRoutes } from "./admin/audit";
-import { httpChannelRoutes } from "./channels/http/route";
-import { slackRoutes } from "./channels/slack/route";
-import { smsRoutes } from "./channels/sms/route";
+import { CHANNELS } from "./channels/registry";
 import { type Clock, systemClock } from "./core/clock";
 import { AppError, toErrorBody } from "./core/errors";
 import { jsonLogger, type Logger } from "./core/logger";
@@ -39,9 +37,7 @@ export function createApp(opts: { clock?: Clock; logger?: Logger } = {}) {
   });
 
   app.get("/", (c) => c.json({ name: "foreman", status: "ok" }));
-  app.route("/", httpChannelRoutes);
-  app.route("/", slackRoutes);
-  app.route("/", smsRoutes);
+  for (const channel of CHANNELS) if (channel.routes) app.route("/", channel.routes);
   app.use("/v1/*", adminAuth());
   app.route("/v1", agentRoutes);
   app.route("/v1", trustRoutes);

@@ -1,7 +1,9 @@
+import type { Hono } from "hono";
 import type { AgentView, SecretRef } from "../core/agent";
 import type { Clock } from "../core/clock";
 import type { ReplyTarget, WorkMessage } from "../core/messages";
 import type { Answer } from "../core/types";
+import type { AppEnv } from "../http/context";
 
 /** How a raw email leaves: the `send_email` binding in production. */
 export type EmailSender = (from: string, to: string, raw: string) => Promise<void>;
@@ -40,3 +42,17 @@ export interface DeliveryAdapter<K extends ReplyTarget["kind"]> {
   deliverySecrets: SecretRef[];
   deliver(delivery: Delivery<K>): Promise<Sent>;
 }
+
+/**
+ * One channel as the worker mounts it: its webhook routes (verify, parse, answer or queue) and,
+ * for channels answered from the work queue, its delivery. Each folder's `index.ts` exports one.
+ */
+export interface Channel {
+  type: "http" | ReplyTarget["kind"];
+  /** The webhook routes under `/webhooks/:agentId/<type>`; email arrives by the `email()` handler instead. */
+  routes?: Hono<AppEnv>;
+  delivery?: AnyDeliveryAdapter;
+}
+
+/** A delivery adapter of any kind. */
+export type AnyDeliveryAdapter = { [K in ReplyTarget["kind"]]: DeliveryAdapter<K> }[ReplyTarget["kind"]];

@@ -1,17 +1,18 @@
 import type { ReplyTarget } from "../core/messages";
-import type { DeliveryAdapter } from "./adapter";
-import { emailDelivery } from "./email/deliver";
-import { slackDelivery } from "./slack/deliver";
-import { smsDelivery } from "./sms/deliver";
+import type { Channel, DeliveryAdapter } from "./adapter";
+import { emailChannel } from "./email";
+import { httpChannel } from "./http";
+import { slackChannel } from "./slack";
+import { smsChannel } from "./sms";
 
-/** Every channel that answers from the work queue, by the kind of its reply target. A new provider is one line here. */
-export const DELIVERY_ADAPTERS: { [K in ReplyTarget["kind"]]: DeliveryAdapter<K> } = {
-  slack: slackDelivery,
-  sms: smsDelivery,
-  email: emailDelivery,
-};
+/** Every channel the worker speaks. A new provider is a folder with its `index.ts` and one line here. */
+export const CHANNELS: readonly Channel[] = [httpChannel, slackChannel, smsChannel, emailChannel];
 
-/** The adapter that delivers a reply target. */
+const deliveries = new Map(CHANNELS.flatMap((ch) => (ch.delivery ? [[ch.delivery.kind, ch.delivery] as const] : [])));
+
+/** The adapter that delivers a reply target; throws for a kind no channel delivers (a message queued by a newer version). */
 export function deliveryAdapter<K extends ReplyTarget["kind"]>(kind: K): DeliveryAdapter<K> {
-  return DELIVERY_ADAPTERS[kind];
+  const adapter = deliveries.get(kind);
+  if (!adapter) throw new Error(`no channel delivers "${kind}" replies`);
+  return adapter as unknown as DeliveryAdapter<K>;
 }

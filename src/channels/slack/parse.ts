@@ -51,16 +51,18 @@ export type SlackInbound =
   /** 👍 or 👎 on one of the agent's own answers: feedback on that interaction. */
   | { kind: "reaction"; eventId: string; channelId: string; ts: string; user: string; outcome: "success" | "error"; reaction: string }
   /** Verified but not for the agent: our own bot's messages, edits, other event types. */
-  | { kind: "ignored"; reason: string };
+  | { kind: "ignored"; reason: string }
+  /** Not an Events API payload at all; kept as it came, for the error and the logs. */
+  | { kind: "unsupported"; raw: unknown };
 
 /**
  * Parses a verified Events API body. Handles `url_verification`, `app_mention` and direct
  * messages (`message` in an `im`); ignores bot messages (ours included: no reply loops), edits
- * and other subtypes. Returns null when the body is not an Events API payload.
+ * and other subtypes; a body that is not an Events API payload is `unsupported`.
  */
-export function parseSlackEvent(json: unknown): SlackInbound | null {
+export function parseSlackEvent(json: unknown): SlackInbound {
   const parsed = envelope.safeParse(json);
-  if (!parsed.success) return null;
+  if (!parsed.success) return { kind: "unsupported", raw: json };
   const body = parsed.data;
   if (body.type === "url_verification") return { kind: "challenge", challenge: body.challenge };
   const e = body.event;
@@ -72,7 +74,7 @@ export function parseSlackEvent(json: unknown): SlackInbound | null {
   const isMention = e.type === "app_mention";
   const isDirect = e.type === "message" && e.channel_type === "im";
   if (!isMention && !isDirect) return { kind: "ignored", reason: `event ${e.type}` };
-  if (!e.channel || !e.ts || !e.user) return null;
+  if (!e.channel || !e.ts || !e.user) return { kind: "unsupported", raw: json };
   const text = e.text ?? "";
   const files: Attachment[] = (e.files ?? []).slice(0, 20).map((f) => ({
     name: (f.name ?? f.title ?? "file").slice(0, 300),

@@ -41,7 +41,7 @@ export const slackRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/slack", a
   if (!verified.ok) throw refuseSignature(c, stub, "slack", verified.reason, REJECTIONS[verified.reason]);
 
   const inbound = parseSlackEvent(parseJson(rawBody));
-  if (!inbound) throw new AppError("invalid_request", "body is not a Slack Events API payload");
+  if (inbound.kind === "unsupported") throw new AppError("invalid_request", "body is not a Slack Events API payload");
   if (inbound.kind === "challenge") return c.json({ challenge: inbound.challenge });
   if (inbound.kind === "ignored") return c.body(null, 200);
   if (inbound.kind === "reaction") {

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { AppError } from "../../core/errors";
-import type { Attachment, NormalizedMessage } from "../../core/types";
+import type { NormalizedMessage } from "../../core/types";
 import { readBodyLimited } from "../../http/body";
 import type { AppEnv } from "../../http/context";
 import type { WorkMessage } from "../../core/messages";
@@ -8,32 +8,17 @@ import { refuseSignature, webhookAgent } from "../webhook";
 import { processIfCheap } from "../../pipeline/process";
 import { prepareText, withAttachmentNotes } from "../normalize";
 import { smsKeyword } from "./keywords";
+import { parseTwilioForm } from "./parse";
 import { fitToSegments, segmentBudget } from "./segments";
 import { verifyTwilioRequest } from "./verify";
 
 const MAX_SMS_BODY_BYTES = 64 * 1024;
 const HELP_REPLY = "Reply STOP to stop messages, START to resume. Write to this number for help.";
-const SID = /^(SM|MM)[0-9a-f]{32}$/;
 
 function twiml(message?: string): Response {
   const escaped = message?.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   const body = `<?xml version="1.0" encoding="UTF-8"?><Response>${escaped ? `<Message>${escaped}</Message>` : ""}</Response>`;
   return new Response(body, { headers: { "content-type": "text/xml; charset=utf-8" } });
-}
-
-/** Twilio sends at most 10 media per MMS. */
-const MAX_MEDIA = 10;
-
-/** An MMS's media as Twilio lists them (`NumMedia`, `MediaUrl{N}`, `MediaContentType{N}`); the URLs need the account's credentials. */
-function mmsMedia(form: Map<string, string>): Attachment[] {
-  const count = Math.min(MAX_MEDIA, Number.parseInt(form.get("NumMedia") ?? "0", 10) || 0);
-  const media: Attachment[] = [];
-  for (let i = 0; i < count; i++) {
-    const url = form.get(`MediaUrl${i}`);
-    if (!url?.startsWith("https://")) continue;
-    media.push({ name: `media-${i}`, mimeType: (form.get(`MediaContentType${i}`) ?? "application/octet-stream").slice(0, 200), ref: url.slice(0, 2000) });
-  }
-  return media;
 }
 
 /**
@@ -53,34 +38,29 @@ export const smsRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/sms", async
   if (!(await verifyTwilioRequest({ authToken, url, params, signature: c.req.header("x-twilio-signature") }))) {
     throw refuseSignature(c, stub, "sms", "bad_signature", "X-Twilio-Signature does not match");
   }
-  const form = new Map(params);
-  const sid = form.get("MessageSid") ?? "";
-  const from = form.get("From") ?? "";
-  const to = form.get("To") ?? "";
-  if (!SID.test(sid) || !from || !to) throw new AppError("invalid_request", "MessageSid, From and To are required");
+  const inbound = parseTwilioForm(params);
+  if (inbound.kind === "unsupported") throw new AppError("invalid_request", inbound.reason);
   const now = c.var.clock.now();
-  const status = form.get("MessageStatus") ?? form.get("SmsStatus");
-  if (!form.has("Body") && status) {
+  if (inbound.kind === "status") {
     // A status callback: recorded once per status, never answered.
-    await stub.receive(`sms-status:${sid}:${status}`, now);
+    await stub.receive(`sms-status:${inbound.sid}:${inbound.status}`, now);
     return c.body(null, 204);
   }
+  const { sid, from, to, body, media } = inbound;
   const channel = agent.record.config.channels.find((ch) => ch.type === "sms");
   if (!channel) throw new AppError("not_found", "this agent has no SMS channel configured");
 
   const receipt = `sms-receipt:${sid}`;
-  const body = (form.get("Body") ?? "").trim();
-  const media = mmsMedia(form);
   const keyword = smsKeyword(body);
   // The receipt, STOP/START and the opt-out check, in one round trip.
-  const inbound = await stub.smsInbound({ receipt, from, keyword, now });
-  if (!inbound.fresh) return twiml();
+  const books = await stub.smsInbound({ receipt, from, keyword, now });
+  if (!books.fresh) return twiml();
   let reply: Response;
   if (keyword === "stop" || keyword === "start") {
     reply = twiml(); // Twilio sends the carrier's opt-out confirmation itself.
   } else if (keyword === "help") {
     reply = twiml(HELP_REPLY);
-  } else if ((!body && media.length === 0) || inbound.optedOut) {
+  } else if ((!body && media.length === 0) || books.optedOut) {
     reply = twiml();
   } else {
     const message: NormalizedMessage = {

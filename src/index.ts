@@ -3,6 +3,7 @@ import { systemClock } from "./core/clock";
 import { jsonLogger } from "./core/logger";
 import { createServices } from "./pipeline/services";
 import { consumeDeadLetters, consumeLearning } from "./queues/consumer";
+import { consumeAlerts } from "./queues/alerts";
 import { consumeWork } from "./queues/work";
 import { handleEmail } from "./channels/email/handler";
 import { runScheduled } from "./jobs/scheduled";
@@ -15,7 +16,7 @@ const logger = jsonLogger();
 const app = createApp({ logger });
 
 /** Queue names as wrangler.toml declares them. */
-export const QUEUES = { work: "foreman-work", learning: "foreman-learning", deadLetter: "foreman-dlq" } as const;
+export const QUEUES = { work: "foreman-work", learning: "foreman-learning", alerts: "foreman-alerts", deadLetter: "foreman-dlq" } as const;
 
 export default {
   fetch: app.fetch,
@@ -24,6 +25,8 @@ export default {
     switch (batch.queue) {
       case QUEUES.work:
         return consumeWork(batch, env, systemClock, ctx);
+      case QUEUES.alerts:
+        return consumeAlerts(batch, env, { clock: systemClock, logger: logger.with({ queue: batch.queue }) });
       case QUEUES.learning:
         return consumeLearning(batch, env, logger.with({ queue: batch.queue }));
       case QUEUES.deadLetter:

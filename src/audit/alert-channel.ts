@@ -54,13 +54,36 @@ export async function deliverAlert(alert: Alert, channel: AlertChannel | undefin
   }
 }
 
-/** Delivers freshly flushed alerts and records each one's delivery (or its error) on its D1 row. */
-export async function deliverAlerts(input: { db: D1Database; alerts: Alert[]; channel: AlertChannel | undefined; transport: AlertTransport; clock: Clock }): Promise<void> {
-  for (const alert of input.alerts) {
-    const error = await deliverAlert(alert, input.channel, input.transport);
-    await input.db
-      .prepare("UPDATE alerts SET delivered_at = ?, delivery_error = ? WHERE id = ?")
-      .bind(error ? null : input.clock.now(), error, alert.id)
-      .run();
-  }
+/**
+ * Delivers one stored alert to its agent's alert channel and records the delivery (or its error)
+ * on the alert's D1 row. An alert already delivered, or one that failed for good, is left alone,
+ * so a redelivered queue message never posts twice. False when no such alert exists.
+ */
+export async function deliverStoredAlert(input: {
+  db: D1Database;
+  agentId: string;
+  alertId: string;
+  channel: AlertChannel | undefined;
+  transport: AlertTransport;
+  clock: Clock;
+}): Promise<boolean> {
+  const row = await input.db
+    .prepare("SELECT id, agent_id, at, type, message, details, delivered_at, delivery_error FROM alerts WHERE id = ? AND agent_id = ?")
+    .bind(input.alertId, input.agentId)
+    .first<{ id: string; agent_id: string; at: number; type: Alert["type"]; message: string; details: string; delivered_at: number | null; delivery_error: string | null }>();
+  if (!row) return false;
+  if (row.delivered_at !== null || row.delivery_error !== null) return true;
+  const alert: Alert = { id: row.id, agentId: row.agent_id, at: row.at, type: row.type, message: row.message, details: JSON.parse(row.details) as Record<string, unknown> };
+  const error = await deliverAlert(alert, input.channel, input.transport);
+  await input.db
+    .prepare("UPDATE alerts SET delivered_at = ?, delivery_error = ? WHERE id = ?")
+    .bind(error ? null : input.clock.now(), error, alert.id)
+    .run();
+  return true;
+}
+
+/** Records that alerts could not be handed to the delivery queue, so an operator sees why they did not arrive. */
+export async function markUndeliverable(db: D1Database, alerts: readonly Alert[], reason: string): Promise<void> {
+  if (alerts.length === 0) return;
+  await db.batch(alerts.map((a) => db.prepare("UPDATE alerts SET delivery_error = ? WHERE id = ? AND delivered_at IS NULL").bind(reason, a.id)));
 }

@@ -80,3 +80,12 @@ export const workMessageSchema = z.object({
 });
 
 export type WorkMessage = z.infer<typeof workMessageSchema>;
+
+/** What the `alerts` queue carries: an alert already stored in D1, to deliver to its agent's alert channel. */
+export const alertMessageSchema = z.object({
+  type: z.literal("alert"),
+  agentId: z.string().min(1),
+  alertId: z.string().min(1),
+});
+
+export type AlertMessage = z.infer<typeof alertMessageSchema>;

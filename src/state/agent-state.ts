@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import { EmailMessage } from "cloudflare:email";
-import { type AlertTransport, deliverAlerts } from "../audit/alert-channel";
+import { markUndeliverable } from "../audit/alert-channel";
+import type { AlertMessage } from "../core/messages";
 import { type Clock, systemClock } from "../core/clock";
 import { Auditor, type PendingAuditEvent } from "../audit/auditor";
 import type { ChainHead } from "../audit/chain";
@@ -308,28 +308,24 @@ export class AgentState extends DurableObject<Env> {
     return this.#changing((record) => this.#approvalDesk.complete(record, id, result, now));
   }
 
-  /** Flushes the outbox to D1 (alerts then go to the alert channel) and forgets expired claims. */
+  /**
+   * Flushes the outbox to D1, hands the alerts it wrote to the `alerts` queue (which delivers
+   * them), and forgets expired claims.
+   */
   override async alarm(): Promise<void> {
     const alerts = await flushOutbox(this.#outbox, this.env.DB);
-    const config = this.#book.record()?.config;
-    if (alerts.length > 0) await deliverAlerts({ db: this.env.DB, alerts, channel: config?.audit.alertChannel, transport: this.alertTransport(config), clock: this.clock });
+    if (alerts.length > 0) {
+      try {
+        await this.env.ALERT_QUEUE.sendBatch(alerts.map((a) => ({ body: { type: "alert", agentId: a.agentId, alertId: a.id } satisfies AlertMessage })));
+      } catch (err) {
+        await markUndeliverable(this.env.DB, alerts, `alert queue unavailable: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     const now = this.clock.now();
     const nextExpiry = this.#claims.prune(now);
     // Entries added while this alarm ran must not wait for the next claim expiry.
     const next = this.#outbox.size() > 0 ? now : nextExpiry;
     if (next !== null) await this.ctx.storage.setAlarm(next);
-  }
-
-  /** How alerts leave: Slack webhooks over `fetch`, email through `send_email` from the agent's email channel. */
-  protected alertTransport(config: AgentConfig | undefined): AlertTransport {
-    const emailChannel = config?.channels.find((ch) => ch.type === "email");
-    return {
-      fetch: (input, init) => fetch(input, init),
-      sendEmail: async (from, to, raw) => {
-        await this.env.EMAIL.send(new EmailMessage(from, to, raw));
-      },
-      ...(emailChannel?.type === "email" && emailChannel.smtp?.from ? { emailFrom: emailChannel.smtp.from } : {}),
-    };
   }
 
   /**

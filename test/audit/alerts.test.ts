@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { deliverAlert } from "../../src/audit/alert-channel";
 import type { Alert } from "../../src/core/types";
 import { admin, createAgent } from "../support/agents";
-import { flushedSql } from "../support/audit";
+import { deliveredAlerts, flushedSql } from "../support/audit";
 
 const alert: Alert = {
   id: "a1b2",
@@ -53,10 +53,7 @@ describe("alert delivery by email", () => {
     });
     const res = await admin(`/v1/agents/${agentId}/trust`, { method: "POST", body: JSON.stringify({ action: "set", level: 0.5, reason: "test" }) });
     expect(res.status).toBe(200);
-    const [row] = await flushedSql<{ delivered_at: number | null; delivery_error: string | null }>(
-      agentId,
-      "SELECT delivered_at, delivery_error FROM alerts WHERE agent_id = ? AND type = 'permission_escalation' AND (delivered_at IS NOT NULL OR delivery_error IS NOT NULL)",
-    );
+    const [row] = (await deliveredAlerts<{ type: string; delivered_at: number | null; delivery_error: string | null }>(agentId)).filter((r) => r.type === "permission_escalation");
     expect(row).toMatchObject({ delivery_error: null });
     expect(row?.delivered_at).toBeGreaterThan(0);
   });

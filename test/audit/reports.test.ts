@@ -55,13 +55,16 @@ async function countOf(sql: string, agentId: string): Promise<number> {
   return (await env.DB.prepare(sql).bind(agentId).first<{ n: number }>())?.n ?? 0;
 }
 
-/** Runs the agent's alarm until D1 holds its events, alerts and interactions (with sleeps: they arrive in the background). */
+/**
+ * Runs the agent's alarm until D1 holds its events, interactions and alerts, each alert with its
+ * delivery recorded by the alerts queue (with sleeps: they arrive in the background).
+ */
 async function flushAll(agentId: string, want: { events: number; alerts: number; interactions: number }): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 500; i++) {
     await runDurableObjectAlarm(stateOf(agentId));
     const have = {
       events: await countOf("SELECT COUNT(*) AS n FROM audit_events WHERE agent_id = ?", agentId),
-      alerts: await countOf("SELECT COUNT(*) AS n FROM alerts WHERE agent_id = ?", agentId),
+      alerts: await countOf("SELECT COUNT(*) AS n FROM alerts WHERE agent_id = ? AND (delivered_at IS NOT NULL OR delivery_error IS NOT NULL)", agentId),
       interactions: await countOf("SELECT COUNT(*) AS n FROM interactions WHERE agent_id = ?", agentId),
     };
     if (have.events >= want.events && have.alerts >= want.alerts && have.interactions >= want.interactions) return;

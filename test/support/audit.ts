@@ -22,3 +22,19 @@ export async function flushedRows<T>(agentId: string, query: () => Promise<T[]>,
 export async function flushedSql<T = Record<string, unknown>>(agentId: string, sql: string, binds: unknown[] = [], atLeast = 1): Promise<T[]> {
   return flushedRows(agentId, async () => (await env.DB.prepare(sql).bind(agentId, ...binds).all<T>()).results, atLeast);
 }
+
+/**
+ * Flushes the agent's outbox, then waits (up to `timeoutMs`) until the `alerts` queue has
+ * delivered every alert of the agent, or recorded why not; returns the alert rows.
+ */
+export async function deliveredAlerts<T = Record<string, unknown>>(agentId: string, timeoutMs = 10_000): Promise<T[]> {
+  const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
+  await runDurableObjectAlarm(stub);
+  const started = Date.now();
+  for (;;) {
+    const { results } = await env.DB.prepare("SELECT * FROM alerts WHERE agent_id = ? ORDER BY at").bind(agentId).all<T & { delivered_at: number | null; delivery_error: string | null }>();
+    const pending = results.filter((r) => r.delivered_at === null && r.delivery_error === null);
+    if (pending.length === 0 || Date.now() - started > timeoutMs) return results;
+    await sleep(50);
+  }
+}

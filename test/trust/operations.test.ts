@@ -2,6 +2,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { admin, clockedApp, createAgent, type HttpReply, sendHttp, type Target, uniqueAgentId } from "../support/agents";
+import { deliveredAlerts } from "../support/audit";
 import { hookPosts, mcpServerUrl } from "../support/mcp";
 
 const post = (path: string, body: unknown, target?: Target) =>
@@ -132,11 +133,10 @@ describe("permission_escalation alerts", () => {
     const key = crypto.randomUUID();
     const agentId = await createAgent({ audit: { alertChannel: { slackWebhook: mcpServerUrl(`/hooks/${key}`) } } });
     await post(`/v1/agents/${agentId}/trust`, { action: "set", level: 0.5, reason: "pilot" });
-    await runDurableObjectAlarm(env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId)));
+    const [row] = await deliveredAlerts<{ delivered_at: number | null; delivery_error: string | null }>(agentId);
     const [posted] = (await hookPosts(key)) as Array<{ text: string }>;
     expect(posted?.text).toContain("permission_escalation");
     expect(posted?.text).toContain("newly allowed: Write, mcp__*");
-    const row = await env.DB.prepare("SELECT delivered_at, delivery_error FROM alerts WHERE agent_id = ?").bind(agentId).first();
     expect(row).toMatchObject({ delivery_error: null });
     expect(row?.delivered_at).toBeTypeOf("number");
   });
@@ -144,9 +144,8 @@ describe("permission_escalation alerts", () => {
   it("keeps the alert with the delivery error when the webhook fails", async () => {
     const agentId = await createAgent({ audit: { alertChannel: { slackWebhook: mcpServerUrl(`/hooks/x/fail`) } } });
     await post(`/v1/agents/${agentId}/trust`, { action: "set", level: 0.9, reason: "pilot" });
-    await runDurableObjectAlarm(env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId)));
-    const row = await env.DB.prepare("SELECT type, delivered_at, delivery_error FROM alerts WHERE agent_id = ?").bind(agentId).first();
-    expect(row).toEqual({ type: "permission_escalation", delivered_at: null, delivery_error: "slack webhook answered 500" });
+    const [row] = await deliveredAlerts<{ type: string; delivered_at: number | null; delivery_error: string | null }>(agentId);
+    expect(row).toMatchObject({ type: "permission_escalation", delivered_at: null, delivery_error: "slack webhook answered 500" });
   });
 
   it("raises none when the agent's alert list leaves permission_escalation out", async () => {

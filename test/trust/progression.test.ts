@@ -1,8 +1,8 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { SEED_EXAMPLE_CONFIG } from "../../src/config/seed-example";
 import { admin, clockedApp, createAgent, type HttpReply, sendHttp, type Target } from "../support/agents";
+import { deliveredAlerts } from "../support/audit";
 import { modelRequests, scriptModel } from "../support/model";
 
 const HOUR = 3_600_000;
@@ -90,9 +90,7 @@ describe("trust progression with the seed's config, through the HTTP channel", (
     await succeed(agentId, target, 19);
     expect((await trust(agentId, target)).level).toBe(0.5);
 
-    const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
-    await runDurableObjectAlarm(stub);
-    const alerts = await env.DB.prepare("SELECT type, message, details, delivery_error FROM alerts WHERE agent_id = ?").bind(agentId).all();
+    const alerts = { results: await deliveredAlerts<{ type: string; message: string; details: string; delivery_error: string | null }>(agentId) };
     expect(alerts.results).toHaveLength(1);
     expect(alerts.results[0]).toMatchObject({ type: "permission_escalation", delivery_error: "no alert channel configured" });
     expect(JSON.parse(alerts.results[0]!.details as string)).toMatchObject({ from: 0.4, to: 0.5, granted: ["Write", "mcp__*"], tier: "0.5" });

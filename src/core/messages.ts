@@ -1,8 +1,12 @@
 import { z } from "zod";
 
+/** Characters kept of a learnable question or answer. */
+export const MAX_LEARNABLE_CHARS = 4_000;
+
 /**
- * A finished interaction as the `learning` queue carries it. No customer text: only what
- * analytics, trust and pattern learning need. The conversation is a hash.
+ * A finished interaction as the `learning` queue carries it: what analytics, trust and pattern
+ * learning need. The conversation is a hash. Customer text only for a learnable interaction, and
+ * then masked by the PII module before it leaves the worker.
  */
 export const interactionSchema = z.object({
   id: z.string().min(1),
@@ -26,16 +30,28 @@ export const interactionSchema = z.object({
   latencyMs: z.number().int().nonnegative().default(0),
   /** How urgent the message read (`detectUrgency`). */
   urgency: z.enum(["normal", "high", "critical"]).default("normal"),
+  /** Earlier turns of the conversation the message was answered with (0: it opened the conversation). */
+  position: z.number().int().nonnegative().default(0),
+  /**
+   * Whether pattern learning may use it: a model answer to a conversation's opening message, with
+   * no attachment, PII, side-effecting tool, refusal or escalation (the caches' rules), while the
+   * agent's `learning.enabled` is on.
+   */
+  learnable: z.boolean().default(false),
+  /** The question and the answer, masked; null unless learnable. */
+  question: z.string().max(MAX_LEARNABLE_CHARS).nullable().default(null),
+  answer: z.string().max(MAX_LEARNABLE_CHARS).nullable().default(null),
 });
 
-export type InteractionRecord = z.infer<typeof interactionSchema>;
+/** An interaction as it is sent; fields added later (latency, urgency, learning) default when an older sender leaves them out. */
+export type InteractionRecord = z.input<typeof interactionSchema>;
 
 /** Every message the `learning` queue accepts. */
 export const learningMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("interaction"), interaction: interactionSchema }),
 ]);
 
-export type LearningMessage = z.infer<typeof learningMessageSchema>;
+export type LearningMessage = z.input<typeof learningMessageSchema>;
 
 const normalizedMessageSchema = z.object({
   agentId: z.string().min(1),

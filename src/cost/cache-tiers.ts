@@ -150,10 +150,15 @@ function mayContainPii(text: string): boolean {
 
 /**
  * Only a message that opens a conversation, and does not read as a follow-up, shares cache
- * entries: later in a conversation the answer may rest on earlier turns ("what's my name?").
+ * entries or teaches patterns: later in a conversation the answer may rest on earlier turns
+ * ("what's my name?").
  */
+function opensConversation(ctx: TierContext): boolean {
+  return ctx.history.length === 0 && !ctx.digest && !ctx.message.attachments?.length && !isFollowUp(ctx.message.text);
+}
+
 function cacheable(ctx: TierContext): boolean {
-  return ctx.agent.record.config.optimization.enableCache && ctx.history.length === 0 && !ctx.digest && !ctx.message.attachments?.length && !isFollowUp(ctx.message.text);
+  return ctx.agent.record.config.optimization.enableCache && opensConversation(ctx);
 }
 
 /** The exact cache: the same normalized question, same agent, version and trust tier. */
@@ -239,11 +244,11 @@ async function answersAgree(backend: SimilarityBackend, a: string, b: string, th
 }
 
 /**
- * Whether a model answer is safe to reuse for others: the model made it without failing, no
- * tool changed anything, no tool call was refused or escalated, neither question nor answer
- * carries PII, and the question does not lean on the conversation.
+ * Whether a model answer may serve other customers (from a cache, or as a learned pattern): the
+ * model made it without failing, no tool changed anything, no tool call was refused or
+ * escalated, neither question nor answer carries PII, and the question opens its conversation.
  */
-function mayReuse(ctx: TierContext, answered: TierAnswer): boolean {
+export function shareableAnswer(ctx: TierContext, answered: TierAnswer): boolean {
   let verdict = reuseVerdicts.get(ctx);
   if (verdict === undefined) {
     verdict =
@@ -253,12 +258,16 @@ function mayReuse(ctx: TierContext, answered: TierAnswer): boolean {
       answered.reusable === true &&
       answered.denials.length === 0 &&
       (answered.escalations?.length ?? 0) === 0 &&
-      cacheable(ctx) &&
+      opensConversation(ctx) &&
       !mayContainPii(ctx.message.text) &&
       !mayContainPii(answered.text);
     reuseVerdicts.set(ctx, verdict);
   }
   return verdict;
+}
+
+function mayReuse(ctx: TierContext, answered: TierAnswer): boolean {
+  return ctx.agent.record.config.optimization.enableCache && shareableAnswer(ctx, answered);
 }
 
 const reuseVerdicts = new WeakMap<TierContext, boolean>();

@@ -38,8 +38,15 @@ export const interactions = sqliteTable(
     /** Receipt to answer, queue time included. Rows stored before this column say 0. */
     latencyMs: integer("latency_ms").notNull().default(0),
     urgency: text("urgency", { enum: ["normal", "high", "critical"] }).notNull().default("normal"),
+    /** Earlier turns the message was answered with; 0 for a conversation's opening message. */
+    position: integer("position").notNull().default(0),
+    /** 1 when pattern learning may use it (see `InteractionRecord.learnable`). */
+    learnable: integer("learnable", { mode: "boolean" }).notNull().default(false),
+    /** Masked question and answer of a learnable interaction; null otherwise. */
+    question: text("question"),
+    answer: text("answer"),
   },
-  (t) => [index("interactions_agent_time").on(t.agentId, t.createdAt)],
+  (t) => [index("interactions_agent_time").on(t.agentId, t.createdAt), index("interactions_learnable").on(t.agentId, t.learnable, t.createdAt)],
 );
 
 /** Queue messages that exhausted their retries, kept so nothing is silently lost. */

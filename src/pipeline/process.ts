@@ -17,6 +17,8 @@ import type { AgentState } from "../state/agent-state";
 import type { Conversation, ConversationContext } from "../state/conversation";
 import { agentObject, conversationObject } from "../state/objects";
 import { messageAccount } from "./account";
+import { conversationHash, type InteractionFacts, interactionEvents, sendInteraction } from "./interaction";
+import { shareableAnswer } from "../cost/cache-tiers";
 import { detectUrgency } from "./urgency";
 
 /** Said when every tier in the chain passed. */
@@ -176,7 +178,8 @@ async function answerInTurn(deps: PipelineDeps, message: NormalizedMessage, agen
     if (reply.kind !== "done") return refused(deps, message, turn, reply);
     appendTurns();
   }
-  deps.defer(sendInteraction(deps, message, answered, facts));
+  const learnable = config.learning.enabled && shareableAnswer(ctx, answered);
+  deps.defer(sendInteraction(deps, message, answered, { ...facts, position: context.turns.length, learnable }));
   for (const [name, tier] of Object.entries(deps.tiers)) {
     if (!tier.afterAnswer) continue;
     deps.defer(tier.afterAnswer(ctx, answered).catch((err: unknown) => deps.logger.error("after_answer_failed", { tier: name, interactionId, error: String(err) })));
@@ -265,103 +268,3 @@ async function storedAnswer(deps: PipelineDeps, message: NormalizedMessage, answ
   return sealWith(deps.encryptionKeys, json, replayContext(message));
 }
 
-/** What is known of an answered interaction besides the answer, for analytics and audit. */
-interface InteractionFacts {
-  interactionId: string;
-  outcome: Outcome;
-  now: number;
-  urgency: Urgency;
-  /** The conversation's opaque id (`conversationHash`). */
-  conversation: string;
-}
-
-/** Characters of masked tool arguments kept in an audit event. */
-const MAX_AUDITED_INPUT = 2_000;
-
-/**
- * The audit events of an answered message: `message.answered` (at `standard`: channel, tier,
- * outcome, model, tokens, cost, latency, urgency; no customer text) and one `tool.called` per
- * tool that ran (at `detailed`, arguments masked by the PII module, failing closed). Refused
- * and escalated calls are audited by the trust ledger itself.
- */
-async function interactionEvents(message: NormalizedMessage, answered: TierAnswer, at: InteractionFacts): Promise<PendingAuditEvent[]> {
-  const actor = `customer:${message.channel}`;
-  const events: PendingAuditEvent[] = [
-    {
-      level: "standard",
-      event: {
-        at: at.now,
-        actor,
-        action: "message.answered",
-        resource: at.interactionId,
-        decision: "recorded",
-        details: {
-          channel: message.channel,
-          conversation: at.conversation,
-          tier: answered.tier,
-          outcome: at.outcome,
-          model: answered.model ?? null,
-          tokens: answered.usage ?? null,
-          steps: answered.steps ?? 0,
-          toolCalls: answered.toolCalls ?? 0,
-          latencyMs: Math.max(0, Math.round(at.now - message.receivedAt)),
-          urgency: at.urgency,
-        },
-        costMicros: answered.costMicros,
-      },
-    },
-  ];
-  for (const call of answered.calls ?? []) {
-    if (!call.allowed) continue;
-    const raw = JSON.stringify(call.input ?? null).slice(0, 16_000);
-    const masked = (await maskPiiFailClosed(raw)).text;
-    events.push({
-      level: "detailed",
-      event: {
-        at: at.now,
-        actor: "agent",
-        action: "tool.called",
-        resource: call.tool,
-        decision: "allowed",
-        details: { interactionId: at.interactionId, input: masked.slice(0, MAX_AUDITED_INPUT), isError: call.isError },
-      },
-    });
-  }
-  return events;
-}
-
-/** A conversation's opaque id in analytics and audit: no channel identifiers in the clear. */
-async function conversationHash(message: NormalizedMessage): Promise<string> {
-  return (await sha256Hex(`${message.agentId}\u0000${message.channel}\u0000${message.conversationKey}`)).slice(0, 32);
-}
-
-async function sendInteraction(deps: PipelineDeps, message: NormalizedMessage, answered: TierAnswer, facts: InteractionFacts): Promise<void> {
-  const { interactionId, outcome, now, urgency } = facts;
-  const interaction: InteractionRecord = {
-    id: interactionId,
-    agentId: message.agentId,
-    channel: message.channel,
-    deliveryId: message.deliveryId,
-    conversationHash: facts.conversation,
-    tier: answered.tier,
-    model: answered.model ?? null,
-    inputTokens: answered.usage?.input ?? 0,
-    outputTokens: answered.usage?.output ?? 0,
-    cacheWriteTokens: answered.usage?.cacheWrite ?? 0,
-    cacheReadTokens: answered.usage?.cacheRead ?? 0,
-    costMicros: answered.costMicros,
-    steps: answered.steps ?? 0,
-    toolCalls: answered.toolCalls ?? 0,
-    deniedTools: answered.denials.map((d) => d.tool),
-    outcome,
-    createdAt: now,
-    latencyMs: Math.max(0, Math.round(now - message.receivedAt)),
-    urgency,
-  };
-  try {
-    await deps.learningQueue.send({ type: "interaction", interaction });
-  } catch (err) {
-    // The answer is already given; losing analytics must not fail it. Logged for the operator.
-    deps.logger.error("learning_queue_send_failed", { interactionId, error: String(err) });
-  }
-}

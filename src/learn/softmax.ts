@@ -4,6 +4,7 @@
  * agent's answer groups; its probability is what the calibrated threshold is applied to.
  * Deterministic for a given seed, so a pattern's validation report can be reproduced.
  */
+import { prng } from "../core/random.ts";
 import type { SparseVector } from "./features.ts";
 
 export interface SoftmaxModel {
@@ -20,18 +21,6 @@ export interface TrainOptions {
   /** L2 penalty per update, scaled by the step. */
   l2?: number;
   seed?: number;
-}
-
-/** A small seeded PRNG (mulberry32) for the shuffles. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Class probabilities of one example. */

@@ -1,0 +1,18 @@
+/**
+ * mulberry32: a tiny seeded PRNG, so a training run or a failing property test can be replayed
+ * exactly. Not for anything secret (use `crypto.getRandomValues`).
+ *
+ * @example
+ * const random = prng(42);
+ * random(); // the same number in [0, 1) on every run
+ */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { binomialCdf, calibrate, clopperPearsonUpper, type HeldOut, THRESHOLD_GRID } from "../../src/learn/calibrate";
 import { featurize } from "../../src/learn/features";
+import { fitMatcher, match } from "../../src/learn/matcher";
 import { predict, train } from "../../src/learn/softmax";
 
 describe("Clopper–Pearson bounds", () => {
@@ -76,5 +77,38 @@ describe("the softmax matcher over hashed n-grams", () => {
     expect(predict(model, featurize("what exchange rate applies", dim)).label).toBe(2);
     const confident = predict(model, featurize("my card has not arrived yet", dim));
     expect(confident.probability).toBeGreaterThan(0.5);
+  });
+});
+
+describe("fitMatcher", () => {
+  const topics = [
+    ["card", "arrive", "delivery", "post", "shipped", "mail"],
+    ["pin", "code", "reset", "forgot", "change", "unblock"],
+    ["rate", "exchange", "currency", "convert", "euros", "dollars"],
+  ];
+  /** Many phrasings per topic, built from the topic's words, so there is enough to hold some apart. */
+  const phrasings = (label: number, n: number, seed: number) =>
+    Array.from({ length: n }, (_, i) => {
+      const w = topics[label]!;
+      return { text: `please help ${w[(i + seed) % 6]} my ${w[(i * 5 + 1) % 6]} ${w[(i * 7 + 2) % 6]} today ${i % 3 === 0 ? "now" : ""}`, label };
+    });
+
+  it("proves a threshold on examples it did not train on, serves the model it proved, and turns away requests unlike any", () => {
+    const examples = [0, 1, 2].flatMap((label) => phrasings(label, 400, label));
+    const matcher = fitMatcher(examples, 3, { dim: 4096, target: 0.95, seed: 3, epochs: 8 });
+    expect(matcher.threshold).not.toBeNull();
+    expect(matcher.calibration.answered).toBeGreaterThan(100);
+    expect(matcher.calibration.answered).toBeLessThan(examples.length / 2);
+    const card = match(matcher, "please help my card delivery shipped");
+    expect(card).toMatchObject({ label: 0, answers: true });
+    expect(match(matcher, "what is the weather like on mars this summer").answers).toBe(false);
+  });
+
+  it("serves nothing when nothing can be proven", () => {
+    // Two labels on the same texts: no threshold can keep precision anywhere near the target.
+    const texts = phrasings(0, 300, 0);
+    const matcher = fitMatcher([...texts.map((t) => ({ ...t, label: 0 })), ...texts.map((t) => ({ ...t, label: 1 }))], 2, { dim: 4096, target: 0.95, seed: 3, epochs: 4 });
+    expect(matcher.threshold).toBeNull();
+    expect(match(matcher, texts[0]!.text).answers).toBe(false);
   });
 });

@@ -14,6 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 
 import type { FakeAnthropic, FakeStep, RecordedRequest, Usage } from './fake-anthropic-types.ts';
+import { wordFacts } from './fake-wording.ts';
 export type { FakeAnthropic, FakeStep, RecordedRequest, Usage } from './fake-anthropic-types.ts';
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -30,7 +31,7 @@ const ERROR_TYPE_BY_STATUS: Record<number, string> = {
 };
 
 type Obj = Record<string, unknown>;
-type KeyState = { steps: FakeStep[]; requests: RecordedRequest[]; cachedPrefixes: Set<string>; oracle: Map<string, string> };
+type KeyState = { steps: FakeStep[]; requests: RecordedRequest[]; cachedPrefixes: Set<string>; oracle: Map<string, string | { facts: string }>; worded: number };
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const newId = (prefix: string) => prefix + randomBytes(12).toString('hex');
@@ -46,7 +47,7 @@ export async function startFakeAnthropic(
   const keys = new Map<string, KeyState>();
   const stateFor = (key: string): KeyState => {
     let s = keys.get(key);
-    if (!s) keys.set(key, (s = { steps: [], requests: [], cachedPrefixes: new Set(), oracle: new Map() }));
+    if (!s) keys.set(key, (s = { steps: [], requests: [], cachedPrefixes: new Set(), oracle: new Map(), worded: 0 }));
     return s;
   };
 
@@ -68,15 +69,17 @@ export async function startFakeAnthropic(
       }
       if (m[1] === 'requests' && req.method === 'GET') return send(res, 200, { requests: stateFor(key).requests });
       if (m[1] === 'oracle' && (req.method === 'PUT' || req.method === 'POST')) {
-        // An oracle answers a known question with its canonical answer (for replay benchmarks).
+        // An oracle answers a known question with its canonical answer (`answers`), or with its
+        // facts in varied wording as a real model would (`facts`), for replay benchmarks.
         if (raw === null) return sendError(res, 413, 'request_too_large', 'Request exceeds the 10 MB limit');
         const body = parseJson(raw);
-        if (!isObj(body) || !isObj(body.answers) || !Object.values(body.answers).every((v) => typeof v === 'string')) {
-          return sendError(res, 400, 'invalid_request_error', 'Body must be {"answers": {"<question>": "<answer>"}}');
+        const table = isObj(body) ? (body.answers ?? body.facts) : undefined;
+        if (!isObj(body) || !isObj(table) || !Object.values(table).every((v) => typeof v === 'string')) {
+          return sendError(res, 400, 'invalid_request_error', 'Body must be {"answers": {"<question>": "<answer>"}} or {"facts": {"<question>": "<facts>"}}');
         }
         const state = stateFor(key);
         if (req.method === 'PUT') state.oracle.clear();
-        for (const [q, a] of Object.entries(body.answers)) state.oracle.set(oracleKey(q), a as string);
+        for (const [q, a] of Object.entries(table)) state.oracle.set(oracleKey(q), body.answers ? (a as string) : { facts: a as string });
         return send(res, 204);
       }
       if (m[1] === 'scripts' && req.method === 'DELETE') {
@@ -121,7 +124,8 @@ export async function startFakeAnthropic(
     }
 
     const known = step ? undefined : state.oracle.get(oracleKey(lastUserText(request)));
-    const { content, stopReason } = known === undefined ? answer(step, request) : answer({ type: 'text', text: known }, request);
+    const text = typeof known === 'object' ? wordFacts(known.facts, lastUserText(request), state.worded++) : known;
+    const { content, stopReason } = text === undefined ? answer(step, request) : answer({ type: 'text', text }, request);
     const usage = estimateUsage(request, content, state.cachedPrefixes);
     const override = step?.usage ?? {};
     send(res, 200, {

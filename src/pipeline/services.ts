@@ -54,10 +54,12 @@ export function createServices(env: Env, opts: { clock: Clock; logger: Logger; d
 /** Wires the pipeline to the worker's bindings. */
 function buildPipeline(env: Env, clock: Clock, defer: (p: Promise<unknown>) => void, logger: Logger): PipelineDeps {
   const similarity = similarityBackend(env);
+  if (!similarity) logger.warn("similarity_cache_off", { reason: "a binding the EMBEDDINGS/VECTOR_INDEX choice needs is not bound" });
+  const bound: Partial<Env> = env;
   return {
     agents: env.AGENT_STATE,
     conversations: env.CONVERSATION,
-    learningQueue: env.LEARNING_QUEUE,
+    learningQueue: bound.LEARNING_QUEUE ?? noQueue(logger, "LEARNING_QUEUE"),
     clock,
     logger,
     newId: () => crypto.randomUUID(),
@@ -66,10 +68,18 @@ function buildPipeline(env: Env, clock: Clock, defer: (p: Promise<unknown>) => v
     tiers: {
       rule: ruleTier(env.CACHE, logger),
       exact: exactTier(env.CACHE, logger),
-      similar: similarTier(similarity, logger),
+      ...(similarity ? { similar: similarTier(similarity, logger) } : {}),
       intelligent: modelTier(env, clock, logger),
     },
   };
+}
+
+/** A queue binding that is not bound: messages are dropped with a log line, never an error in the answer. */
+function noQueue<T>(logger: Logger, binding: string): Queue<T> {
+  const drop = async () => {
+    logger.warn("queue_binding_absent", { binding });
+  };
+  return { send: drop, sendBatch: drop } as unknown as Queue<T>;
 }
 
 function modelTier(env: Env, clock: Clock, logger: Logger, onStep?: IntelligentDeps["onStep"]) {

@@ -59,9 +59,23 @@ const scale = Number(values.scale);
 if (scale > 0) {
   const big = Array.from({ length: scale }, (_, i) => {
     const r = rows[i % rows.length]!;
-    return { question: r.text, answer: wordFacts(factsOf(r.category), r.text, i + 7) };
+    return { intent: r.category, question: r.text, answer: wordFacts(factsOf(r.category), r.text, i + 7) };
   });
   t0 = performance.now();
   const d = detectGroups(big, { minOccurrences: Number(values.min) });
-  console.log(`scale: ${scale} answers in ${((performance.now() - t0) / 1000).toFixed(1)} s, ${d.candidates.length} candidates, peak memory ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+  const seconds = (performance.now() - t0) / 1000;
+  let bigPure = 0;
+  let bigTotal = 0;
+  const bigRecovered = new Set<string>();
+  for (const g of d.candidates) {
+    const byIntent = new Map<string, number>();
+    for (const m of g.members) byIntent.set(big[m]!.intent, (byIntent.get(big[m]!.intent) ?? 0) + 1);
+    const [top, count] = [...byIntent.entries()].sort((a, b) => b[1] - a[1])[0]!;
+    bigPure += count;
+    bigTotal += g.members.length;
+    bigRecovered.add(top);
+  }
+  console.log(
+    `scale: ${scale} answers (${Math.min(scale, 20_000)} read) in ${seconds.toFixed(1)} s, ${d.candidates.length} candidates, intents recovered ${bigRecovered.size}/${intents}, purity ${(bigPure / bigTotal).toFixed(4)}, peak memory ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+  );
 }

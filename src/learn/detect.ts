@@ -11,6 +11,7 @@
  * groups × nonzero features per answer, linear in the window's size.
  */
 import { normalizeText } from "../cost/text/normalize.ts";
+import { prng } from "../core/random.ts";
 
 export interface DetectOptions {
   /** Members a group needs to become a candidate pattern (`learning.patterns.minOccurrences`). */
@@ -19,6 +20,11 @@ export interface DetectOptions {
   minSimilarity?: number;
   refinements?: number;
   dim?: number;
+  /** Groups whose centroids are at least this similar are one group (a request type split in two). */
+  mergeSimilarity?: number;
+  /** Answers one run reads at most: a seeded uniform sample of a larger window, so a run's cost is bounded. */
+  maxAnswers?: number;
+  seed?: number;
 }
 
 export interface AnswerGroup {
@@ -91,6 +97,14 @@ function addTo(c: Centroid, v: Vec): void {
 
 const emptyCentroid = (): Centroid => ({ sum: new Map(), norm2: 0 });
 
+function centroidCosine(a: Centroid, b: Centroid): number {
+  if (a.norm2 === 0 || b.norm2 === 0) return 0;
+  const [small, large] = a.sum.size <= b.sum.size ? [a, b] : [b, a];
+  let dot = 0;
+  for (const [k, v] of small.sum) dot += v * (large.sum.get(k) ?? 0);
+  return dot / Math.sqrt(a.norm2 * b.norm2);
+}
+
 /** An answer's strongest features used to find the groups it may belong to. */
 const PROBES = 8;
 
@@ -102,6 +116,28 @@ export interface AnsweredQuestion {
 
 /** Groups answers that say the same thing; candidates are the groups big enough to learn from. */
 export function detectGroups(items: readonly AnsweredQuestion[], opts: DetectOptions): Detection {
+  const cap = opts.maxAnswers ?? DEFAULT_MAX_ANSWERS;
+  if (items.length <= cap) return group(items, opts);
+  // A uniform sample (partial Fisher–Yates, seeded), then indices back to the window's.
+  const random = prng(opts.seed ?? 11);
+  const picked = items.map((_, i) => i);
+  for (let i = 0; i < cap; i++) {
+    const j = i + Math.floor(random() * (picked.length - i));
+    [picked[i], picked[j]] = [picked[j]!, picked[i]!];
+  }
+  const sample = picked.slice(0, cap).sort((a, b) => a - b);
+  const found = group(sample.map((i) => items[i]!), { ...opts, minOccurrences: Math.max(2, Math.ceil((opts.minOccurrences * cap) / items.length)) });
+  return {
+    candidates: found.candidates.map((g) => ({ ...g, members: g.members.map((m) => sample[m]!), canonical: sample[g.canonical]! })),
+    unassigned: found.unassigned + (items.length - cap),
+    groups: found.groups,
+  };
+}
+
+/** Answers one detection run reads at most, unless told otherwise. */
+export const DEFAULT_MAX_ANSWERS = 20_000;
+
+function group(items: readonly AnsweredQuestion[], opts: DetectOptions): Detection {
   const dim = opts.dim ?? 1 << 20;
   const minSimilarity = opts.minSimilarity ?? 0.4;
   const raw = items.map(({ answer }) => counts(answer, dim));
@@ -175,6 +211,26 @@ export function detectGroups(items: readonly AnsweredQuestion[], opts: DetectOpt
     }
     centroids = next;
     postings = nextPostings;
+  }
+
+  // Merge groups one request type was split into: centroids nearly parallel.
+  const root = centroids.map((_, g) => g);
+  const find = (g: number): number => (root[g] === g ? g : (root[g] = find(root[g]!)));
+  const sizes = new Map<number, number>();
+  for (let i = 0; i < n; i++) sizes.set(assign[i]!, (sizes.get(assign[i]!) ?? 0) + 1);
+  const sizable = [...sizes.entries()].filter(([, size]) => size * 2 >= opts.minOccurrences).map(([g]) => g);
+  const mergeAt = opts.mergeSimilarity ?? 0.8;
+  for (let a = 0; a < sizable.length; a++) {
+    for (let b = a + 1; b < sizable.length; b++) {
+      const [ga, gb] = [sizable[a]!, sizable[b]!];
+      if (centroidCosine(centroids[ga]!, centroids[gb]!) >= mergeAt) root[find(gb)] = find(ga);
+    }
+  }
+  for (let i = 0; i < n; i++) assign[i] = find(assign[i]!);
+  if (sizable.some((g) => find(g) !== g)) {
+    const merged = centroids.map(emptyCentroid);
+    for (let i = 0; i < n; i++) addTo(merged[assign[i]!]!, vecs[i]!);
+    centroids = merged;
   }
 
   const members = new Map<number, number[]>();

@@ -56,3 +56,16 @@ describe("detectGroups", () => {
     expect(signature(reversed, (i) => items.length - 1 - i)).toEqual(signature(forward, (i) => i));
   });
 });
+
+describe("detectGroups over a large window", () => {
+  it("reads at most maxAnswers, a sample, and still finds every request type with members from the whole window", () => {
+    const items = answers(60, 0);
+    const detection = detectGroups(items, { minOccurrences: 20, maxAnswers: 300 });
+    expect(detection.candidates).toHaveLength(TOPICS.length);
+    const read = detection.candidates.reduce((n, g) => n + g.members.length, 0);
+    expect(read).toBeLessThanOrEqual(300);
+    expect(detection.unassigned).toBe(items.length - read);
+    for (const g of detection.candidates) expect(new Set(g.members.map((m) => items[m]!.intent)).size).toBe(1);
+    expect(Math.max(...detection.candidates.flatMap((g) => g.members))).toBeGreaterThan(300);
+  });
+});

@@ -9,6 +9,7 @@ import { channelAnalyticsRoutes } from "./admin/channels";
 import { alertRoutes } from "./admin/alerts";
 import { reportRoutes } from "./admin/reports";
 import { legalHoldRoutes } from "./admin/legal-hold";
+import { patternRoutes } from "./admin/patterns";
 import { auditRoutes } from "./admin/audit";
 import { CHANNELS } from "./channels/registry";
 import { type Clock, systemClock } from "./core/clock";
@@ -48,6 +49,7 @@ export function createApp(opts: { clock?: Clock; logger?: Logger } = {}) {
   app.route("/v1", alertRoutes);
   app.route("/v1", reportRoutes);
   app.route("/v1", legalHoldRoutes);
+  app.route("/v1", patternRoutes);
 
   app.notFound((c) => {
     const { status, body } = toErrorBody(new AppError("not_found", `no route for ${c.req.method} ${c.req.path}`), c.var.requestId);

@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, real, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * The agent index: one row per agent, written after its AgentState object (the source of
@@ -47,6 +47,29 @@ export const interactions = sqliteTable(
     answer: text("answer"),
   },
   (t) => [index("interactions_agent_time").on(t.agentId, t.createdAt), index("interactions_learnable").on(t.agentId, t.learnable, t.createdAt)],
+);
+
+/**
+ * Learned patterns of an agent. A detection run replaces the agent's `candidate` rows; later
+ * states (validated, pending approval, canary, active, rejected, rolled back) are kept.
+ */
+export const patterns = sqliteTable(
+  "patterns",
+  {
+    id: text("id").primaryKey(),
+    agentId: text("agent_id").notNull(),
+    status: text("status", { enum: ["candidate", "validated", "pending_approval", "canary", "active", "rejected", "rolled_back"] }).notNull(),
+    /** The answer the pattern gives: the group member nearest its centroid, already masked. */
+    canonicalAnswer: text("canonical_answer").notNull(),
+    /** Interactions whose answers make the group (JSON ids), its size, and how much they agree (mean cosine). */
+    memberIds: text("member_ids", { mode: "json" }).$type<string[]>().notNull(),
+    examples: integer("examples").notNull(),
+    agreement: real("agreement").notNull(),
+    detectedAt: integer("detected_at").notNull(),
+    windowFrom: integer("window_from").notNull(),
+    windowTo: integer("window_to").notNull(),
+  },
+  (t) => [index("patterns_agent_status").on(t.agentId, t.status)],
 );
 
 /** Queue messages that exhausted their retries, kept so nothing is silently lost. */

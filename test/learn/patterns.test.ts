@@ -1,0 +1,94 @@
+/**
+ * From stored interactions to candidate patterns through the API: learnable model answers that
+ * say the same facts become one candidate each, with a canonical answer, listed per agent and
+ * never across agents. (How an answered message becomes a learnable interaction is tested in
+ * interactions.test.ts; grouping itself in test/unit/learn-detect.test.ts.)
+ */
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { wordFacts } from "../../src/dev/fake-wording";
+import worker, { QUEUES } from "../../src/index";
+import { admin, createAgent } from "../support/agents";
+import { flushedSql } from "../support/audit";
+
+/** Twelve request types, each with its own facts, as a business's model answers them. */
+const TOPICS = ["card delivery", "pin change", "bank transfer", "refund", "exchange rate", "top up", "lost phone", "cash withdrawal", "account closing", "direct debit", "fraud report", "statement"];
+const FACTS = TOPICS.map((topic, i) => `For ${topic}, rule ${String.fromCharCode(65 + i)}${100 + i * 7} applies: it takes ${i + 2} working days and the ${["blue", "green", "red", "gold"][i % 4]} page of the app shows its status.`);
+const PER_TOPIC = 15;
+
+/** Stores learnable interactions the way production does: through the learning queue's consumer. */
+async function trafficAgent(): Promise<string> {
+  const agentId = await createAgent({ learning: { enabled: true, patterns: { minOccurrences: 10 } } });
+  const now = Date.now();
+  const bodies = TOPICS.flatMap((topic, t) =>
+    Array.from({ length: PER_TOPIC }, (_, i) => {
+      const question = [`What about ${topic}?`, `Question on ${topic}`, `help with ${topic} please`][i % 3]!;
+      return {
+        type: "interaction",
+        interaction: {
+          id: crypto.randomUUID(), agentId, channel: "http", deliveryId: `d-${t}-${i}`, conversationHash: `h-${t}-${i}`, tier: "intelligent", model: "claude-sonnet-4-5",
+          inputTokens: 100, outputTokens: 40, cacheWriteTokens: 0, cacheReadTokens: 0, costMicros: 900, steps: 1, toolCalls: 0, deniedTools: [], outcome: "success",
+          createdAt: now - (t * PER_TOPIC + i) * 1000, latencyMs: 30, urgency: "normal", position: 0, learnable: true, question, answer: wordFacts(FACTS[t]!, question, i * 7 + t),
+        },
+      };
+    }),
+  );
+  const batch = createMessageBatch(QUEUES.learning, bodies.map((body, i) => ({ id: `m-${i}-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 1, body })));
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  expect((await getQueueResult(batch, ctx)).retryMessages).toHaveLength(0);
+  return agentId;
+}
+
+interface Report {
+  learnable: number;
+  candidates: Array<{ id: string; status: string; canonicalAnswer: string; examples: number; agreement: number }>;
+  unassigned: number;
+}
+
+describe("POST /v1/agents/:agentId/learn/run", () => {
+  it("turns each request type the model answered alike into one candidate, with its canonical answer, and lists it", async () => {
+    const agentId = await trafficAgent();
+    const res = await admin(`/v1/agents/${agentId}/learn/run`, { method: "POST" });
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as Report;
+    expect(report.learnable).toBe(TOPICS.length * PER_TOPIC);
+    expect(report.candidates).toHaveLength(TOPICS.length);
+    for (const c of report.candidates) {
+      expect(c.status).toBe("candidate");
+      expect(c.examples).toBe(PER_TOPIC);
+      expect(FACTS.some((f) => c.canonicalAnswer.includes(f))).toBe(true);
+    }
+    const listed = (await (await admin(`/v1/agents/${agentId}/patterns?status=candidate`)).json()) as { patterns: Array<{ id: string }> };
+    expect(listed.patterns.map((p) => p.id).sort()).toEqual(report.candidates.map((c) => c.id).sort());
+    const one = await admin(`/v1/agents/${agentId}/patterns/${report.candidates[0]!.id}`);
+    expect(((await one.json()) as { id: string }).id).toBe(report.candidates[0]!.id);
+    const [event] = await flushedSql<{ details: string }>(agentId, "SELECT details FROM audit_events WHERE agent_id = ? AND action = 'learning.detected'");
+    expect(JSON.parse(event!.details)).toMatchObject({ learnable: TOPICS.length * PER_TOPIC, candidates: TOPICS.length });
+  });
+
+  it("replaces the previous candidates on a new run, and never shows one agent's patterns to another", async () => {
+    const agentId = await trafficAgent();
+    const first = (await (await admin(`/v1/agents/${agentId}/learn/run`, { method: "POST" })).json()) as Report;
+    const second = (await (await admin(`/v1/agents/${agentId}/learn/run`, { method: "POST" })).json()) as Report;
+    const listed = (await (await admin(`/v1/agents/${agentId}/patterns`)).json()) as { patterns: Array<{ id: string }> };
+    expect(listed.patterns.map((p) => p.id).sort()).toEqual(second.candidates.map((c) => c.id).sort());
+    expect(listed.patterns.some((p) => first.candidates.some((c) => c.id === p.id))).toBe(false);
+
+    const other = await createAgent({ learning: { enabled: true } });
+    expect((await admin(`/v1/agents/${other}/patterns/${second.candidates[0]!.id}`)).status).toBe(404);
+    expect(((await (await admin(`/v1/agents/${other}/patterns`)).json()) as { patterns: unknown[] }).patterns).toEqual([]);
+  });
+
+  it("refuses with 409 while learning is off, 400 for an unknown status, 404 for an unknown agent, 401 for a wrong key", async () => {
+    const off = await createAgent({});
+    const res = await admin(`/v1/agents/${off}/learn/run`, { method: "POST" });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain("learning.enabled");
+    expect((await admin(`/v1/agents/${off}/patterns?status=bogus`)).status).toBe(400);
+    expect((await admin(`/v1/agents/no-such-agent-${crypto.randomUUID().slice(0, 8)}/learn/run`, { method: "POST" })).status).toBe(404);
+    expect((await admin(`/v1/agents/${off}/learn/run`, { method: "POST", token: "wrong" })).status).toBe(401);
+    expect((await admin(`/v1/agents/${off}/patterns/pat_nothing`)).status).toBe(404);
+  });
+});

@@ -322,6 +322,7 @@ export class AgentState extends DurableObject<Env> {
       }
     }
     const now = this.clock.now();
+    this.#deliveries.pruneLinks(now);
     const nextExpiry = this.#claims.prune(now);
     // Entries added while this alarm ran must not wait for the next claim expiry.
     const next = this.#outbox.size() > 0 ? now : nextExpiry;

@@ -4,9 +4,11 @@
  *    `MessageSid`, an email's Message-ID), so a provider's retry is acknowledged and dropped;
  *  - deliveries: a queued answer sent once (`delivered:<delivery id>`), so a redelivered queue
  *    message does not post twice;
- *  - links: a posted message → the interaction it answers (a Slack reaction becomes feedback);
+ *  - links (`message_links`): a posted message → the interaction it answers (a Slack reaction
+ *    becomes feedback), kept as long as a provider lets a reaction come;
  *  - SMS opt-outs (`sms_opt_outs`): STOP until START.
- * Receipts, deliveries and links share the claims table (one expiry sweep); opt-outs have their own.
+ * Receipts and deliveries are claims (the claims table, one expiry sweep); links and opt-outs
+ * have tables of their own.
  */
 import type { AgentRecord } from "../core/agent";
 import type { AuditSink, PendingAuditEvent } from "../core/audit";
@@ -35,6 +37,7 @@ export class DeliveryDesk {
     this.#claims = claims;
     this.#auditor = auditor;
     sql.exec("CREATE TABLE IF NOT EXISTS sms_opt_outs (number TEXT PRIMARY KEY, at INTEGER NOT NULL)");
+    sql.exec("CREATE TABLE IF NOT EXISTS message_links (key TEXT PRIMARY KEY, interaction_id TEXT NOT NULL, expires_at INTEGER NOT NULL)");
   }
 
   /** Records a webhook delivery as seen; false when it was seen before (a retry). */
@@ -88,8 +91,7 @@ export class DeliveryDesk {
       expiresAt = done.expiresAt;
     }
     for (const link of input.links) {
-      const decision = decideClaim(link.key, this.#claims.get(link.key), input.now, DEFAULT_CLAIM_POLICY);
-      if (decision.kind === "claimed") this.#claims.put(completeClaim(decision.row, link.interactionId, input.now, DEFAULT_CLAIM_POLICY));
+      this.#sql.exec("INSERT OR IGNORE INTO message_links (key, interaction_id, expires_at) VALUES (?, ?, ?)", link.key, link.interactionId, input.now + LINK_TTL_MS);
     }
     this.#auditor.event(record, input.event.event, input.event.level);
     return expiresAt;
@@ -97,10 +99,21 @@ export class DeliveryDesk {
 
   /** The interaction a posted message answers, or null. */
   linkedInteraction(key: string, now: number): string | null {
+    const link = this.#sql.exec<{ interaction_id: string }>("SELECT interaction_id FROM message_links WHERE key = ? AND expires_at > ?", key, now).toArray()[0];
+    if (link) return link.interaction_id;
+    // Links made before they had a table of their own were kept as claims.
     const row = this.#claims.get(key);
     return row && row.state === "done" && row.expiresAt > now ? row.response : null;
   }
+
+  /** Forgets expired links. */
+  pruneLinks(now: number): void {
+    this.#sql.exec("DELETE FROM message_links WHERE expires_at <= ?", now);
+  }
 }
+
+/** How long a posted answer's reaction still counts as feedback. */
+export const LINK_TTL_MS = 7 * 24 * 3600_000;
 
 function deliveredKey(deliveryId: string): string {
   return `delivered:${deliveryId}`;

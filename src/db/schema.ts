@@ -68,6 +68,8 @@ export const patterns = sqliteTable(
     detectedAt: integer("detected_at").notNull(),
     windowFrom: integer("window_from").notNull(),
     windowTo: integer("window_to").notNull(),
+    /** The validation report (JSON): the matcher's proof and this pattern's held-out coverage and confusions. */
+    report: text("report", { mode: "json" }).$type<Record<string, unknown>>(),
   },
   (t) => [index("patterns_agent_status").on(t.agentId, t.status)],
 );

@@ -68,8 +68,12 @@ export interface Calibration {
   coverage: number;
 }
 
-/** The thresholds tried, from strict to loose: a fixed grid, chosen before seeing any data. */
-export const THRESHOLD_GRID: readonly number[] = Array.from({ length: 500 }, (_, i) => Math.round((0.999 - i * 0.001) * 1000) / 1000);
+/**
+ * The thresholds tried, from strict to loose: a fixed grid, chosen before seeing any data. It is
+ * coarse on purpose: in a fixed sequence the first threshold that fails ends the search, and a
+ * fine grid's strictest points hold too few predictions to pass.
+ */
+export const THRESHOLD_GRID: readonly number[] = [0.999, 0.995, 0.99, 0.98, 0.97, 0.96, 0.95, 0.94, 0.92, 0.9, 0.88, 0.85, 0.82, 0.8, 0.75, 0.7, 0.65, 0.6, 0.55, 0.5];
 
 /**
  * The threshold a matcher serves at to keep precision ≥ `target` with confidence 1 − `alpha`,

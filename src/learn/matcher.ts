@@ -38,6 +38,8 @@ export interface Matcher {
   /** The out-of-distribution gate: the least cosine to the matched class's centroid. */
   minSimilarity: number;
   calibration: Calibration;
+  /** The held-out predictions the proof was made on, for per-class reports. */
+  holdout: Array<{ truth: number; label: number; answered: boolean }>;
 }
 
 export interface Match {
@@ -82,7 +84,9 @@ export function fitMatcher(examples: ReadonlyArray<{ text: string; label: number
   // The proof covers what would be answered: predictions that also pass the gate.
   const heldOut: HeldOut[] = predictions.filter((p) => p.similarity >= minSimilarity).map((p) => ({ probability: p.probability, correct: p.label === p.truth }));
   const calibration = calibrate(heldOut, opts.target, opts.alpha ?? 0.05);
-  return { model, centroids, threshold: calibration.threshold, minSimilarity, calibration };
+  const threshold = calibration.threshold;
+  const holdout = predictions.map((p) => ({ truth: p.truth, label: p.label, answered: threshold !== null && p.probability >= threshold && p.similarity >= minSimilarity }));
+  return { model, centroids, threshold, minSimilarity, calibration, holdout };
 }
 
 /** Matches one request. */

@@ -18,18 +18,18 @@ const FACTS = TOPICS.map((topic, i) => `For ${topic}, rule ${String.fromCharCode
 const PER_TOPIC = 15;
 
 /** Stores learnable interactions the way production does: through the learning queue's consumer. */
-async function trafficAgent(): Promise<string> {
+async function trafficAgent(perTopic = PER_TOPIC): Promise<string> {
   const agentId = await createAgent({ learning: { enabled: true, patterns: { minOccurrences: 10 } } });
   const now = Date.now();
   const bodies = TOPICS.flatMap((topic, t) =>
-    Array.from({ length: PER_TOPIC }, (_, i) => {
+    Array.from({ length: perTopic }, (_, i) => {
       const question = [`What about ${topic}?`, `Question on ${topic}`, `help with ${topic} please`][i % 3]!;
       return {
         type: "interaction",
         interaction: {
           id: crypto.randomUUID(), agentId, channel: "http", deliveryId: `d-${t}-${i}`, conversationHash: `h-${t}-${i}`, tier: "intelligent", model: "claude-sonnet-4-5",
           inputTokens: 100, outputTokens: 40, cacheWriteTokens: 0, cacheReadTokens: 0, costMicros: 900, steps: 1, toolCalls: 0, deniedTools: [], outcome: "success",
-          createdAt: now - (t * PER_TOPIC + i) * 1000, latencyMs: 30, urgency: "normal", position: 0, learnable: true, question, answer: wordFacts(FACTS[t]!, question, i * 7 + t),
+          createdAt: now - (t * perTopic + i) * 1000, latencyMs: 30, urgency: "normal", position: 0, learnable: true, question, answer: wordFacts(FACTS[t]!, question, i * 7 + t),
         },
       };
     }),
@@ -43,11 +43,35 @@ async function trafficAgent(): Promise<string> {
 
 interface Report {
   learnable: number;
-  candidates: Array<{ id: string; status: string; canonicalAnswer: string; examples: number; agreement: number }>;
+  candidates: Array<{
+    id: string;
+    status: string;
+    canonicalAnswer: string;
+    examples: number;
+    agreement: number;
+    report: { valid: boolean; threshold: number | null; target: number; errorBound: number; coverage: number; heldOut: number } | null;
+  }>;
   unassigned: number;
 }
 
 describe("POST /v1/agents/:agentId/learn/run", () => {
+  it("validates the patterns a matcher can tell apart with proven precision and enough coverage, and keeps the report", async () => {
+    const agentId = await trafficAgent(60);
+    const report = (await (await admin(`/v1/agents/${agentId}/learn/run`, { method: "POST" })).json()) as Report;
+    expect(report.candidates).toHaveLength(TOPICS.length);
+    for (const c of report.candidates) {
+      expect(c.status).toBe("validated");
+      expect(c.report?.valid).toBe(true);
+      expect(c.report?.threshold).toBeGreaterThan(0);
+      expect(c.report?.errorBound).toBeLessThanOrEqual(0.05);
+      expect(c.report?.coverage).toBeGreaterThanOrEqual(0.9);
+      expect(c.report?.heldOut).toBeGreaterThan(0);
+    }
+    const validated = (await (await admin(`/v1/agents/${agentId}/patterns?status=validated`)).json()) as { patterns: Array<{ report: { valid: boolean } }> };
+    expect(validated.patterns).toHaveLength(TOPICS.length);
+    expect(validated.patterns.every((p) => p.report.valid)).toBe(true);
+  });
+
   it("turns each request type the model answered alike into one candidate, with its canonical answer, and lists it", async () => {
     const agentId = await trafficAgent();
     const res = await admin(`/v1/agents/${agentId}/learn/run`, { method: "POST" });
@@ -56,7 +80,9 @@ describe("POST /v1/agents/:agentId/learn/run", () => {
     expect(report.learnable).toBe(TOPICS.length * PER_TOPIC);
     expect(report.candidates).toHaveLength(TOPICS.length);
     for (const c of report.candidates) {
+      // Fifteen examples a pattern are too few to prove 0.95: candidates, each with its report.
       expect(c.status).toBe("candidate");
+      expect(c.report).toMatchObject({ valid: false, threshold: null, target: 0.95 });
       expect(c.examples).toBe(PER_TOPIC);
       expect(FACTS.some((f) => c.canonicalAnswer.includes(f))).toBe(true);
     }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { binomialCdf, calibrate, clopperPearsonUpper, type HeldOut, THRESHOLD_GRID } from "../../src/learn/calibrate";
 import { featurize } from "../../src/learn/features";
 import { fitMatcher, match } from "../../src/learn/matcher";
+import { validatePatterns } from "../../src/learn/validate";
 import { predict, train } from "../../src/learn/softmax";
 
 describe("Clopper–Pearson bounds", () => {
@@ -29,7 +30,7 @@ describe("calibrate", () => {
     // 2,000 confident and right; below them 1,000 with one error in ten.
     const heldOut = [...sample(2000, 0.99, Number.POSITIVE_INFINITY), ...sample(1000, 0.7, 10)];
     const c = calibrate(heldOut, 0.99);
-    expect(c.threshold).toBe(0.701);
+    expect(c.threshold).toBe(0.75);
     expect(c).toMatchObject({ answered: 2000, errors: 0 });
     expect(c.errorBound).toBeLessThanOrEqual(0.01);
     expect(c.coverage).toBeCloseTo(2000 / 3000, 6);
@@ -110,5 +111,18 @@ describe("fitMatcher", () => {
     const matcher = fitMatcher([...texts.map((t) => ({ ...t, label: 0 })), ...texts.map((t) => ({ ...t, label: 1 }))], 2, { dim: 4096, target: 0.95, seed: 3, epochs: 4 });
     expect(matcher.threshold).toBeNull();
     expect(match(matcher, texts[0]!.text).answers).toBe(false);
+  });
+});
+
+describe("validatePatterns", () => {
+  it("validates patterns asked in their own ways, and not two asked the same way, which it will not answer", () => {
+    const asked = (topic: string, n: number) => Array.from({ length: n }, (_, i) => `question ${i % 5} about my ${topic} please`);
+    const distinct = ["pin", "rate", "loan", "fees"].map((t) => asked(t, 80));
+    const same = asked("card", 80);
+    const { reports } = validatePatterns([...distinct, same, [...same]], asked("weather", 40), { target: 0.95, testCoverage: 0.9 });
+    expect(reports.slice(0, 4).every((r) => r.valid)).toBe(true);
+    const [a, b] = reports.slice(4);
+    expect(a).toMatchObject({ valid: false, coverage: 0 });
+    expect(b).toMatchObject({ valid: false, coverage: 0 });
   });
 });

@@ -7,16 +7,15 @@ import type { ChainHead } from "../audit/chain";
 import { approvalContext, sealWith } from "../privacy/encryption";
 import type { UnusualFinding } from "../audit/unusual";
 import { flushOutbox, Outbox } from "../audit/outbox";
-import type { AgentConfig } from "../config";
 import type { Outcome } from "../core/types";
 import { BudgetLedger, type BudgetView, type ReserveResult } from "../cost/budget-ledger";
 import { BudgetStore } from "../cost/budget-store";
 import { ApprovalStore } from "../trust/approval-store";
 import { ApprovalDesk, type ApprovalRequest } from "../trust/approval-desk";
 import type { Approval, DecisionResult } from "../trust/approvals";
-import { type OutcomeInput, type TrustCommand, TrustLedger, type TrustView } from "../trust/ledger";
+import { type TrustCommand, TrustLedger, type TrustView } from "../trust/ledger";
 import { TrustStore } from "../trust/store";
-import { type AgentRecord, type AgentSecrets, type AgentSnapshot, type AgentView, applySecretsPatch, nextRecord, type SecretRef, secretValue, type SecretsPatch } from "../core/agent";
+import { type AgentRecord, type AgentSnapshot, type AgentView, type SecretRef, secretValue } from "../core/agent";
 import { AgentBook, type ConfigureInput } from "./agent-book";
 import { AlertBooks } from "./alert-books";
 import { ClaimStore } from "./claim-store";
@@ -231,9 +230,7 @@ export class AgentState extends DurableObject<Env> {
   /** Audit events made outside this object (an answered message), each at its level. */
   async recordEvents(events: PendingAuditEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.#changing((record) => {
-      for (const e of events) this.#auditor.event(record, e.event, e.level);
-    });
+    await this.#changing((record) => this.#desk.record(events, record));
   }
 
   /** Feedback overrides an interaction's outcome; `found` is false when this agent has no such interaction. */

@@ -3,7 +3,7 @@
  *
  *  - `admit`: the agent's view (record and trust level, no secrets) and, when a channel asks
  *    for it, the one secret its signature check needs. Reads only.
- *  - `reserve`: a model call's worst case under the daily cap, with the delivery claim taken in
+ *  - `reserveCall`: a model call's worst case under the daily cap, with the delivery claim taken in
  *    the same transaction by the first call of an answer, and earlier calls' settlements.
  *  - `finish`: the answer kept for replays, settlements, the trust outcome, the audit events and
  *    the urgency flag, in one transaction. An answer no model made (a rule, a cache) takes its

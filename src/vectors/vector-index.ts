@@ -218,12 +218,12 @@ export interface VectorRpc {
 }
 
 /**
- * The local `VectorIndex`: each agent's vectors live in that agent's own Durable Object (a
+ * The local `VectorIndex`: each agent's vectors live in a Durable Object of their own (a
  * `VectorStore` in its SQLite storage), so isolation is one object per agent and no query can
  * reach another agent's rows. For dev, tests and small tenants; see `VectorStore` for its limits.
  *
  * @example
- * const index = new DurableVectorIndex((agentId) => env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId)));
+ * const index = new DurableVectorIndex((agentId) => env.VECTORS.get(env.VECTORS.idFromName(agentId)));
  */
 export class DurableVectorIndex implements VectorIndex {
   readonly #stubFor: (agentId: string) => VectorRpc;

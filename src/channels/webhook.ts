@@ -3,6 +3,7 @@ import type { AgentView, SecretRef } from "../core/agent";
 import { AppError } from "../core/errors";
 import type { AppEnv } from "../http/context";
 import { agentObject } from "../state/objects";
+import { requireSecret } from "./secrets";
 
 /**
  * The agent a webhook names, in the message's first round trip: its view (no secrets) and the
@@ -14,14 +15,8 @@ export async function webhookAgent(c: Context<AppEnv>, ref: SecretRef): Promise<
   const stub = agentObject(c.env, agentId);
   const admitted = await stub.admit({ secret: ref });
   if (!admitted) throw new AppError("not_found", `unknown agent "${agentId}"`);
-  if (!admitted.secret) throw missingSecret(ref);
-  return { agentId, stub, agent: admitted.view, secret: admitted.secret };
+  return { agentId, stub, agent: admitted.view, secret: requireSecret(admitted.secret, ref.field ? `${ref.name}.${ref.field}` : ref.name) };
 }
-
-function missingSecret(ref: SecretRef): AppError {
-  return new AppError("unauthorized", `this agent has no secret ${ref.field ? `${ref.name}.${ref.field}` : ref.name}`);
-}
-
 
 /**
  * A refused signature: logged, audited in the background (the agent's object caps the rate),

@@ -1,7 +1,6 @@
 import { createApp } from "./app";
 import { systemClock } from "./core/clock";
 import { jsonLogger } from "./core/logger";
-import { createServices } from "./pipeline/services";
 import { consumeDeadLetters, consumeLearning } from "./queues/consumer";
 import { consumeAlerts } from "./queues/alerts";
 import { consumeWork } from "./queues/work";
@@ -38,16 +37,13 @@ export default {
     }
   },
 
-  async email(message, env, ctx) {
-    const services = createServices(env, { clock: systemClock, logger: logger.with({ handler: "email" }), defer: (p) => ctx.waitUntil(p) });
-    await handleEmail(message, { env, queue: env.WORK_QUEUE, clock: services.clock, logger: services.logger });
+  // Neither handler runs the message pipeline (email is queued for the work consumer), so they
+  // take the clock and logger directly rather than a full set of services.
+  async email(message, env) {
+    await handleEmail(message, { env, queue: env.WORK_QUEUE, clock: systemClock, logger: logger.with({ handler: "email" }) });
   },
 
   async scheduled(controller, env) {
-    // A cron run waits for its own background work before it ends.
-    const deferred: Promise<unknown>[] = [];
-    const services = createServices(env, { clock: systemClock, logger: logger.with({ cron: controller.cron }), defer: (p) => void deferred.push(p) });
-    await runScheduled(controller.cron, services.env, services.clock, services.logger);
-    await Promise.allSettled(deferred);
+    await runScheduled(controller.cron, env, systemClock, logger.with({ cron: controller.cron }));
   },
 } satisfies ExportedHandler<Env>;

@@ -32,8 +32,8 @@ export interface Services {
 }
 
 /**
- * The one service factory: every entry point (the Hono middleware, the queue, email and
- * scheduled handlers) builds its services here, from the bindings it was given.
+ * The one service factory: every entry point that answers messages (the Hono middleware, the
+ * work queue's consumer) builds its services here, from the bindings it was given.
  */
 export function createServices(env: Env, opts: { clock: Clock; logger: Logger; defer(promise: Promise<unknown>): void }): Services {
   let base: PipelineDeps | undefined;

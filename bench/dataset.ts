@@ -1,8 +1,11 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { prng } from "../src/core/random.ts";
 
 /** Real customer queries labelled by intent (see ../shared/data/SOURCES.md); read in place, never copied. */
 export const DEFAULT_DATASET = resolve(import.meta.dirname, "../../shared/data/banking77/train.csv");
+/** CLINC150's out-of-scope queries, in the same `text,category` form (category `oos`). */
+export const OUT_OF_SCOPE_DATASET = resolve(import.meta.dirname, "../../shared/data/clinc150-oos/oos.csv");
 
 export interface LabelledQuery {
   text: string;
@@ -49,14 +52,7 @@ export function readLabelledQueries(path: string): LabelledQuery[] {
 
 /** A deterministic shuffle (mulberry32), so two runs replay the same traffic. */
 export function shuffled<T>(items: readonly T[], seed: number): T[] {
-  let a = seed >>> 0;
-  const random = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = prng(seed);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

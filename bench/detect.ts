@@ -11,16 +11,14 @@
  * detection on that many answers (the rows repeated with fresh wording) to check it fits one
  * cron invocation; memory is the process's peak resident size.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { wordFacts } from "../src/dev/fake-wording.ts";
-import { detectGroups } from "../src/learn/detect.ts";
-import { DEFAULT_DATASET, readLabelledQueries, shuffled } from "./dataset.ts";
+import { DEFAULT_MAX_ANSWERS, type Detection, detectGroups } from "../src/learn/detect.ts";
+import { DEFAULT_DATASET, OUT_OF_SCOPE_DATASET, readLabelledQueries, shuffled } from "./dataset.ts";
 
 const { values } = parseArgs({ options: { rows: { type: "string", default: "7000" }, scale: { type: "string", default: "100000" }, min: { type: "string", default: "10" } } });
 const rows = shuffled(readLabelledQueries(DEFAULT_DATASET), 77).slice(0, Number(values.rows));
-const oos = readFileSync(resolve(import.meta.dirname, "../../shared/data/clinc150-oos/oos.csv"), "utf8").split(/\r?\n/).slice(1).map((l) => l.replace(/,oos$/, "").replace(/^"|"$/g, "")).filter(Boolean);
+const oos = readLabelledQueries(OUT_OF_SCOPE_DATASET).map((q) => q.text);
 
 /** An intent's facts: its own words and a reference only it has, as a business's answer would carry. */
 const factsOf = (intent: string) => {
@@ -38,22 +36,10 @@ const order = shuffled(items, 5);
 let t0 = performance.now();
 const detection = detectGroups(order, { minOccurrences: Number(values.min) });
 const ms = performance.now() - t0;
-let pure = 0;
-let total = 0;
-let oosCaught = 0;
-const recovered = new Set<string>();
-for (const g of detection.candidates) {
-  const byIntent = new Map<string, number>();
-  for (const m of g.members) byIntent.set(order[m]!.intent, (byIntent.get(order[m]!.intent) ?? 0) + 1);
-  const [top, count] = [...byIntent.entries()].sort((a, b) => b[1] - a[1])[0]!;
-  pure += count;
-  total += g.members.length;
-  oosCaught += byIntent.get("oos") ?? 0;
-  if (top !== "oos") recovered.add(top);
-}
+const scored = score(detection, (m) => order[m]!.intent);
 const intents = new Set(rows.map((r) => r.category)).size;
 console.log(`${order.length} answers (${rows.length} banking77, ${oos.length} out-of-scope), minOccurrences ${values.min}`);
-console.log(`groups ${detection.groups}, candidates ${detection.candidates.length}, intents recovered ${recovered.size}/${intents}, purity ${(pure / total).toFixed(4)}, answers in candidates ${total}, out-of-scope answers in candidates ${oosCaught}, left out ${detection.unassigned}; ${ms.toFixed(0)} ms`);
+console.log(`groups ${detection.groups}, candidates ${detection.candidates.length}, intents recovered ${scored.recovered}/${intents}, purity ${scored.purity.toFixed(4)}, answers in candidates ${scored.members}, out-of-scope answers in candidates ${scored.outOfScope}, left out ${detection.unassigned}; ${ms.toFixed(0)} ms`);
 
 const scale = Number(values.scale);
 if (scale > 0) {
@@ -64,18 +50,29 @@ if (scale > 0) {
   t0 = performance.now();
   const d = detectGroups(big, { minOccurrences: Number(values.min) });
   const seconds = (performance.now() - t0) / 1000;
-  let bigPure = 0;
-  let bigTotal = 0;
-  const bigRecovered = new Set<string>();
-  for (const g of d.candidates) {
-    const byIntent = new Map<string, number>();
-    for (const m of g.members) byIntent.set(big[m]!.intent, (byIntent.get(big[m]!.intent) ?? 0) + 1);
-    const [top, count] = [...byIntent.entries()].sort((a, b) => b[1] - a[1])[0]!;
-    bigPure += count;
-    bigTotal += g.members.length;
-    bigRecovered.add(top);
-  }
+  const bigScored = score(d, (m) => big[m]!.intent);
   console.log(
-    `scale: ${scale} answers (${Math.min(scale, 20_000)} read) in ${seconds.toFixed(1)} s, ${d.candidates.length} candidates, intents recovered ${bigRecovered.size}/${intents}, purity ${(bigPure / bigTotal).toFixed(4)}, peak memory ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+    `scale: ${scale} answers (${Math.min(scale, DEFAULT_MAX_ANSWERS)} read) in ${seconds.toFixed(1)} s, ${d.candidates.length} candidates, intents recovered ${bigScored.recovered}/${intents}, purity ${bigScored.purity.toFixed(4)}, peak memory ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
   );
+}
+
+/**
+ * How well candidates match the labelled intents: the share of members in their group's majority
+ * intent (purity), the intents that are some group's majority, and out-of-scope members caught.
+ */
+function score(detection: Detection, intentOf: (member: number) => string) {
+  let pure = 0;
+  let members = 0;
+  let outOfScope = 0;
+  const recovered = new Set<string>();
+  for (const g of detection.candidates) {
+    const byIntent = new Map<string, number>();
+    for (const m of g.members) byIntent.set(intentOf(m), (byIntent.get(intentOf(m)) ?? 0) + 1);
+    const [top, count] = [...byIntent.entries()].sort((a, b) => b[1] - a[1])[0]!;
+    pure += count;
+    members += g.members.length;
+    outOfScope += byIntent.get("oos") ?? 0;
+    if (top !== "oos") recovered.add(top);
+  }
+  return { purity: members ? pure / members : 0, members, outOfScope, recovered: recovered.size };
 }

@@ -12,11 +12,9 @@
  * precision target: the proven threshold and its error bound, unseen coverage and precision,
  * out-of-scope queries answered, and fitting and matching times; then the model's size.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fitMatcher, match } from "../src/learn/matcher.ts";
-import { DEFAULT_DATASET, readLabelledQueries, shuffled } from "./dataset.ts";
+import { DEFAULT_DATASET, OUT_OF_SCOPE_DATASET, readLabelledQueries, shuffled } from "./dataset.ts";
 
 const { values } = parseArgs({
   options: {
@@ -29,8 +27,7 @@ const { values } = parseArgs({
 });
 const dim = Number(values.dim);
 const rows = shuffled(readLabelledQueries(process.env.BANKING77_CSV ?? DEFAULT_DATASET), 77);
-const oosPath = resolve(import.meta.dirname, "../../shared/data/clinc150-oos/oos.csv");
-const oos = readFileSync(oosPath, "utf8").split(/\r?\n/).slice(1).map((l) => l.replace(/,oos$/, "").replace(/^"|"$/g, "")).filter(Boolean);
+const oos = readLabelledQueries(OUT_OF_SCOPE_DATASET).map((q) => q.text);
 const intents = [...new Set(rows.map((r) => r.category))].sort();
 const labelOf = new Map(intents.map((c, i) => [c, i]));
 const cut = Number(values.train);

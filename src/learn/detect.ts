@@ -12,6 +12,7 @@
  */
 import { normalizeText } from "../cost/text/normalize.ts";
 import { prng } from "../core/random.ts";
+import { fnv1a } from "./features.ts";
 
 export interface DetectOptions {
   /** Members a group needs to become a candidate pattern (`learning.patterns.minOccurrences`). */
@@ -47,15 +48,6 @@ export interface Detection {
 interface Vec {
   idx: number[];
   val: number[];
-}
-
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 function counts(text: string, dim: number): Map<number, number> {

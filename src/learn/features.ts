@@ -12,8 +12,8 @@ export interface SparseVector {
   val: Float32Array;
 }
 
-/** FNV-1a, 32 bits: fast, stable across runtimes, good enough spread for bucketing. */
-function fnv1a(text: string, seed: number): number {
+/** FNV-1a, 32 bits (its offset basis XOR `seed`): fast, stable across runtimes, good enough spread for bucketing. */
+export function fnv1a(text: string, seed = 0): number {
   let h = 0x811c9dc5 ^ seed;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);

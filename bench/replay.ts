@@ -10,6 +10,7 @@
  *                           [--similarity 0.95] [--confirmations 1]   (the similarity rule; defaults: the seed's)
  *
  * The data is any `text,category` CSV; the default is ../shared/data/banking77/train.csv.
+ * `--learning` runs the pattern-learning replay instead (bench/learning-replay.ts).
  * Settings: FOREMAN_URL, ADMIN_TOKEN, FAKE_ANTHROPIC_URL (environment or .dev.vars).
  */
 import { parseArgs } from "node:util";
@@ -17,6 +18,11 @@ import { signHttpRequest } from "../src/channels/http/signature.ts";
 import { SEED_EXAMPLE_CONFIG } from "../src/config/seed-example.ts";
 import { LOCAL_DEFAULTS, setting } from "../src/dev/local-env.ts";
 import { DEFAULT_DATASET, readLabelledQueries, shuffled } from "./dataset.ts";
+
+if (process.argv.includes("--learning")) {
+  await import("./learning-replay.ts");
+  process.exit(0);
+}
 
 const { values } = parseArgs({
   options: {

@@ -1,12 +1,15 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { AppError } from "../core/errors";
+import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
+import { PATTERN_STATUSES, type PatternAction, transition } from "../learn/lifecycle";
 import { getPattern, listPatterns, runDetection } from "../learn/run";
+import { patternStore } from "../pipeline/services";
 import { adminActor, requireAgent } from "./common";
 
-const STATUSES = ["candidate", "validated", "pending_approval", "canary", "active", "rejected", "rolled_back"] as const;
-const statusSchema = z.enum(STATUSES, { error: `status must be one of ${STATUSES.join(", ")}` }).optional();
+const statusSchema = z.enum(PATTERN_STATUSES, { error: `status must be one of ${PATTERN_STATUSES.join(", ")}` }).optional();
+const decisionSchema = z.strictObject({ note: z.string().max(1000, "must be at most 1000 characters").optional() });
 
 /**
  * Pattern learning through the admin API:
@@ -14,6 +17,8 @@ const statusSchema = z.enum(STATUSES, { error: `status must be one of ${STATUSES
  *    409 while the agent's `learning.enabled` is off. Audited as `learning.detected`.
  *  - `GET /v1/agents/:agentId/patterns[?status=]`: the agent's patterns, largest first.
  *  - `GET /v1/agents/:agentId/patterns/:patternId`: one of them; 404 for another agent's.
+ *  - `POST /v1/agents/:agentId/patterns/:patternId/approve|reject|rollback` (body `{ "note"?: … }`
+ *    or none): a person's decision, audited with the note; 409 from a status it does not apply to.
  */
 export const patternRoutes = new Hono<AppEnv>()
   .post("/agents/:agentId/learn/run", async (c) => {
@@ -21,17 +26,18 @@ export const patternRoutes = new Hono<AppEnv>()
     const { config } = snapshot.record;
     if (!config.learning.enabled) throw new AppError("conflict", "learning.enabled is off for this agent: set it to true in the agent's config to learn patterns");
     const now = c.var.clock.now();
-    const report = await runDetection(c.env.DB, agentId, config, now);
+    const actor = adminActor(c);
+    const report = await runDetection(patternStore(c.env, agentId), agentId, config, now, actor);
     await stub.recordEvents([
       {
         level: "minimal",
         event: {
           at: now,
-          actor: adminActor(c),
+          actor,
           action: "learning.detected",
           resource: agentId,
           decision: "recorded",
-          details: { learnable: report.learnable, candidates: report.candidates.length, unassigned: report.unassigned, window: report.window },
+          details: { learnable: report.learnable, candidates: report.candidates.length, known: report.known, unassigned: report.unassigned, window: report.window },
         },
       },
     ]);
@@ -48,4 +54,20 @@ export const patternRoutes = new Hono<AppEnv>()
     const pattern = await getPattern(c.env.DB, agentId, c.req.param("patternId"));
     if (!pattern) throw new AppError("not_found", `agent "${agentId}" has no pattern "${c.req.param("patternId")}"`);
     return c.json(pattern);
+  })
+  .post("/agents/:agentId/patterns/:patternId/:action{approve|reject|rollback}", async (c) => {
+    const { agentId, snapshot } = await requireAgent(c);
+    const raw = await readBodyLimited(c.req.raw, 8 * 1024);
+    const body = raw.trim() === "" ? {} : parseBody(decisionSchema, parseJson(raw));
+    const patternId = c.req.param("patternId");
+    const { from, to } = await transition(patternStore(c.env, agentId), {
+      agentId,
+      patternId,
+      action: c.req.param("action") as PatternAction,
+      strategy: snapshot.record.config.learning.deployment.strategy,
+      actor: adminActor(c),
+      note: body.note ?? null,
+      now: c.var.clock.now(),
+    });
+    return c.json({ ...(await getPattern(c.env.DB, agentId, patternId)), previousStatus: from, status: to });
   });

@@ -4,6 +4,7 @@ import { AppError } from "../core/errors";
 import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { trustPolicy } from "../trust/policy";
+import { sendFeedback } from "../pipeline/interaction";
 import { adminActor, DEFAULT_ANALYTICS_SPAN_MS, requireAgent, timeRange } from "./common";
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -54,7 +55,7 @@ export const trustRoutes = new Hono<AppEnv>()
     return c.json({ level: view.level, frozen: view.frozen, frozenReason: view.frozenReason, tier: view.tier, allowedTools: view.allowedTools });
   })
   .post("/agents/:agentId/feedback", async (c) => {
-    const { stub } = await requireAgent(c);
+    const { agentId, stub } = await requireAgent(c);
     const body = parseBody(feedbackSchema, parseJson(await readBodyLimited(c.req.raw, MAX_BODY_BYTES)));
     const result = await stub.feedback({
       interactionId: body.interactionId,
@@ -64,6 +65,7 @@ export const trustRoutes = new Hono<AppEnv>()
       now: c.var.clock.now(),
     });
     if (!result.found) throw new AppError("not_found", `unknown interaction "${body.interactionId}" for this agent`);
+    await sendFeedback(c.var.services.pipeline(), { agentId, interactionId: body.interactionId, outcome: body.outcome, at: c.var.clock.now() });
     return c.json({ interactionId: body.interactionId, outcome: body.outcome, trustLevel: result.level });
   })
   .get("/agents/:agentId/trust/analytics", async (c) => {

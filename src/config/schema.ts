@@ -201,7 +201,7 @@ export const learningSchema = z.strictObject({
     .prefault({}),
   deployment: z
     .strictObject({
-      strategy: z.enum(["canary", "immediate"]).default("canary"),
+      strategy: z.enum(["canary", "immediate", "shadow"]).default("canary"),
       rolloutPercentage: positiveUpTo(100).default(10),
       successCriteria: z
         .strictObject({ errorRate: unit().default(0.01), minSamples: intAtLeast(1).optional() })

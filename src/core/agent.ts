@@ -22,6 +22,8 @@ export interface AgentRecord {
 export interface AgentView {
   record: AgentRecord;
   trustLevel: number;
+  /** The version of the agent's learned-pattern snapshot; absent or 0 when none serves. */
+  patterns?: number;
 }
 
 /** The agent with its secrets, for the admin API (which shows their names, never their values). */

@@ -46,9 +46,33 @@ export const interactionSchema = z.object({
 /** An interaction as it is sent; fields added later (latency, urgency, learning) default when an older sender leaves them out. */
 export type InteractionRecord = z.input<typeof interactionSchema>;
 
+/**
+ * Evidence on a learned pattern in rollout: an answer it gave (`served`), a model answer to a
+ * request it matched, compared with what it would have said (`shadow`, `error` when they
+ * disagree). No text.
+ */
+export const patternSampleSchema = z.object({
+  agentId: z.string().min(1),
+  interactionId: z.string().min(1),
+  patternId: z.string().min(1),
+  kind: z.enum(["served", "shadow"]),
+  error: z.boolean(),
+  at: z.number().int(),
+});
+
+/** Feedback on an interaction, for the pattern that answered it (if one did). */
+export const feedbackSchema = z.object({
+  agentId: z.string().min(1),
+  interactionId: z.string().min(1),
+  outcome: z.enum(["success", "error", "denied", "escalated"]),
+  at: z.number().int(),
+});
+
 /** Every message the `learning` queue accepts. */
 export const learningMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("interaction"), interaction: interactionSchema }),
+  z.object({ type: z.literal("pattern_sample"), sample: patternSampleSchema }),
+  z.object({ type: z.literal("feedback"), feedback: feedbackSchema }),
 ]);
 
 export type LearningMessage = z.input<typeof learningMessageSchema>;

@@ -101,7 +101,7 @@ export interface AuditEvent {
   requestId?: string;
 }
 
-export type AlertType = "permission_escalation" | "unusual_activity" | "budget_threshold" | "budget_exhausted" | "urgent_message";
+export type AlertType = "permission_escalation" | "unusual_activity" | "budget_threshold" | "budget_exhausted" | "urgent_message" | "pattern_rolled_back";
 
 /** A condition an operator should look at; stored, and sent to the agent's alert channel. */
 export interface Alert {

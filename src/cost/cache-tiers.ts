@@ -153,7 +153,7 @@ function mayContainPii(text: string): boolean {
  * entries or teaches patterns: later in a conversation the answer may rest on earlier turns
  * ("what's my name?").
  */
-function opensConversation(ctx: TierContext): boolean {
+export function opensConversation(ctx: TierContext): boolean {
   return ctx.history.length === 0 && !ctx.digest && !ctx.message.attachments?.length && !isFollowUp(ctx.message.text);
 }
 

@@ -58,7 +58,7 @@ export const patterns = sqliteTable(
   {
     id: text("id").primaryKey(),
     agentId: text("agent_id").notNull(),
-    status: text("status", { enum: ["candidate", "validated", "pending_approval", "canary", "active", "rejected", "rolled_back"] }).notNull(),
+    status: text("status", { enum: ["candidate", "validated", "pending_approval", "canary", "shadow", "active", "rejected", "rolled_back"] }).notNull(),
     /** The answer the pattern gives: the group member nearest its centroid, already masked. */
     canonicalAnswer: text("canonical_answer").notNull(),
     /** Interactions whose answers make the group (JSON ids), its size, and how much they agree (mean cosine). */
@@ -70,8 +70,45 @@ export const patterns = sqliteTable(
     windowTo: integer("window_to").notNull(),
     /** The validation report (JSON): the matcher's proof and this pattern's held-out coverage and confusions. */
     report: text("report", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** The detection run whose matcher serves this pattern, and its class there. */
+    runId: text("run_id"),
+    classIndex: integer("class_index"),
+    /** Hashed word bigrams most member answers share (JSON): what a model answer must say to agree. */
+    signature: text("signature", { mode: "json" }).$type<number[]>(),
+    /** When and why the status last changed, and by whom (`admin:…`, `canary`). */
+    changedAt: integer("changed_at"),
+    changedBy: text("changed_by"),
+    reason: text("reason"),
   },
   (t) => [index("patterns_agent_status").on(t.agentId, t.status)],
+);
+
+/**
+ * A counter per agent, raised in the same batch as every change to what its patterns serve: a
+ * serving snapshot built at version n shows every change up to n, so the newest always wins.
+ */
+export const patternVersions = sqliteTable("pattern_versions", {
+  agentId: text("agent_id").primaryKey(),
+  version: integer("version").notNull(),
+});
+
+/**
+ * Evidence on a pattern in rollout, one row per interaction (so a redelivered message counts
+ * once): `shadow`, the model answered and was compared with what the pattern would have said;
+ * `served`, the pattern answered; `feedback`, negative feedback on an answer the pattern gave.
+ */
+export const patternSamples = sqliteTable(
+  "pattern_samples",
+  {
+    interactionId: text("interaction_id").notNull(),
+    kind: text("kind", { enum: ["shadow", "served", "feedback"] }).notNull(),
+    patternId: text("pattern_id").notNull(),
+    agentId: text("agent_id").notNull(),
+    /** 1 when it counts against the pattern: a disagreeing model answer, or negative feedback. */
+    error: integer("error").notNull(),
+    at: integer("at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.interactionId, t.kind] }), index("pattern_samples_pattern").on(t.patternId, t.kind)],
 );
 
 /** Queue messages that exhausted their retries, kept so nothing is silently lost. */

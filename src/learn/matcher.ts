@@ -15,8 +15,10 @@ import { calibrate, type Calibration, type HeldOut } from "./calibrate.ts";
 import { featurize, type SparseVector } from "./features.ts";
 import { predict, type SoftmaxModel, train } from "./softmax.ts";
 import { prng } from "../core/random.ts";
+import { bucketsFor, quantizeWeights, type ServedMatcher, truncateCentroids } from "./snapshot.ts";
 
 export interface MatcherOptions {
+  /** Hash buckets; by default as many as keep the stored model small (`bucketsFor`). */
   dim?: number;
   /** Precision the threshold must be proven to keep (`learning.patterns.confidenceThreshold`). */
   target: number;
@@ -29,14 +31,14 @@ export interface MatcherOptions {
   seed?: number;
 }
 
-export interface Matcher {
+/**
+ * A fitted matcher: what is served (`model`; `centroids`, per class the L2-normalized mean of its
+ * training examples' features; `threshold`, the proven one on the model's probability, null when
+ * the matcher must not serve; `minSimilarity`, the gate's least cosine to the matched class's
+ * centroid), quantized as stored, plus how it was proven.
+ */
+export interface Matcher extends ServedMatcher {
   model: SoftmaxModel;
-  /** Per class, the L2-normalized mean of its training examples' features (dense, `classes × dim`). */
-  centroids: Float32Array;
-  /** The proven threshold on the model's probability; null: the matcher must not serve. */
-  threshold: number | null;
-  /** The out-of-distribution gate: the least cosine to the matched class's centroid. */
-  minSimilarity: number;
   calibration: Calibration;
   /** The held-out predictions the proof was made on, for per-class reports. */
   holdout: Array<{ truth: number; label: number; answered: boolean }>;
@@ -70,13 +72,14 @@ function similarity(centroids: Float32Array, dim: number, label: number, x: Spar
 
 /** Fits a matcher on labelled texts (labels 0 .. classes-1). */
 export function fitMatcher(examples: ReadonlyArray<{ text: string; label: number }>, classes: number, opts: MatcherOptions): Matcher {
-  const dim = opts.dim ?? 16_384;
+  const dim = opts.dim ?? bucketsFor(classes);
   const random = prng(opts.seed ?? 7);
   const featured = examples.map((e) => ({ x: featurize(e.text, dim), label: e.label, hold: random() < (opts.calibrationShare ?? 0.2) }));
   const fit = featured.filter((e) => !e.hold);
   const held = featured.filter((e) => e.hold);
-  const model = train(fit, classes, dim, { epochs: opts.epochs ?? 12, seed: opts.seed ?? 7 });
-  const centroids = centroidsOf(fit, classes, dim);
+  // Proven as stored: quantized weights, truncated centroids.
+  const model = quantizeWeights(train(fit, classes, dim, { epochs: opts.epochs ?? 12, seed: opts.seed ?? 7 }));
+  const centroids = truncateCentroids(centroidsOf(fit, classes, dim), classes, dim);
   const predictions = held.map((e) => ({ ...predict(model, e.x), truth: e.label, similarity: 0 }));
   for (const [i, p] of predictions.entries()) p.similarity = similarity(centroids, dim, p.label, held[i]!.x);
   const sims = predictions.map((p) => p.similarity).sort((a, b) => a - b);
@@ -90,7 +93,7 @@ export function fitMatcher(examples: ReadonlyArray<{ text: string; label: number
 }
 
 /** Matches one request. */
-export function match(matcher: Matcher, text: string): Match {
+export function match(matcher: ServedMatcher, text: string): Match {
   const x = featurize(text, matcher.model.dim);
   const { label, probability } = predict(matcher.model, x);
   const sim = similarity(matcher.centroids, matcher.model.dim, label, x);

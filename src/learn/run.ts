@@ -1,13 +1,26 @@
 /**
  * A detection run for one agent (`POST /v1/agents/:agentId/learn/run`, and the cron later): its
  * learnable interactions in `learning.patterns.timeWindow` are grouped by what their answers say
- * (`detectGroups`), each group of at least `minOccurrences` is validated (`validatePatterns`), and
- * becomes a `validated` pattern, or stays a `candidate` with its report, in D1, replacing the
- * agent's previous ones. Patterns a person has seen (pending approval and after) are never touched.
+ * (`detectGroups`); each group is matched to a pattern a person has already seen (pending
+ * approval and after) when most of its answers say what that pattern says (its signature), so
+ * the pattern keeps its id and status and learns from the new traffic; the rest of the groups
+ * of at least `minOccurrences` are new patterns. One matcher is fitted and validated over all of
+ * them (`validatePatterns`) and stored in KV; its classes are the patterns' places in it.
+ *
+ * A new valid pattern waits for a person (`pending_approval`) when `requireApproval` is on, is
+ * deployed by the strategy at once when it is off, and stays `validated` when `autoGenerate` is
+ * off; an invalid one stays a `candidate` with its report. New patterns replace the previous
+ * run's candidates and validated ones. When the new matcher proves nothing, patterns already in
+ * rollout keep serving on the matcher they were proven with. Matchers no pattern points at any
+ * more are deleted from KV.
  */
+import type { PendingAuditEvent } from "../core/audit";
 import type { AgentConfig } from "../config";
 import { parseDuration } from "../config/fields";
 import { DEFAULT_MAX_ANSWERS, detectGroups } from "./detect";
+import { bumpVersion, deployedStatus, matcherKey, type PatternStatus, type PatternStore, publish } from "./lifecycle";
+import { AGREEMENT, canonicalText, commonBigrams, MIN_FACTS, overlap, signatureOf } from "./signature";
+import { encodeMatcher } from "./snapshot";
 import { type PatternReport, validatePatterns } from "./validate";
 
 /** Member interaction ids kept on a pattern row (its `examples` counts them all). */
@@ -15,6 +28,9 @@ const MAX_MEMBER_IDS = 1_000;
 
 /** Interactions one run reads at most, newest first: detection samples down to its own cap. */
 export const MAX_INTERACTIONS_READ = 5 * DEFAULT_MAX_ANSWERS;
+
+/** Share of a group's answers that must say what a known pattern says for the group to be it. */
+const SAME_PATTERN = 0.5;
 
 export interface PatternView {
   id: string;
@@ -25,6 +41,8 @@ export interface PatternView {
   detectedAt: string;
   window: { from: string; to: string };
   report: PatternReport | null;
+  /** When, why and by whom the status last changed; null before anyone changed it. */
+  changed: { at: string; by: string | null; reason: string | null } | null;
 }
 
 export interface RunReport {
@@ -32,6 +50,8 @@ export interface RunReport {
   window: { from: string; to: string };
   learnable: number;
   candidates: PatternView[];
+  /** Patterns already seen by a person that this run's traffic taught again. */
+  known: number;
   /** Learnable answers in groups too small to learn from. */
   unassigned: number;
 }
@@ -42,51 +62,175 @@ interface Learnable {
   answer: string;
 }
 
-export async function runDetection(db: D1Database, agentId: string, config: AgentConfig, now: number): Promise<RunReport> {
+interface Known {
+  id: string;
+  status: PatternStatus;
+  member_ids: string;
+  signature: string | null;
+  detected_at: number;
+}
+
+interface PatternClass {
+  /** The known pattern it is, or null for a new one. */
+  known: Known | null;
+  members: number[];
+  canonical: number;
+  agreement: number;
+  signature: number[];
+}
+
+export async function runDetection(store: PatternStore, agentId: string, config: AgentConfig, now: number, actor = "learning"): Promise<RunReport> {
+  const { db } = store;
   const from = now - parseDuration(config.learning.patterns.timeWindow);
-  const { results } = await db
-    .prepare("SELECT id, question, answer FROM interactions WHERE agent_id = ? AND learnable = 1 AND created_at >= ? AND created_at <= ? ORDER BY created_at DESC LIMIT ?")
-    .bind(agentId, from, now, MAX_INTERACTIONS_READ)
-    .all<Learnable>();
+  const [interactions, knownRows] = await db.batch([
+    db
+      .prepare("SELECT id, question, answer FROM interactions WHERE agent_id = ? AND learnable = 1 AND created_at >= ? AND created_at <= ? ORDER BY created_at DESC LIMIT ?")
+      .bind(agentId, from, now, MAX_INTERACTIONS_READ),
+    db.prepare("SELECT id, status, member_ids, signature, detected_at FROM patterns WHERE agent_id = ? AND status NOT IN ('candidate', 'validated')").bind(agentId),
+  ]);
+  const results = interactions!.results as unknown as Learnable[];
+  const known = knownRows!.results as unknown as Known[];
   const detection = detectGroups(results, { minOccurrences: config.learning.patterns.minOccurrences });
-  const grouped = new Set(detection.candidates.flatMap((g) => g.members));
-  const validation = detection.candidates.length
+  const common = commonBigrams(detection.candidates.map((g) => g.members.map((m) => results[m]!.answer)));
+  const classes = patternClasses(results, known, detection.candidates, common, config.learning.patterns.minOccurrences);
+  const grouped = new Set(classes.flatMap((c) => c.members));
+  const validation = classes.length
     ? validatePatterns(
-        detection.candidates.map((g) => g.members.map((m) => results[m]!.question)),
+        classes.map((c) => c.members.map((m) => results[m]!.question)),
         results.filter((_, i) => !grouped.has(i)).map((r) => r.question),
         { target: config.learning.patterns.confidenceThreshold, testCoverage: config.learning.capabilities.testCoverage },
       )
     : null;
-  const rows = detection.candidates.map((g, i) => {
-    const report = validation!.reports[i]!;
+  const proven = validation?.matcher.threshold != null;
+  const runId = `run_${crypto.randomUUID()}`;
+  const { requireApproval, autoGenerate } = config.learning.capabilities;
+  const rows = classes.map((c, i) => {
+    const report: PatternReport = { ...validation!.reports[i]!, facts: c.signature.length };
+    const valid = report.valid && c.signature.length >= MIN_FACTS;
+    report.valid = valid;
+    const status: PatternStatus = c.known
+      ? c.known.status
+      : !valid
+        ? "candidate"
+        : !autoGenerate
+          ? "validated"
+          : requireApproval
+            ? "pending_approval"
+            : deployedStatus(config.learning.deployment.strategy);
     return {
-      id: `pat_${crypto.randomUUID()}`,
-      status: report.valid ? ("validated" as const) : ("candidate" as const),
-      canonicalAnswer: results[g.canonical]!.answer,
-      memberIds: g.members.slice(0, MAX_MEMBER_IDS).map((m) => results[m]!.id),
-      examples: g.members.length,
-      agreement: Math.round(g.agreement * 10_000) / 10_000,
+      id: c.known?.id ?? `pat_${crypto.randomUUID()}`,
+      known: c.known !== null,
+      status,
+      canonicalAnswer: canonicalText(results[c.canonical]!.answer, c.signature),
+      memberIds: c.members.slice(0, MAX_MEMBER_IDS).map((m) => results[m]!.id),
+      examples: c.members.length,
+      agreement: Math.round(c.agreement * 10_000) / 10_000,
+      signature: c.signature,
+      classIndex: i,
       report,
     };
   });
-  // Replaced in one batch: a failed run leaves the previous ones in place. Patterns a person
-  // has seen (pending approval and after) are never replaced.
+  if (proven) await store.kv.put(matcherKey(agentId, runId), encodeMatcher(validation!.matcher));
+  const runsBefore = await runIds(db, agentId);
+  // One batch: a failed run leaves the previous patterns in place.
+  const serving = proven ? runId : null;
   await db.batch([
     db.prepare("DELETE FROM patterns WHERE agent_id = ? AND status IN ('candidate', 'validated')").bind(agentId),
     ...rows.map((r) =>
-      db
-        .prepare("INSERT INTO patterns (id, agent_id, status, canonical_answer, member_ids, examples, agreement, detected_at, window_from, window_to, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(r.id, agentId, r.status, r.canonicalAnswer, JSON.stringify(r.memberIds), r.examples, r.agreement, now, from, now, JSON.stringify(r.report)),
+      r.known
+        ? db
+            .prepare(
+              "UPDATE patterns SET member_ids = ?, examples = ?, agreement = ?, report = ?, signature = ?, window_from = ?, window_to = ?, run_id = COALESCE(?, run_id), class_index = CASE WHEN ? IS NULL THEN class_index ELSE ? END WHERE id = ? AND agent_id = ?",
+            )
+            .bind(JSON.stringify(r.memberIds), r.examples, r.agreement, JSON.stringify(r.report), JSON.stringify(r.signature), from, now, serving, serving, r.classIndex, r.id, agentId)
+        : db
+            .prepare(
+              "INSERT INTO patterns (id, agent_id, status, canonical_answer, member_ids, examples, agreement, detected_at, window_from, window_to, report, run_id, class_index, signature, changed_at, changed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(r.id, agentId, r.status, r.canonicalAnswer, JSON.stringify(r.memberIds), r.examples, r.agreement, now, from, now, JSON.stringify(r.report), serving, r.classIndex, JSON.stringify(r.signature), now, actor),
     ),
+    bumpVersion(db, agentId),
   ]);
   const window = { from: new Date(from).toISOString(), to: new Date(now).toISOString() };
+  const deployed = rows.filter((r) => !r.known && (r.status === "canary" || r.status === "active" || r.status === "shadow"));
+  const events: PendingAuditEvent[] = deployed.map((r) => ({
+    level: "minimal",
+    event: { at: now, actor, action: "pattern.deployed", resource: r.id, decision: "changed", details: { from: "validated", to: r.status, reason: "requireApproval is off" } },
+  }));
+  await publish(store, agentId, events);
+  const runsAfter = await runIds(db, agentId);
+  await Promise.all([...runsBefore].filter((r) => !runsAfter.has(r)).map((r) => store.kv.delete(matcherKey(agentId, r))));
+  const fresh = rows.filter((r) => !r.known);
   return {
     agentId,
     window,
     learnable: results.length,
-    candidates: rows.map((r) => ({ id: r.id, status: r.status, canonicalAnswer: r.canonicalAnswer, examples: r.examples, agreement: r.agreement, detectedAt: window.to, window, report: r.report })),
+    candidates: fresh.map((r) => ({
+      id: r.id,
+      status: r.status,
+      canonicalAnswer: r.canonicalAnswer,
+      examples: r.examples,
+      agreement: r.agreement,
+      detectedAt: window.to,
+      window,
+      report: r.report,
+      changed: { at: window.to, by: actor, reason: null },
+    })),
+    known: rows.length - fresh.length,
     unassigned: detection.unassigned,
   };
+}
+
+async function runIds(db: D1Database, agentId: string): Promise<Set<string>> {
+  const { results } = await db.prepare("SELECT DISTINCT run_id FROM patterns WHERE agent_id = ? AND run_id IS NOT NULL").bind(agentId).all<{ run_id: string }>();
+  return new Set(results.map((r) => r.run_id));
+}
+
+/**
+ * The run's classes: each known pattern with the groups whose answers mostly say what it says
+ * (and its own members still in the window), then the other groups of at least
+ * `minOccurrences` as new patterns. A known pattern left with fewer than two members this run
+ * is not a class of the new matcher, so it stops answering until traffic teaches it again.
+ */
+function patternClasses(
+  results: readonly Learnable[],
+  known: readonly Known[],
+  groups: ReadonlyArray<{ members: number[]; canonical: number; agreement: number }>,
+  common: ReadonlySet<number>,
+  minOccurrences: number,
+): PatternClass[] {
+  const position = new Map(results.map((r, i) => [r.id, i]));
+  const signatures = known.map((k) => (k.signature ? (JSON.parse(k.signature) as number[]) : []));
+  const taken = known.map((k) => new Set((JSON.parse(k.member_ids) as string[]).map((id) => position.get(id)).filter((i): i is number => i !== undefined)));
+  const fresh: PatternClass[] = [];
+  for (const g of groups) {
+    let best = -1;
+    let bestShare = SAME_PATTERN;
+    for (let k = 0; k < known.length; k++) {
+      if (signatures[k]!.length < MIN_FACTS) continue;
+      const share = g.members.filter((m) => overlap(signatures[k]!, results[m]!.answer) >= AGREEMENT).length / g.members.length;
+      if (share >= bestShare) [best, bestShare] = [k, share];
+    }
+    if (best >= 0) for (const m of g.members) taken[best]!.add(m);
+    else if (g.members.length >= minOccurrences) {
+      const answers = g.members.map((m) => results[m]!.answer);
+      fresh.push({ known: null, members: g.members, canonical: g.canonical, agreement: g.agreement, signature: signatureOf(answers, common) });
+    }
+  }
+  const claimed = new Set<number>();
+  const kept: PatternClass[] = [];
+  for (let k = 0; k < known.length; k++) {
+    const members = [...taken[k]!].filter((m) => !claimed.has(m));
+    for (const m of members) claimed.add(m);
+    if (members.length < 2) continue;
+    const answers = members.map((m) => results[m]!.answer);
+    const signature = signatureOf(answers, common);
+    // The member that carries most of the pattern's facts stands for it.
+    const have = members.map((m) => overlap(signature, results[m]!.answer));
+    const canonical = members[have.indexOf(Math.max(...have))]!;
+    kept.push({ known: known[k]!, members, canonical, agreement: have.reduce((a, b) => a + b, 0) / members.length, signature: signature.length ? signature : signatures[k]! });
+  }
+  return [...fresh.map((f) => ({ ...f, members: f.members.filter((m) => !claimed.has(m)) })).filter((f) => f.members.length >= minOccurrences), ...kept];
 }
 
 interface PatternRow {
@@ -99,9 +243,24 @@ interface PatternRow {
   window_from: number;
   window_to: number;
   report: string | null;
+  changed_at: number | null;
+  changed_by: string | null;
+  reason: string | null;
+  served: number;
+  shadow: number;
+  disagreed: number;
+  disliked: number;
 }
 
-function view(r: PatternRow): PatternView {
+/** A pattern's rollout so far: answers it gave, model answers compared with it, and what went against it. */
+export interface RolloutCounts {
+  served: number;
+  shadow: number;
+  disagreed: number;
+  negativeFeedback: number;
+}
+
+function view(r: PatternRow): PatternView & { rollout: RolloutCounts } {
   return {
     id: r.id,
     status: r.status,
@@ -111,22 +270,28 @@ function view(r: PatternRow): PatternView {
     detectedAt: new Date(r.detected_at).toISOString(),
     window: { from: new Date(r.window_from).toISOString(), to: new Date(r.window_to).toISOString() },
     report: r.report ? (JSON.parse(r.report) as PatternReport) : null,
+    changed: r.changed_at === null ? null : { at: new Date(r.changed_at).toISOString(), by: r.changed_by, reason: r.reason },
+    rollout: { served: r.served, shadow: r.shadow, disagreed: r.disagreed, negativeFeedback: r.disliked },
   };
 }
 
-const COLUMNS = "id, status, canonical_answer, examples, agreement, detected_at, window_from, window_to, report";
+const COLUMNS = `id, status, canonical_answer, examples, agreement, detected_at, window_from, window_to, report, changed_at, changed_by, reason,
+  (SELECT COUNT(*) FROM pattern_samples s WHERE s.pattern_id = p.id AND s.kind = 'served') AS served,
+  (SELECT COUNT(*) FROM pattern_samples s WHERE s.pattern_id = p.id AND s.kind = 'shadow') AS shadow,
+  (SELECT COUNT(*) FROM pattern_samples s WHERE s.pattern_id = p.id AND s.kind = 'shadow' AND s.error = 1) AS disagreed,
+  (SELECT COUNT(*) FROM pattern_samples s WHERE s.pattern_id = p.id AND s.kind = 'feedback') AS disliked`;
 
 /** An agent's patterns, largest first; optionally one status only. */
-export async function listPatterns(db: D1Database, agentId: string, status?: string): Promise<PatternView[]> {
+export async function listPatterns(db: D1Database, agentId: string, status?: string): Promise<Array<PatternView & { rollout: RolloutCounts }>> {
   const { results } = await (status
-    ? db.prepare(`SELECT ${COLUMNS} FROM patterns WHERE agent_id = ? AND status = ? ORDER BY examples DESC, id LIMIT 500`).bind(agentId, status)
-    : db.prepare(`SELECT ${COLUMNS} FROM patterns WHERE agent_id = ? ORDER BY examples DESC, id LIMIT 500`).bind(agentId)
+    ? db.prepare(`SELECT ${COLUMNS} FROM patterns p WHERE agent_id = ? AND status = ? ORDER BY examples DESC, id LIMIT 500`).bind(agentId, status)
+    : db.prepare(`SELECT ${COLUMNS} FROM patterns p WHERE agent_id = ? ORDER BY examples DESC, id LIMIT 500`).bind(agentId)
   ).all<PatternRow>();
   return results.map(view);
 }
 
 /** One pattern of an agent, or null (another agent's pattern is never found). */
-export async function getPattern(db: D1Database, agentId: string, id: string): Promise<PatternView | null> {
-  const row = await db.prepare(`SELECT ${COLUMNS} FROM patterns WHERE agent_id = ? AND id = ?`).bind(agentId, id).first<PatternRow>();
+export async function getPattern(db: D1Database, agentId: string, id: string): Promise<(PatternView & { rollout: RolloutCounts }) | null> {
+  const row = await db.prepare(`SELECT ${COLUMNS} FROM patterns p WHERE agent_id = ? AND id = ?`).bind(agentId, id).first<PatternRow>();
   return row ? view(row) : null;
 }

@@ -23,6 +23,8 @@ export interface PatternReport {
   requiredCoverage: number;
   /** Held-out members the matcher gave to another pattern (by index in the run), or to none. */
   confusions: Record<string, number>;
+  /** Facts in the pattern's signature (what shadow traffic is judged on); a pattern needs `MIN_FACTS`. */
+  facts?: number;
 }
 
 export interface Validation {

@@ -125,6 +125,18 @@ export async function sendInteraction(
   }
 }
 
+/**
+ * Feedback on an interaction goes to the learning queue too: negative feedback on an answer a
+ * learned pattern gave counts against that pattern's rollout. Never fails the feedback itself.
+ */
+export async function sendFeedback(deps: Pick<PipelineDeps, "learningQueue" | "logger">, feedback: { agentId: string; interactionId: string; outcome: Outcome; at: number }): Promise<void> {
+  try {
+    await deps.learningQueue.send({ type: "feedback", feedback });
+  } catch (err) {
+    deps.logger.error("learning_queue_send_failed", { interactionId: feedback.interactionId, error: String(err) });
+  }
+}
+
 /** Text as pattern learning keeps it: PII masked (failing closed), bounded. */
 async function masked(text: string): Promise<string> {
   return (await maskPiiFailClosed(text)).text.slice(0, MAX_LEARNABLE_CHARS);

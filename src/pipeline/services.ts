@@ -1,10 +1,13 @@
 import type { Clock } from "../core/clock";
 import type { Logger } from "../core/logger";
+import type { LearningMessage } from "../core/messages";
 import { budgetPolicy } from "../cost/budget-ledger";
 import { exactTier, ruleTier, similarTier } from "../cost/cache-tiers";
 import { callBudget } from "../cost/call-budget";
 import { loadPriceTable, type PriceTable } from "../cost/prices";
 import { createModelClient } from "../llm/client";
+import type { PatternStore } from "../learn/lifecycle";
+import { patternTier } from "../learn/tier";
 import { agentObject } from "../state/objects";
 import { pendingMessage } from "../trust/approvals";
 import { similarityBackend } from "../vectors/similarity";
@@ -56,10 +59,11 @@ function buildPipeline(env: Env, clock: Clock, defer: (p: Promise<unknown>) => v
   const similarity = similarityBackend(env);
   if (!similarity) logger.warn("similarity_cache_off", { reason: "a binding the EMBEDDINGS/VECTOR_INDEX choice needs is not bound" });
   const bound: Partial<Env> = env;
+  const learningQueue = bound.LEARNING_QUEUE ?? noQueue<LearningMessage>(logger, "LEARNING_QUEUE");
   return {
     agents: env.AGENT_STATE,
     conversations: env.CONVERSATION,
-    learningQueue: bound.LEARNING_QUEUE ?? noQueue(logger, "LEARNING_QUEUE"),
+    learningQueue,
     clock,
     logger,
     newId: () => crypto.randomUUID(),
@@ -69,9 +73,15 @@ function buildPipeline(env: Env, clock: Clock, defer: (p: Promise<unknown>) => v
       rule: ruleTier(env.CACHE, logger),
       exact: exactTier(env.CACHE, logger),
       ...(similarity ? { similar: similarTier(similarity, logger) } : {}),
+      pattern: patternTier({ kv: env.CACHE, queue: learningQueue, logger }),
       intelligent: modelTier(env, clock, logger),
     },
   };
+}
+
+/** Where an agent's pattern changes are kept and announced: D1, the snapshot in KV, the agent's object. */
+export function patternStore(env: Pick<Env, "DB" | "CACHE" | "AGENT_STATE">, agentId: string): PatternStore {
+  return { db: env.DB, kv: env.CACHE, changed: (input) => agentObject(env, agentId).patternsChanged(input) };
 }
 
 /** A queue binding that is not bound: messages are dropped with a log line, never an error in the answer. */

@@ -1,21 +1,43 @@
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
+import { type Clock, systemClock } from "../core/clock";
 import { type Logger, silentLogger } from "../core/logger";
 import { learningMessageSchema } from "../core/messages";
+import { decide, recordSamples, type Sample, servedBy } from "../learn/canary";
+import { patternStore } from "../pipeline/services";
+import { agentObject } from "../state/objects";
+
+type Parsed = ReturnType<typeof learningMessageSchema.parse>;
 
 /**
- * The `learning` queue: finished interactions into D1. Inserts ignore ids already stored,
- * so a redelivered batch does not double-count. A malformed message is acked and logged:
- * retrying cannot fix it. A message sent before `latencyMs` and `urgency` existed (still in the
- * queue during a deploy) parses with their defaults, 0 and `normal`, the same as the columns'.
+ * The `learning` queue: finished interactions into D1, and evidence on learned patterns in
+ * rollout. Inserts ignore ids already stored, so a redelivered batch does not double-count. A
+ * malformed message is acked and logged: retrying cannot fix it. A message sent before
+ * `latencyMs` and `urgency` existed (still in the queue during a deploy) parses with their
+ * defaults, 0 and `normal`, the same as the columns'.
+ *
+ * Evidence: each `pattern_sample` is stored, and negative feedback (`outcome: error`) on an
+ * answer a pattern gave becomes one against that pattern; then every pattern with new evidence
+ * has its rollout decided (`decide`: promotion, rollback with an alert). A failed decision is
+ * logged; the evidence is kept and the next sample decides again.
  */
-export async function consumeLearning(batch: MessageBatch<unknown>, env: Pick<Env, "DB">, logger: Logger = silentLogger): Promise<void> {
+export async function consumeLearning(
+  batch: MessageBatch<unknown>,
+  env: Pick<Env, "DB" | "CACHE" | "AGENT_STATE">,
+  logger: Logger = silentLogger,
+  clock: Clock = systemClock,
+): Promise<void> {
   const db = drizzle(env.DB, { schema });
+  const evidence: Array<{ msg: Message<unknown>; body: Extract<Parsed, { type: "pattern_sample" | "feedback" }> }> = [];
   for (const msg of batch.messages) {
     const parsed = learningMessageSchema.safeParse(msg.body);
     if (!parsed.success) {
       logger.error("learning_message_invalid", { id: msg.id, issues: parsed.error.issues.length });
       msg.ack();
+      continue;
+    }
+    if (parsed.data.type !== "interaction") {
+      evidence.push({ msg, body: parsed.data });
       continue;
     }
     try {
@@ -24,6 +46,46 @@ export async function consumeLearning(batch: MessageBatch<unknown>, env: Pick<En
     } catch (err) {
       logger.error("learning_insert_failed", { id: msg.id, error: String(err) });
       msg.retry();
+    }
+  }
+  if (evidence.length > 0) await consumeEvidence(env, evidence, logger, clock);
+}
+
+async function consumeEvidence(
+  env: Pick<Env, "DB" | "CACHE" | "AGENT_STATE">,
+  evidence: Array<{ msg: Message<unknown>; body: Extract<Parsed, { type: "pattern_sample" | "feedback" }> }>,
+  logger: Logger,
+  clock: Clock,
+): Promise<void> {
+  let touched: Set<string>;
+  const samples: Sample[] = [];
+  try {
+    for (const { body } of evidence) {
+      if (body.type === "pattern_sample") samples.push(body.sample);
+      else if (body.feedback.outcome === "error") {
+        const { agentId, interactionId, at } = body.feedback;
+        const patternId = await servedBy(env.DB, agentId, interactionId);
+        if (patternId) samples.push({ agentId, interactionId, patternId, kind: "feedback", error: true, at });
+      }
+    }
+    touched = await recordSamples(env.DB, samples);
+  } catch (err) {
+    logger.error("pattern_evidence_failed", { messages: evidence.length, error: String(err) });
+    for (const { msg } of evidence) msg.retry();
+    return;
+  }
+  for (const { msg } of evidence) msg.ack();
+  const byAgent = new Map<string, Set<string>>();
+  for (const s of samples) if (touched.has(s.patternId)) byAgent.set(s.agentId, (byAgent.get(s.agentId) ?? new Set()).add(s.patternId));
+  for (const [agentId, patternIds] of byAgent) {
+    try {
+      const admitted = await agentObject(env, agentId).admit();
+      if (!admitted) continue;
+      const { successCriteria } = admitted.view.record.config.learning.deployment;
+      const decided = await decide(patternStore(env, agentId), agentId, patternIds, successCriteria, clock.now());
+      for (const d of decided) logger.info("pattern_decided", { agentId, ...d });
+    } catch (err) {
+      logger.error("pattern_decision_failed", { agentId, error: String(err) });
     }
   }
 }

@@ -15,7 +15,7 @@ export interface ConfigureInput {
 
 /**
  * The agent object's part that holds the agent itself: its record and its secrets (table `kv`,
- * keys `agent` and `secrets`). Both are read on every message, so the parsed values are kept in
+ * keys `agent` and `secrets`), and which learned-pattern snapshot serves (key `patterns`). Both are read on every message, so the parsed values are kept in
  * memory; the object is their only writer, so the copy cannot go stale.
  */
 export class AgentBook {
@@ -23,6 +23,7 @@ export class AgentBook {
   #auditor: AuditSink;
   #record: AgentRecord | null | undefined;
   #secrets: AgentSecrets | undefined;
+  #patterns: number | undefined;
 
   constructor(sql: SqlStorage, auditor: AuditSink) {
     this.#sql = sql;
@@ -68,10 +69,25 @@ export class AgentBook {
     return { record, created: previous === undefined };
   }
 
+  /** The version of the learned-pattern snapshot that serves (0: none); a pointer, the patterns live in D1 and KV. */
+  patterns(): number {
+    this.#patterns ??= this.#get<number>("patterns") ?? 0;
+    return this.#patterns;
+  }
+
+  /** Points at a newer pattern snapshot; an older version (a slower publisher) is ignored. True when it moved. */
+  setPatterns(version: number): boolean {
+    if (version <= this.patterns()) return false;
+    this.#put("patterns", version);
+    this.#patterns = version;
+    return true;
+  }
+
   /** Forgets the in-memory copy (after a transaction that wrote it rolled back). */
   invalidate(): void {
     this.#record = undefined;
     this.#secrets = undefined;
+    this.#patterns = undefined;
   }
 
   /** The trust level the first version kept as a bare number under `trust`, taken out once. */

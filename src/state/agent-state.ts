@@ -7,7 +7,7 @@ import type { ChainHead } from "../audit/chain";
 import { approvalContext, sealWith } from "../privacy/encryption";
 import type { UnusualFinding } from "../audit/unusual";
 import { flushOutbox, Outbox } from "../audit/outbox";
-import type { Outcome } from "../core/types";
+import type { Alert, Outcome } from "../core/types";
 import { BudgetLedger, type BudgetView, type ReserveResult } from "../cost/budget-ledger";
 import { BudgetStore } from "../cost/budget-store";
 import { ApprovalStore } from "../trust/approval-store";
@@ -111,7 +111,7 @@ export class AgentState extends DurableObject<Env> {
   admit(input: { secret?: SecretRef } = {}): { view: AgentView; secret?: string } | null {
     const record = this.#book.record();
     if (!record) return null;
-    const view = viewOf(record, this.#trust);
+    const view = viewOf(record, this.#trust, this.#book.patterns());
     if (!input.secret) return { view };
     const secret = secretValue(this.#book.secrets(), input.secret);
     return secret === undefined ? { view } : { view, secret };
@@ -201,7 +201,7 @@ export class AgentState extends DurableObject<Env> {
     if (!record) return null;
     const stored = this.#book.secrets();
     const claim = this.#deliveries.openDelivery(input.deliveryId, input.now).kind;
-    return { view: viewOf(record, this.#trust), secrets: input.secrets.map((ref) => secretValue(stored, ref) ?? null), claim };
+    return { view: viewOf(record, this.#trust, this.#book.patterns()), secrets: input.secrets.map((ref) => secretValue(stored, ref) ?? null), claim };
   }
 
   /** Gives the sending of a queued answer back after a failure, so the queue's retry sends it. */
@@ -216,14 +216,15 @@ export class AgentState extends DurableObject<Env> {
   }
 
   /**
-   * A reaction to a posted message as feedback, once per reaction event: false when the message
-   * is not one of this agent's answers or the event was seen.
+   * A reaction to a posted message as feedback, once per reaction event: the interaction it was
+   * recorded on, or null when the message is not one of this agent's answers or the event was seen.
    */
-  async reactionFeedback(input: { linkKey: string; receipt: string; outcome: Outcome; note: string; actor: string; now: number }): Promise<boolean> {
+  async reactionFeedback(input: { linkKey: string; receipt: string; outcome: Outcome; note: string; actor: string; now: number }): Promise<string | null> {
     return this.#changing((record) => {
       const interactionId = this.#deliveries.linkedInteraction(input.linkKey, input.now);
-      if (!interactionId || !this.#deliveries.receive(input.receipt, input.now)) return false;
-      return this.#trust.feedback(record, { interactionId, outcome: input.outcome, note: input.note, actor: input.actor, now: input.now });
+      if (!interactionId || !this.#deliveries.receive(input.receipt, input.now)) return null;
+      const found = this.#trust.feedback(record, { interactionId, outcome: input.outcome, note: input.note, actor: input.actor, now: input.now });
+      return found ? interactionId : null;
     });
   }
 
@@ -231,6 +232,23 @@ export class AgentState extends DurableObject<Env> {
   async recordEvents(events: PendingAuditEvent[]): Promise<void> {
     if (events.length === 0) return;
     await this.#changing((record) => this.#desk.record(events, record));
+  }
+
+  /**
+   * Pattern learning changed what serves: the snapshot's new version (kept only if newer than the
+   * one in place), the transitions' audit events and, for a rollback, an alert, in one transaction.
+   */
+  async patternsChanged(input: { version: number; events: PendingAuditEvent[]; alert?: Omit<Alert, "id" | "agentId"> }): Promise<void> {
+    try {
+      await this.#changing((record) => {
+        this.#book.setPatterns(input.version);
+        this.#desk.record(input.events, record);
+        if (input.alert) this.#auditor.alert(record, input.alert);
+      });
+    } catch (err) {
+      this.#book.invalidate();
+      throw err;
+    }
   }
 
   /** Feedback overrides an interaction's outcome; `found` is false when this agent has no such interaction. */

@@ -57,8 +57,8 @@ export interface DeskParts {
   flagUrgent(record: AgentRecord, flag: UrgentFlag, now: number): boolean;
 }
 
-export function viewOf(record: AgentRecord, trust: TrustLedger): AgentView {
-  return { record, trustLevel: trust.level() };
+export function viewOf(record: AgentRecord, trust: TrustLedger, patterns = 0): AgentView {
+  return patterns > 0 ? { record, trustLevel: trust.level(), patterns } : { record, trustLevel: trust.level() };
 }
 
 function applySettlements(parts: DeskParts, record: AgentRecord, input: { settle?: Settlement[]; release?: string[]; now: number }): void {

@@ -19,7 +19,7 @@ describe("the service factory", () => {
     const lines: string[] = [];
     const services = createServices(env, { clock: systemClock, logger: jsonLogger({}, { log: (l) => lines.push(l), warn: (l) => lines.push(l), error: (l) => lines.push(l) }), defer: () => {} });
     expect(services.pipeline()).toBe(services.pipeline());
-    expect(Object.keys(services.pipeline().tiers).sort()).toEqual(["exact", "intelligent", "rule", "similar"]);
+    expect(Object.keys(services.pipeline().tiers).sort()).toEqual(["exact", "intelligent", "pattern", "rule", "similar"]);
     expect(lines).toEqual([]);
   });
 

@@ -4,55 +4,10 @@
  * never across agents. (How an answered message becomes a learnable interaction is tested in
  * interactions.test.ts; grouping itself in test/unit/learn-detect.test.ts.)
  */
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { wordFacts } from "../../src/dev/fake-wording";
-import worker, { QUEUES } from "../../src/index";
 import { admin, createAgent } from "../support/agents";
 import { flushedSql } from "../support/audit";
-
-/** Twelve request types, each with its own facts, as a business's model answers them. */
-const TOPICS = ["card delivery", "pin change", "bank transfer", "refund", "exchange rate", "top up", "lost phone", "cash withdrawal", "account closing", "direct debit", "fraud report", "statement"];
-const FACTS = TOPICS.map((topic, i) => `For ${topic}, rule ${String.fromCharCode(65 + i)}${100 + i * 7} applies: it takes ${i + 2} working days and the ${["blue", "green", "red", "gold"][i % 4]} page of the app shows its status.`);
-const PER_TOPIC = 15;
-
-/** Stores learnable interactions the way production does: through the learning queue's consumer. */
-async function trafficAgent(perTopic = PER_TOPIC): Promise<string> {
-  const agentId = await createAgent({ learning: { enabled: true, patterns: { minOccurrences: 10 } } });
-  const now = Date.now();
-  const bodies = TOPICS.flatMap((topic, t) =>
-    Array.from({ length: perTopic }, (_, i) => {
-      const question = [`What about ${topic}?`, `Question on ${topic}`, `help with ${topic} please`][i % 3]!;
-      return {
-        type: "interaction",
-        interaction: {
-          id: crypto.randomUUID(), agentId, channel: "http", deliveryId: `d-${t}-${i}`, conversationHash: `h-${t}-${i}`, tier: "intelligent", model: "claude-sonnet-4-5",
-          inputTokens: 100, outputTokens: 40, cacheWriteTokens: 0, cacheReadTokens: 0, costMicros: 900, steps: 1, toolCalls: 0, deniedTools: [], outcome: "success",
-          createdAt: now - (t * perTopic + i) * 1000, latencyMs: 30, urgency: "normal", position: 0, learnable: true, question, answer: wordFacts(FACTS[t]!, question, i * 7 + t),
-        },
-      };
-    }),
-  );
-  const batch = createMessageBatch(QUEUES.learning, bodies.map((body, i) => ({ id: `m-${i}-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 1, body })));
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
-  expect((await getQueueResult(batch, ctx)).retryMessages).toHaveLength(0);
-  return agentId;
-}
-
-interface Report {
-  learnable: number;
-  candidates: Array<{
-    id: string;
-    status: string;
-    canonicalAnswer: string;
-    examples: number;
-    agreement: number;
-    report: { valid: boolean; threshold: number | null; target: number; errorBound: number; coverage: number; heldOut: number } | null;
-  }>;
-  unassigned: number;
-}
+import { FACTS, PER_TOPIC, type RunJson as Report, TOPICS, trafficAgent } from "../support/learning";
 
 describe("POST /v1/agents/:agentId/learn/run", () => {
   it("validates the patterns a matcher can tell apart with proven precision and enough coverage, and keeps the report", async () => {
@@ -60,14 +15,15 @@ describe("POST /v1/agents/:agentId/learn/run", () => {
     const report = (await (await admin(`/v1/agents/${agentId}/learn/run`, { method: "POST" })).json()) as Report;
     expect(report.candidates).toHaveLength(TOPICS.length);
     for (const c of report.candidates) {
-      expect(c.status).toBe("validated");
+      // Valid, and with requireApproval on (the default) waiting for a person.
+      expect(c.status).toBe("pending_approval");
       expect(c.report?.valid).toBe(true);
       expect(c.report?.threshold).toBeGreaterThan(0);
       expect(c.report?.errorBound).toBeLessThanOrEqual(0.05);
       expect(c.report?.coverage).toBeGreaterThanOrEqual(0.9);
       expect(c.report?.heldOut).toBeGreaterThan(0);
     }
-    const validated = (await (await admin(`/v1/agents/${agentId}/patterns?status=validated`)).json()) as { patterns: Array<{ report: { valid: boolean } }> };
+    const validated = (await (await admin(`/v1/agents/${agentId}/patterns?status=pending_approval`)).json()) as { patterns: Array<{ report: { valid: boolean } }> };
     expect(validated.patterns).toHaveLength(TOPICS.length);
     expect(validated.patterns.every((p) => p.report.valid)).toBe(true);
   });

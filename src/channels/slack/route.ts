@@ -5,6 +5,7 @@ import type { NormalizedMessage } from "../../core/types";
 import { parseJson, readBodyLimited } from "../../http/body";
 import type { AppEnv } from "../../http/context";
 import type { WorkMessage } from "../../core/messages";
+import { sendFeedback } from "../../pipeline/interaction";
 import { refuseSignature, webhookAgent } from "../webhook";
 import { slackMessageKey } from "./keys";
 import { parseSlackEvent } from "./parse";
@@ -46,7 +47,7 @@ export const slackRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/slack", a
   if (inbound.kind === "ignored") return c.body(null, 200);
   if (inbound.kind === "reaction") {
     // Which interaction a message of ours answered is remembered when it is posted.
-    await stub.reactionFeedback({
+    const interactionId = await stub.reactionFeedback({
       linkKey: slackMessageKey(inbound.channelId, inbound.ts),
       receipt: `slack-event:${inbound.eventId}`,
       outcome: inbound.outcome,
@@ -54,6 +55,7 @@ export const slackRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/slack", a
       actor: "customer:slack",
       now,
     });
+    if (interactionId) await sendFeedback(c.var.services.pipeline(), { agentId: agent.record.agentId, interactionId, outcome: inbound.outcome, at: now });
     return c.body(null, 200);
   }
   const channel = agent.record.config.channels.find((ch) => ch.type === "slack");

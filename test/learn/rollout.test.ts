@@ -1,0 +1,147 @@
+/**
+ * Learned patterns answering real messages: approval, canary, the sequential test over shadow
+ * traffic, rollback on negative feedback (with an alert), rejection, tenancy, and where a
+ * pattern must never answer. Messages go through the signed HTTP channel; the model is the
+ * fake one, answering with the topic's facts in varied wording as a real model would.
+ */
+import { describe, expect, it } from "vitest";
+import { admin, type HttpReply, sendHttp } from "../support/agents";
+import { deliveredAlerts, flushedSql } from "../support/audit";
+import { setOracle } from "../support/model";
+import { FACTS, learnRun, patternOf, type PatternJson, TOPICS, trafficAgent, waitForPattern } from "../support/learning";
+
+/** The cheap caches off, so only the pattern tier or the model answers. */
+const NO_CACHE = { optimization: { enableCache: false } };
+
+async function ask(agentId: string, text: string, conversation: string): Promise<HttpReply> {
+  const res = await sendHttp(agentId, { id: `m-${crypto.randomUUID()}`, conversation, from: "customer", text });
+  expect(res.status).toBe(200);
+  return (await res.json()) as HttpReply;
+}
+
+async function decide(agentId: string, patternId: string, action: "approve" | "reject" | "rollback", body?: unknown): Promise<Response> {
+  return admin(`/v1/agents/${agentId}/patterns/${patternId}/${action}`, { method: "POST", ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+}
+
+/** An agent with learned, pending patterns, and the model's facts for each topic's first asking. */
+async function learnedAgent(deployment: Record<string, unknown>, learning: Record<string, unknown> = {}) {
+  const agentId = await trafficAgent(60, { ...NO_CACHE, learning: { deployment, ...learning }, messageHandling: { maintainContext: true } });
+  await setOracle(agentId, Object.fromEntries(TOPICS.map((t, i) => [`help with ${t} please`, FACTS[i]!])));
+  const run = await learnRun(agentId);
+  return { agentId, run };
+}
+
+describe("learned patterns in rollout", () => {
+  it("serves an approved canary, rolls it back on negative feedback with an alert, and the model answers again", async () => {
+    const { agentId, run } = await learnedAgent({ strategy: "canary", rolloutPercentage: 100 });
+    const refund = patternOf(run, "refund");
+    expect(refund.status).toBe("pending_approval");
+    // Waiting for approval, it never answers.
+    expect((await ask(agentId, "help with refund please", "c0")).tier).toBe("intelligent");
+
+    const approved = await decide(agentId, refund.id, "approve", { note: "reads right" });
+    expect(approved.status).toBe(200);
+    expect(await approved.json()).toMatchObject({ previousStatus: "pending_approval", status: "canary" });
+
+    const served: HttpReply[] = [];
+    for (let i = 0; i < 3; i++) served.push(await ask(agentId, "help with refund please", `c-served-${i}`));
+    for (const reply of served) {
+      expect(reply.tier).toBe("pattern");
+      expect(reply.text).toContain(FACTS[TOPICS.indexOf("refund")]!);
+      expect(reply.costUsd).toBe(0);
+    }
+    await waitForPattern(agentId, refund.id, (p) => p.rollout?.served === 3, "served three times");
+    for (const reply of served) {
+      const res = await admin(`/v1/agents/${agentId}/feedback`, { method: "POST", body: JSON.stringify({ interactionId: reply.id, outcome: "error", note: "wrong" }) });
+      expect(res.status).toBe(200);
+    }
+    const rolledBack = await waitForPattern(agentId, refund.id, (p) => p.status === "rolled_back", "rolled back");
+    expect(rolledBack.changed).toMatchObject({ by: "canary" });
+    expect(rolledBack.rollout?.negativeFeedback).toBe(3);
+    expect((await ask(agentId, "help with refund please", "c-after")).tier).toBe("intelligent");
+
+    const alerts = await deliveredAlerts<{ type: string; details: string }>(agentId);
+    const alert = alerts.find((a) => a.type === "pattern_rolled_back");
+    expect(alert).toBeDefined();
+    expect(JSON.parse(alert!.details)).toMatchObject({ patternId: refund.id, errors: 3 });
+    const events = await flushedSql<{ action: string; actor: string }>(agentId, "SELECT action, actor FROM audit_events WHERE agent_id = ? AND action LIKE 'pattern.%' ORDER BY seq", [], 2);
+    expect(events.map((e) => e.action)).toEqual(["pattern.approved", "pattern.rolled_back"]);
+    // Rolled back is final: it cannot be approved again.
+    expect((await decide(agentId, refund.id, "approve")).status).toBe(409);
+  });
+
+  it("promotes a canary whose shadow answers agree, and rolls back one whose shadow answers disagree", async () => {
+    const { agentId, run } = await learnedAgent({ strategy: "canary", rolloutPercentage: 1, successCriteria: { errorRate: 0.1 } });
+    const refund = patternOf(run, "refund");
+    const topUp = patternOf(run, "top up");
+    await decide(agentId, refund.id, "approve");
+    await decide(agentId, topUp.id, "approve");
+    // The model now answers top-up questions with another topic's facts: the canary would be wrong.
+    await setOracle(agentId, { "help with refund please": FACTS[TOPICS.indexOf("refund")]!, "help with top up please": FACTS[TOPICS.indexOf("statement")]! }, "merge");
+    for (let i = 0; i < 16; i++) await ask(agentId, "help with refund please", `agree-${i}`);
+    for (let i = 0; i < 6; i++) await ask(agentId, "help with top up please", `disagree-${i}`);
+    const promoted = await waitForPattern(agentId, refund.id, (p) => p.status === "active", "active");
+    expect(promoted.changed?.by).toBe("canary");
+    expect(promoted.rollout?.disagreed).toBe(0);
+    const rolledBack = await waitForPattern(agentId, topUp.id, (p) => p.status === "rolled_back", "rolled back");
+    expect(rolledBack.rollout?.disagreed).toBeGreaterThanOrEqual(3);
+  });
+
+  it("never serves a rejected pattern", async () => {
+    const { agentId, run } = await learnedAgent({ strategy: "canary", rolloutPercentage: 100 });
+    const refund = patternOf(run, "refund");
+    const pin = patternOf(run, "pin change");
+    expect((await decide(agentId, pin.id, "reject", { note: "not our wording" })).status).toBe(200);
+    expect((await ask(agentId, "help with pin change please", "r0")).tier).toBe("intelligent");
+    await decide(agentId, refund.id, "approve");
+    expect((await ask(agentId, "help with refund please", "r1")).tier).toBe("pattern");
+    const rejected = await decide(agentId, refund.id, "reject");
+    expect(await rejected.json()).toMatchObject({ previousStatus: "canary", status: "rejected" });
+    expect((await ask(agentId, "help with refund please", "r2")).tier).toBe("intelligent");
+    // A new run keeps it rejected.
+    await learnRun(agentId);
+    expect((await admin(`/v1/agents/${agentId}/patterns/${refund.id}`).then((r) => r.json()) as PatternJson).status).toBe("rejected");
+    expect((await ask(agentId, "help with refund please", "r3")).tier).toBe("intelligent");
+  });
+
+  it("serves after validation alone with requireApproval off and strategy immediate", async () => {
+    const { agentId, run } = await learnedAgent({ strategy: "immediate" }, { capabilities: { requireApproval: false } });
+    expect(run.candidates.every((c) => c.status === "active")).toBe(true);
+    const tiers = [];
+    for (let i = 0; i < 3; i++) tiers.push((await ask(agentId, "help with refund please", `i-${i}`)).tier);
+    expect(tiers).toContain("pattern");
+    const [event] = await flushedSql<{ details: string }>(agentId, "SELECT details FROM audit_events WHERE agent_id = ? AND action = 'pattern.deployed' LIMIT 1");
+    expect(JSON.parse(event!.details)).toMatchObject({ to: "active", reason: "requireApproval is off" });
+  });
+
+  it("never answers a critical message, a follow-up, or another agent's customers", async () => {
+    const { agentId } = await learnedAgent({ strategy: "immediate" }, { capabilities: { requireApproval: false } });
+    expect((await ask(agentId, "help with refund please, my card was stolen, block it now!", "k0")).tier).toBe("intelligent");
+    await ask(agentId, "Hello, I have a few questions", "k1");
+    expect((await ask(agentId, "help with refund please", "k1")).tier).toBe("intelligent");
+
+    const other = await trafficAgent(0, NO_CACHE);
+    const reply = await ask(other, "help with refund please", "o1");
+    expect(reply.tier).toBe("intelligent");
+    expect(reply.text).not.toContain(FACTS[TOPICS.indexOf("refund")]!);
+  });
+
+  it("refuses decisions that do not apply (409), unknown patterns and other agents' (404), bad bodies (400), wrong keys (401)", async () => {
+    const { agentId, run } = await learnedAgent({ strategy: "canary" });
+    const refund = patternOf(run, "refund");
+    expect((await decide(agentId, refund.id, "rollback")).status).toBe(409);
+    const other = await trafficAgent(0);
+    expect((await decide(other, refund.id, "approve")).status).toBe(404);
+    expect((await decide(agentId, "pat_nothing", "approve")).status).toBe(404);
+    expect((await decide(agentId, refund.id, "approve", { note: "x".repeat(1001) })).status).toBe(400);
+    expect((await decide(agentId, refund.id, "approve", { nope: 1 })).status).toBe(400);
+    expect((await admin(`/v1/agents/${agentId}/patterns/${refund.id}/approve`, { method: "POST", body: "{not json" })).status).toBe(400);
+    expect((await admin(`/v1/agents/${agentId}/patterns/${refund.id}/approve`, { method: "POST", token: "wrong" })).status).toBe(401);
+    expect((await admin(`/v1/agents/${agentId}/patterns/${refund.id}/promote`, { method: "POST" })).status).toBe(404);
+    expect((await getStatus(agentId, refund.id))).toBe("pending_approval");
+  });
+});
+
+async function getStatus(agentId: string, patternId: string): Promise<string> {
+  return ((await (await admin(`/v1/agents/${agentId}/patterns/${patternId}`)).json()) as PatternJson).status;
+}

@@ -19,9 +19,29 @@ export type ParseConfigResult = { ok: true; config: AgentConfig } | { ok: false;
  * // { ok: false, issues: [{ path: "trust.initial", message: "must be between 0 and 1" }] }
  */
 export function parseAgentConfig(input: unknown): ParseConfigResult {
-  const result = agentConfigSchema.safeParse(input, { error: configErrorMap });
+  const result = agentConfigSchema.safeParse(withPatternDefaults(input), { error: configErrorMap });
   if (result.success) return { ok: true, config: result.data };
   return { ok: false, issues: toConfigIssues(result.error.issues) };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * `optimization.patterns` is the cost side's view of what `learning.patterns` decides: a
+ * `learning.patterns` field left out takes its default from it (`minOccurrences` from
+ * `minFrequency`; `confidenceThreshold` from `confidence` when that is stricter than 0.95).
+ * Fields set on both sides must agree (checked by the schema).
+ */
+function withPatternDefaults(input: unknown): unknown {
+  if (!isObject(input) || !isObject(input.optimization) || !isObject(input.optimization.patterns)) return input;
+  if (input.learning !== undefined && !isObject(input.learning)) return input;
+  const cost = input.optimization.patterns;
+  const learning = input.learning ?? {};
+  if (learning.patterns !== undefined && !isObject(learning.patterns)) return input;
+  const patterns = { ...(learning.patterns ?? {}) };
+  if (patterns.minOccurrences === undefined && typeof cost.minFrequency === "number") patterns.minOccurrences = cost.minFrequency;
+  if (patterns.confidenceThreshold === undefined && typeof cost.confidence === "number" && cost.confidence > 0.95) patterns.confidenceThreshold = cost.confidence;
+  return { ...input, learning: { ...learning, patterns } };
 }
 
 /**

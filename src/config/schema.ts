@@ -341,6 +341,31 @@ export const agentConfigSchema = z.strictObject({
   channels: channelsSchema,
   messageHandling: messageHandlingSchema.prefault({}),
   audit: auditSchema.prefault({}),
+}).superRefine((config, ctx) => {
+  // The cost side sets the floor the learning side must meet (see `parseAgentConfig`).
+  const cost = config.optimization.patterns;
+  const learned = config.learning.patterns;
+  if (learned.confidenceThreshold < cost.confidence) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["learning", "patterns", "confidenceThreshold"],
+      message: `must be at least optimization.patterns.confidence (${cost.confidence}): patterns would be proven to less precision than the cost settings allow; raise it or lower optimization.patterns.confidence`,
+    });
+  }
+  if (learned.minOccurrences < cost.minFrequency) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["learning", "patterns", "minOccurrences"],
+      message: `must be at least optimization.patterns.minFrequency (${cost.minFrequency}): raise it or lower optimization.patterns.minFrequency`,
+    });
+  }
+  if (config.learning.enabled && !config.optimization.fallback.includes("pattern")) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["optimization", "fallback"],
+      message: 'must include "pattern" while learning.enabled is on, or learned patterns could never answer; add it before "intelligent", or turn learning off',
+    });
+  }
 });
 
 /** A validated config with every default filled in. */

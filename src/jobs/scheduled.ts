@@ -2,6 +2,8 @@ import { applyRetention, type ArchiveDeps, archiveAuditEvents } from "../audit/a
 import { findUnusualActivity } from "../audit/unusual";
 import type { Clock } from "../core/clock";
 import type { Logger } from "../core/logger";
+import { runDetection } from "../learn/run";
+import { patternStore } from "../pipeline/services";
 import { agentObject } from "../state/objects";
 
 /** The crons of wrangler.toml `[triggers]`, each with the jobs it runs. */
@@ -10,7 +12,8 @@ export const CRONS = {
   archive: "*/5 * * * *",
   /**
    * Hourly at :05: unusual activity in the hour that just ended (the learning queue has had
-   * minutes to write its last interactions).
+   * minutes to write its last interactions), then pattern detection for agents that learned
+   * something new in it.
    */
   hourly: "5 * * * *",
 } as const;
@@ -24,6 +27,7 @@ export async function runScheduled(cron: string, env: Env, clock: Clock, logger:
   switch (cron) {
     case CRONS.hourly:
       await job(logger, "unusual_activity", async () => ({ raised: await alertUnusualActivity(env, now) }));
+      await job(logger, "pattern_detection", async () => detectPatterns(env, now, logger));
       return;
     case CRONS.archive: {
       const deps = { ...archiveDeps(env), logger };
@@ -52,6 +56,43 @@ export async function alertUnusualActivity(env: Env, now: number): Promise<numbe
     if (await agentObject(env, agentId).raiseUnusualActivity({ hour, findings, now })) raised += 1;
   }
   return raised;
+}
+
+/** Agents one hourly run detects patterns for at most; the rest wait for the next hour. */
+export const MAX_DETECTIONS_PER_RUN = 25;
+
+/**
+ * Detection (the code of `POST …/learn/run`) for each agent with new learnable interactions in
+ * the last hour, `learning.enabled` and `optimization.patterns.autoDetect` on; the agents with
+ * the most new interactions first, at most `MAX_DETECTIONS_PER_RUN`. Audited as
+ * `learning.detected` by `system:learning`.
+ */
+export async function detectPatterns(env: Env, now: number, logger: Logger): Promise<Record<string, number>> {
+  const { results } = await env.DB.prepare(
+    "SELECT agent_id, COUNT(*) AS n FROM interactions WHERE learnable = 1 AND created_at >= ? AND created_at < ? GROUP BY agent_id ORDER BY n DESC LIMIT ?",
+  )
+    .bind(now - 3_600_000, now, MAX_DETECTIONS_PER_RUN + 1)
+    .all<{ agent_id: string; n: number }>();
+  let ran = 0;
+  for (const { agent_id: agentId } of results.slice(0, MAX_DETECTIONS_PER_RUN)) {
+    const stub = agentObject(env, agentId);
+    const admitted = await stub.admit();
+    const config = admitted?.view.record.config;
+    if (!config?.learning.enabled || !config.optimization.patterns.autoDetect) continue;
+    try {
+      const report = await runDetection(patternStore(env, agentId), agentId, config, now, "system:learning");
+      await stub.recordEvents([
+        {
+          level: "minimal",
+          event: { at: now, actor: "system:learning", action: "learning.detected", resource: agentId, decision: "recorded", details: { learnable: report.learnable, candidates: report.candidates.length, known: report.known, unassigned: report.unassigned, window: report.window } },
+        },
+      ]);
+      ran += 1;
+    } catch (err) {
+      logger.error("pattern_detection_failed", { agentId, error: String(err) });
+    }
+  }
+  return { agents: ran, deferred: Math.max(0, results.length - MAX_DETECTIONS_PER_RUN) };
 }
 
 export function archiveDeps(env: Env): ArchiveDeps {

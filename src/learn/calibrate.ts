@@ -69,20 +69,33 @@ export interface Calibration {
 }
 
 /**
- * The thresholds tried, from strict to loose: a fixed grid, chosen before seeing any data. It is
- * coarse on purpose: in a fixed sequence the first threshold that fails ends the search, and a
- * fine grid's strictest points hold too few predictions to pass.
+ * The thresholds tried, from strict to loose: a fixed grid, chosen before seeing any data
+ * (0.999, 0.995, then every hundredth from 0.99 to 0.5).
  */
-export const THRESHOLD_GRID: readonly number[] = [0.999, 0.995, 0.99, 0.98, 0.97, 0.96, 0.95, 0.94, 0.92, 0.9, 0.88, 0.85, 0.82, 0.8, 0.75, 0.7, 0.65, 0.6, 0.55, 0.5];
+export const THRESHOLD_GRID: readonly number[] = [0.999, 0.995, ...Array.from({ length: 50 }, (_, i) => Math.round((0.99 - i * 0.01) * 100) / 100)];
+
+/**
+ * Predictions a threshold must let through before it is tested: fewer could not pass even
+ * without an error (the bound for 0 errors in n is 1 − α^(1/n)).
+ */
+export function minAnswered(target: number, alpha: number): number {
+  return Math.ceil(Math.log(alpha) / Math.log(target));
+}
 
 /**
  * The threshold a matcher serves at to keep precision ≥ `target` with confidence 1 − `alpha`,
  * chosen on held-out predictions (never the training ones) by fixed-sequence testing over
  * `THRESHOLD_GRID`: stop at the first threshold whose bound fails, keep the one before it.
- * Strict thresholds that let no prediction through are passed over (they cannot err).
+ *
+ * Strict thresholds that let too few predictions through to pass at all (`minAnswered`) are
+ * passed over without being tested. Which ones those are depends on the probabilities only,
+ * never on whether the predictions were right, so the sequence is still fixed before any error
+ * is seen and the guarantee holds; without this, a fine grid's strictest points would fail and
+ * end the sequence before anything is proven.
  */
 export function calibrate(heldOut: readonly HeldOut[], target: number, alpha = 0.05): Calibration {
   const sorted = [...heldOut].sort((a, b) => b.probability - a.probability);
+  const enough = minAnswered(target, alpha);
   let best: Calibration = { threshold: null, answered: 0, errors: 0, errorBound: 1, coverage: 0 };
   let answered = 0;
   let errors = 0;
@@ -91,8 +104,7 @@ export function calibrate(heldOut: readonly HeldOut[], target: number, alpha = 0
       if (!sorted[answered]!.correct) errors += 1;
       answered += 1;
     }
-    // A threshold that answers nothing cannot err: it passes without spending the test.
-    if (answered === 0) continue;
+    if (answered < enough) continue;
     const bound = clopperPearsonUpper(errors, answered, alpha);
     if (bound > 1 - target) break;
     best = { threshold, answered, errors, errorBound: bound, coverage: sorted.length ? answered / sorted.length : 0 };

@@ -223,6 +223,35 @@ describe("durations", () => {
   });
 });
 
+describe("optimization.patterns and learning.patterns", () => {
+  it("reads the cost side as the learning side's defaults", () => {
+    const config = valid({ optimization: { patterns: { minFrequency: 25, confidence: 0.98 } } });
+    expect(config.learning.patterns).toMatchObject({ minOccurrences: 25, confidenceThreshold: 0.98 });
+    // A looser cost-side confidence leaves the learning default (0.95) in place.
+    expect(valid({ optimization: { patterns: { confidence: 0.8 } } }).learning.patterns.confidenceThreshold).toBe(0.95);
+    // The seed sets both, compatibly.
+    expect(valid(SEED_EXAMPLE_CONFIG).learning.patterns).toMatchObject({ minOccurrences: 10, confidenceThreshold: 0.95 });
+  });
+
+  it("rejects a learning side looser than the cost side, naming both fields", () => {
+    const issues = invalid({ optimization: { patterns: { minFrequency: 20, confidence: 0.97 } }, learning: { patterns: { minOccurrences: 5, confidenceThreshold: 0.9 } } });
+    expect(issues.map((i) => i.path).sort()).toEqual(["learning.patterns.confidenceThreshold", "learning.patterns.minOccurrences"]);
+    expect(issues.find((i) => i.path === "learning.patterns.confidenceThreshold")?.message).toContain("optimization.patterns.confidence (0.97)");
+  });
+
+  it("rejects learning on with no pattern tier in the fallback chain", () => {
+    const [issue] = invalid({ learning: { enabled: true }, optimization: { fallback: ["cache", "intelligent"] } });
+    expect(issue).toMatchObject({ path: "optimization.fallback" });
+    expect(issue!.message).toContain('"pattern"');
+    expect(valid({ optimization: { fallback: ["cache", "intelligent"] } }).learning.enabled).toBe(false);
+  });
+
+  it("leaves garbage in either section to the schema's own messages", () => {
+    expect(invalid({ optimization: { patterns: { minFrequency: 10 } }, learning: "yes" })[0]!.path).toBe("learning");
+    expect(invalid({ optimization: { patterns: { minFrequency: 10 } }, learning: { patterns: 3 } })[0]!.path).toBe("learning.patterns");
+  });
+});
+
 describe("optimization", () => {
   it("rejects a fallback tier listed twice", () => {
     expect(invalid({ optimization: { fallback: ["cache", "intelligent", "cache"] } })).toEqual([

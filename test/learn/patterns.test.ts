@@ -4,7 +4,10 @@
  * never across agents. (How an answered message becomes a learnable interaction is tested in
  * interactions.test.ts; grouping itself in test/unit/learn-detect.test.ts.)
  */
+import { createScheduledController } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import worker from "../../src/index";
 import { admin, createAgent } from "../support/agents";
 import { flushedSql } from "../support/audit";
 import { FACTS, PER_TOPIC, type RunJson as Report, TOPICS, trafficAgent } from "../support/learning";
@@ -72,5 +75,16 @@ describe("POST /v1/agents/:agentId/learn/run", () => {
     expect((await admin(`/v1/agents/no-such-agent-${crypto.randomUUID().slice(0, 8)}/learn/run`, { method: "POST" })).status).toBe(404);
     expect((await admin(`/v1/agents/${off}/learn/run`, { method: "POST", token: "wrong" })).status).toBe(401);
     expect((await admin(`/v1/agents/${off}/patterns/pat_nothing`)).status).toBe(404);
+  });
+
+  it("runs hourly from the cron for agents that learned something new, unless optimization.patterns.autoDetect is off", async () => {
+    const on = await trafficAgent(60);
+    const off = await trafficAgent(60, { optimization: { patterns: { autoDetect: false } } });
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "5 * * * *" }), env);
+    const listed = (await (await admin(`/v1/agents/${on}/patterns`)).json()) as { patterns: Array<{ status: string }> };
+    expect(listed.patterns).toHaveLength(TOPICS.length);
+    expect(((await (await admin(`/v1/agents/${off}/patterns`)).json()) as { patterns: unknown[] }).patterns).toEqual([]);
+    const [event] = await flushedSql<{ actor: string }>(on, "SELECT actor FROM audit_events WHERE agent_id = ? AND action = 'learning.detected'");
+    expect(event!.actor).toBe("system:learning");
   });
 });

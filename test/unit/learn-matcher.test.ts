@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { binomialCdf, calibrate, clopperPearsonUpper, type HeldOut, THRESHOLD_GRID } from "../../src/learn/calibrate";
+import { binomialCdf, calibrate, clopperPearsonUpper, type HeldOut, minAnswered, THRESHOLD_GRID } from "../../src/learn/calibrate";
 import { featurize } from "../../src/learn/features";
 import { fitMatcher, match } from "../../src/learn/matcher";
 import { validatePatterns } from "../../src/learn/validate";
@@ -30,7 +30,7 @@ describe("calibrate", () => {
     // 2,000 confident and right; below them 1,000 with one error in ten.
     const heldOut = [...sample(2000, 0.99, Number.POSITIVE_INFINITY), ...sample(1000, 0.7, 10)];
     const c = calibrate(heldOut, 0.99);
-    expect(c.threshold).toBe(0.75);
+    expect(c.threshold).toBe(0.71);
     expect(c).toMatchObject({ answered: 2000, errors: 0 });
     expect(c.errorBound).toBeLessThanOrEqual(0.01);
     expect(c.coverage).toBeCloseTo(2000 / 3000, 6);
@@ -45,6 +45,17 @@ describe("calibrate", () => {
     expect(THRESHOLD_GRID[0]).toBe(0.999);
     expect(THRESHOLD_GRID.at(-1)).toBe(0.5);
     expect([...THRESHOLD_GRID].sort((a, b) => b - a)).toEqual(THRESHOLD_GRID);
+    expect(new Set(THRESHOLD_GRID).size).toBe(THRESHOLD_GRID.length);
+  });
+
+  it("passes over strict thresholds too few predictions reach to pass at all, instead of failing on them", () => {
+    // 40 predictions at 0.9995 cannot prove 0.97 even without an error (the bound needs 99);
+    // tested first, they would end the sequence with nothing proven.
+    expect(minAnswered(0.97, 0.05)).toBe(99);
+    const heldOut = [...sample(40, 0.9995, Number.POSITIVE_INFINITY), ...sample(2000, 0.95, 200)];
+    const c = calibrate(heldOut, 0.97);
+    expect(c.threshold).toBe(0.5);
+    expect(c.answered).toBe(2040);
   });
 });
 

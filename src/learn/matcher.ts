@@ -29,6 +29,13 @@ export interface MatcherOptions {
   oodQuantile?: number;
   epochs?: number;
   seed?: number;
+  /**
+   * Whether predicting `label` for example `index` is right; by default, the example's own label.
+   * Validation judges by what the pattern would say (its answer agrees with the example's).
+   */
+  correct?: (index: number, label: number) => boolean;
+  /** Labels that never answer (the class of requests no pattern holds): not counted as answered. */
+  abstains?: (label: number) => boolean;
 }
 
 /**
@@ -41,7 +48,7 @@ export interface Matcher extends ServedMatcher {
   model: SoftmaxModel;
   calibration: Calibration;
   /** The held-out predictions the proof was made on, for per-class reports. */
-  holdout: Array<{ truth: number; label: number; answered: boolean }>;
+  holdout: Array<{ truth: number; label: number; answered: boolean; correct: boolean }>;
 }
 
 export interface Match {
@@ -74,21 +81,30 @@ function similarity(centroids: Float32Array, dim: number, label: number, x: Spar
 export function fitMatcher(examples: ReadonlyArray<{ text: string; label: number }>, classes: number, opts: MatcherOptions): Matcher {
   const dim = opts.dim ?? bucketsFor(classes);
   const random = prng(opts.seed ?? 7);
-  const featured = examples.map((e) => ({ x: featurize(e.text, dim), label: e.label, hold: random() < (opts.calibrationShare ?? 0.2) }));
+  const featured = examples.map((e, index) => ({ x: featurize(e.text, dim), label: e.label, index, hold: random() < (opts.calibrationShare ?? 0.2) }));
   const fit = featured.filter((e) => !e.hold);
   const held = featured.filter((e) => e.hold);
   // Proven as stored: quantized weights, truncated centroids.
   const model = quantizeWeights(train(fit, classes, dim, { epochs: opts.epochs ?? 12, seed: opts.seed ?? 7 }));
   const centroids = truncateCentroids(centroidsOf(fit, classes, dim), classes, dim);
-  const predictions = held.map((e) => ({ ...predict(model, e.x), truth: e.label, similarity: 0 }));
+  const correct = opts.correct ?? ((index: number, label: number) => examples[index]!.label === label);
+  const abstains = opts.abstains ?? (() => false);
+  const predictions = held.map((e) => ({ ...predict(model, e.x), truth: e.label, index: e.index, similarity: 0 }));
   for (const [i, p] of predictions.entries()) p.similarity = similarity(centroids, dim, p.label, held[i]!.x);
   const sims = predictions.map((p) => p.similarity).sort((a, b) => a - b);
   const minSimilarity = sims.length ? sims[Math.floor((opts.oodQuantile ?? 0.02) * sims.length)]! : 1;
-  // The proof covers what would be answered: predictions that also pass the gate.
-  const heldOut: HeldOut[] = predictions.filter((p) => p.similarity >= minSimilarity).map((p) => ({ probability: p.probability, correct: p.label === p.truth }));
+  // The proof covers what would be answered: predictions that also pass the gate, of a class that answers.
+  const heldOut: HeldOut[] = predictions
+    .filter((p) => p.similarity >= minSimilarity && !abstains(p.label))
+    .map((p) => ({ probability: p.probability, correct: correct(p.index, p.label) }));
   const calibration = calibrate(heldOut, opts.target, opts.alpha ?? 0.05);
   const threshold = calibration.threshold;
-  const holdout = predictions.map((p) => ({ truth: p.truth, label: p.label, answered: threshold !== null && p.probability >= threshold && p.similarity >= minSimilarity }));
+  const holdout = predictions.map((p) => ({
+    truth: p.truth,
+    label: p.label,
+    answered: threshold !== null && p.probability >= threshold && p.similarity >= minSimilarity && !abstains(p.label),
+    correct: correct(p.index, p.label),
+  }));
   return { model, centroids, threshold, minSimilarity, calibration, holdout };
 }
 

@@ -96,8 +96,12 @@ export async function runDetection(store: PatternStore, agentId: string, config:
   const grouped = new Set(classes.flatMap((c) => c.members));
   const validation = classes.length
     ? validatePatterns(
-        classes.map((c) => c.members.map((m) => results[m]!.question)),
-        results.filter((_, i) => !grouped.has(i)).map((r) => r.question),
+        classes.map((c) => ({
+          members: c.members.map((m) => results[m]!),
+          signature: c.signature,
+          abstains: c.known?.status === "rejected" || c.known?.status === "rolled_back",
+        })),
+        results.filter((_, i) => !grouped.has(i)),
         { target: config.learning.patterns.confidenceThreshold, testCoverage: config.learning.capabilities.testCoverage },
       )
     : null;

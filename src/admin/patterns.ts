@@ -4,11 +4,14 @@ import { AppError } from "../core/errors";
 import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { PATTERN_STATUSES, type PatternAction, transition } from "../learn/lifecycle";
+import { exportPack, importPack, packSchema } from "../learn/packs";
 import { getPattern, listPatterns, runDetection } from "../learn/run";
 import { patternStore } from "../pipeline/services";
 import { adminActor, requireAgent } from "./common";
 
 const statusSchema = z.enum(PATTERN_STATUSES, { error: `status must be one of ${PATTERN_STATUSES.join(", ")}` }).optional();
+/** A pack of 500 patterns of 4,000 characters each fits. */
+const MAX_PACK_BYTES = 4 * 1024 * 1024;
 const decisionSchema = z.strictObject({ note: z.string().max(1000, "must be at most 1000 characters").optional() });
 
 /**
@@ -19,6 +22,9 @@ const decisionSchema = z.strictObject({ note: z.string().max(1000, "must be at m
  *  - `GET /v1/agents/:agentId/patterns/:patternId`: one of them; 404 for another agent's.
  *  - `POST /v1/agents/:agentId/patterns/:patternId/approve|reject|rollback` (body `{ "note"?: … }`
  *    or none): a person's decision, audited with the note; 409 from a status it does not apply to.
+ *  - `GET /v1/agents/:agentId/patterns/export`: the active patterns as a pack (no request text);
+ *    `POST /v1/agents/:agentId/patterns/import` with a pack: added as `imported`, to be validated
+ *    on this agent's own traffic before anyone approves them.
  */
 export const patternRoutes = new Hono<AppEnv>()
   .post("/agents/:agentId/learn/run", async (c) => {
@@ -48,6 +54,16 @@ export const patternRoutes = new Hono<AppEnv>()
     const parsed = statusSchema.safeParse(c.req.query("status"));
     if (!parsed.success) throw new AppError("invalid_request", parsed.error.issues[0]?.message ?? "bad status");
     return c.json({ agentId, patterns: await listPatterns(c.env.DB, agentId, parsed.data) });
+  })
+  .get("/agents/:agentId/patterns/export", async (c) => {
+    const { agentId } = await requireAgent(c);
+    return c.json(await exportPack(c.env.DB, agentId, c.var.clock.now()));
+  })
+  .post("/agents/:agentId/patterns/import", async (c) => {
+    const { agentId } = await requireAgent(c);
+    const pack = parseBody(packSchema, parseJson(await readBodyLimited(c.req.raw, MAX_PACK_BYTES)));
+    const result = await importPack(patternStore(c.env, agentId), agentId, pack, adminActor(c), c.var.clock.now());
+    return c.json({ agentId, ...result });
   })
   .get("/agents/:agentId/patterns/:patternId", async (c) => {
     const { agentId } = await requireAgent(c);

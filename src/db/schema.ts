@@ -58,7 +58,7 @@ export const patterns = sqliteTable(
   {
     id: text("id").primaryKey(),
     agentId: text("agent_id").notNull(),
-    status: text("status", { enum: ["candidate", "validated", "pending_approval", "canary", "shadow", "active", "rejected", "rolled_back"] }).notNull(),
+    status: text("status", { enum: ["candidate", "validated", "imported", "pending_approval", "canary", "shadow", "active", "rejected", "rolled_back"] }).notNull(),
     /** The answer the pattern gives: the group member nearest its centroid, already masked. */
     canonicalAnswer: text("canonical_answer").notNull(),
     /** Interactions whose answers make the group (JSON ids), its size, and how much they agree (mean cosine). */

@@ -2,6 +2,7 @@
  * A pattern's life after detection, and what serves:
  *
  *   candidate ─ validated ─ pending_approval ─┬─ canary ─── active
+ *   imported (a pack) ─ validated on own traffic ┘
  *                                             ├─ shadow    │
  *                                             └─ active    ├─ rolled_back (automatic, or a person)
  *   any of those ─ rejected (a person)                      ┘
@@ -18,7 +19,7 @@ import type { PendingAuditEvent } from "../core/audit";
 import { AppError } from "../core/errors";
 import type { Alert } from "../core/types";
 
-export const PATTERN_STATUSES = ["candidate", "validated", "pending_approval", "canary", "shadow", "active", "rejected", "rolled_back"] as const;
+export const PATTERN_STATUSES = ["candidate", "validated", "imported", "pending_approval", "canary", "shadow", "active", "rejected", "rolled_back"] as const;
 export type PatternStatus = (typeof PATTERN_STATUSES)[number];
 
 /** Statuses whose pattern is in the snapshot: canary and active answer, shadow only compares. */
@@ -116,7 +117,7 @@ export type PatternAction = "approve" | "reject" | "rollback";
 /** What each action accepts, and where it leads (approve depends on the strategy and on where it starts). */
 const ACCEPTS: Record<PatternAction, readonly PatternStatus[]> = {
   approve: ["validated", "pending_approval", "canary", "shadow"],
-  reject: ["candidate", "validated", "pending_approval", "canary", "shadow", "active"],
+  reject: ["candidate", "validated", "imported", "pending_approval", "canary", "shadow", "active"],
   rollback: ["canary", "shadow", "active"],
 };
 

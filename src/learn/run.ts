@@ -112,10 +112,12 @@ export async function runDetection(store: PatternStore, agentId: string, config:
     const report: PatternReport = { ...validation!.reports[i]!, facts: c.signature.length };
     const valid = report.valid && c.signature.length >= MIN_FACTS;
     report.valid = valid;
-    const status: PatternStatus = c.known
-      ? c.known.status
+    // A pattern imported from a pack goes on like a new one once the agent's own traffic validates it.
+    const fresh = c.known === null || c.known.status === "imported";
+    const status: PatternStatus = !fresh
+      ? c.known!.status
       : !valid
-        ? "candidate"
+        ? (c.known?.status ?? "candidate")
         : !autoGenerate
           ? "validated"
           : requireApproval
@@ -124,6 +126,7 @@ export async function runDetection(store: PatternStore, agentId: string, config:
     return {
       id: c.known?.id ?? `pat_${crypto.randomUUID()}`,
       known: c.known !== null,
+      moved: c.known !== null && c.known.status !== status,
       status,
       canonicalAnswer: canonicalText(results[c.canonical]!.answer, c.signature),
       memberIds: c.members.slice(0, MAX_MEMBER_IDS).map((m) => results[m]!.id),
@@ -144,9 +147,9 @@ export async function runDetection(store: PatternStore, agentId: string, config:
       r.known
         ? db
             .prepare(
-              "UPDATE patterns SET member_ids = ?, examples = ?, agreement = ?, report = ?, signature = ?, window_from = ?, window_to = ?, run_id = COALESCE(?, run_id), class_index = CASE WHEN ? IS NULL THEN class_index ELSE ? END WHERE id = ? AND agent_id = ?",
+              "UPDATE patterns SET member_ids = ?, examples = ?, agreement = ?, report = ?, signature = ?, window_from = ?, window_to = ?, run_id = COALESCE(?, run_id), class_index = CASE WHEN ? IS NULL THEN class_index ELSE ? END, status = ?, changed_at = CASE WHEN ? THEN ? ELSE changed_at END, changed_by = CASE WHEN ? THEN ? ELSE changed_by END WHERE id = ? AND agent_id = ?",
             )
-            .bind(JSON.stringify(r.memberIds), r.examples, r.agreement, JSON.stringify(r.report), JSON.stringify(r.signature), from, now, serving, serving, r.classIndex, r.id, agentId)
+            .bind(JSON.stringify(r.memberIds), r.examples, r.agreement, JSON.stringify(r.report), JSON.stringify(r.signature), from, now, serving, serving, r.classIndex, r.status, r.moved ? 1 : 0, now, r.moved ? 1 : 0, actor, r.id, agentId)
         : db
             .prepare(
               "INSERT INTO patterns (id, agent_id, status, canonical_answer, member_ids, examples, agreement, detected_at, window_from, window_to, report, run_id, class_index, signature, changed_at, changed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -156,11 +159,14 @@ export async function runDetection(store: PatternStore, agentId: string, config:
     bumpVersion(db, agentId),
   ]);
   const window = { from: new Date(from).toISOString(), to: new Date(now).toISOString() };
-  const deployed = rows.filter((r) => !r.known && (r.status === "canary" || r.status === "active" || r.status === "shadow"));
+  const deployed = rows.filter((r) => (!r.known || r.moved) && (r.status === "canary" || r.status === "active" || r.status === "shadow"));
   const events: PendingAuditEvent[] = deployed.map((r) => ({
     level: "minimal",
     event: { at: now, actor, action: "pattern.deployed", resource: r.id, decision: "changed", details: { from: "validated", to: r.status, reason: "requireApproval is off" } },
   }));
+  for (const r of rows.filter((r) => r.moved && r.status === "pending_approval")) {
+    events.push({ level: "minimal", event: { at: now, actor, action: "pattern.revalidated", resource: r.id, decision: "changed", details: { from: "imported", to: r.status } } });
+  }
   await publish(store, agentId, events);
   const runsAfter = await runIds(db, agentId);
   await Promise.all([...runsBefore].filter((r) => !runsAfter.has(r)).map((r) => store.kv.delete(matcherKey(agentId, r))));

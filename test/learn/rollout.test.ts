@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { admin, type HttpReply, sendHttp } from "../support/agents";
 import { deliveredAlerts, flushedSql } from "../support/audit";
 import { setOracle } from "../support/model";
-import { FACTS, learnRun, patternOf, type PatternJson, TOPICS, trafficAgent, waitForPattern } from "../support/learning";
+import { askings, FACTS, learnRun, patternOf, type PatternJson, storeTraffic, TOPICS, trafficAgent, waitForPattern } from "../support/learning";
 
 /** The cheap caches off, so only the pattern tier or the model answers. */
 const NO_CACHE = { optimization: { enableCache: false } };
@@ -31,7 +31,7 @@ async function learnedAgent(deployment: Record<string, unknown>, learning: Recor
   return { agentId, run };
 }
 
-describe("learned patterns in rollout", () => {
+describe("learned patterns in rollout", { timeout: 30_000 }, () => {
   it("serves an approved canary, rolls it back on negative feedback with an alert, and the model answers again", async () => {
     const { agentId, run } = await learnedAgent({ strategy: "canary", rolloutPercentage: 100 });
     const refund = patternOf(run, "refund");
@@ -139,6 +139,53 @@ describe("learned patterns in rollout", () => {
     expect((await admin(`/v1/agents/${agentId}/patterns/${refund.id}/approve`, { method: "POST", token: "wrong" })).status).toBe(401);
     expect((await admin(`/v1/agents/${agentId}/patterns/${refund.id}/promote`, { method: "POST" })).status).toBe(404);
     expect((await getStatus(agentId, refund.id))).toBe("pending_approval");
+  });
+
+  it("exports active patterns as a pack with no request text, and imports them to wait for the new agent's own traffic", async () => {
+    const { agentId, run } = await learnedAgent({ strategy: "immediate" }, { capabilities: { requireApproval: false } });
+    const res = await admin(`/v1/agents/${agentId}/patterns/export`);
+    expect(res.status).toBe(200);
+    const pack = (await res.json()) as { format: string; patterns: Array<{ canonicalAnswer: string; signature: number[] }> };
+    expect(pack.format).toBe("foreman.patterns/1");
+    expect(pack.patterns).toHaveLength(run.candidates.length);
+    const text = JSON.stringify(pack);
+    for (const question of TOPICS.flatMap(askings)) expect(text).not.toContain(question);
+    expect(text).not.toContain("You asked about");
+
+    // Another agent: imported, never serving before its own traffic proves them.
+    const other = await trafficAgent(0, { ...NO_CACHE, learning: { capabilities: { requireApproval: false }, deployment: { strategy: "immediate" } } });
+    await setOracle(other, { "help with refund please": FACTS[TOPICS.indexOf("refund")]! });
+    const imported = await admin(`/v1/agents/${other}/patterns/import`, { method: "POST", body: text });
+    expect(imported.status).toBe(200);
+    expect(((await imported.json()) as { imported: string[] }).imported).toHaveLength(pack.patterns.length);
+    const again = (await (await admin(`/v1/agents/${other}/patterns/import`, { method: "POST", body: text })).json()) as { imported: string[]; skipped: number };
+    expect(again).toMatchObject({ imported: [], skipped: pack.patterns.length });
+    const listed = (await (await admin(`/v1/agents/${other}/patterns?status=imported`)).json()) as { patterns: PatternJson[] };
+    expect(listed.patterns).toHaveLength(pack.patterns.length);
+    expect((await decide(other, listed.patterns[0]!.id, "approve")).status).toBe(409);
+    expect((await ask(other, "help with refund please", "p0")).tier).toBe("intelligent");
+
+    await storeTraffic(other, 60);
+    const rerun = await learnRun(other);
+    expect(rerun.candidates).toHaveLength(0);
+    expect(rerun.known).toBe(pack.patterns.length);
+    const refund = listed.patterns.find((p) => p.canonicalAnswer.includes(FACTS[TOPICS.indexOf("refund")]!))!;
+    expect(await getStatus(other, refund.id)).toBe("active");
+    expect((await ask(other, "help with refund please", "p1")).tier).toBe("pattern");
+  });
+
+  it("refuses a pack that is not one (400), naming the field", async () => {
+    const agentId = await trafficAgent(0);
+    const post = (body: string) => admin(`/v1/agents/${agentId}/patterns/import`, { method: "POST", body });
+    expect((await post("{nope")).status).toBe(400);
+    const wrongFormat = await post(JSON.stringify({ format: "other/1", exportedAt: "x", patterns: [] }));
+    expect(wrongFormat.status).toBe(400);
+    expect(await wrongFormat.text()).toContain("format");
+    const requestText = await post(JSON.stringify({ format: "foreman.patterns/1", exportedAt: "x", patterns: [{ canonicalAnswer: "a", signature: [1, 2, 3], examples: 1, question: "leaked?" }] }));
+    expect(requestText.status).toBe(400);
+    expect((await post(JSON.stringify({ format: "foreman.patterns/1", exportedAt: "x", patterns: [{ canonicalAnswer: "a", signature: [1], examples: 1 }] }))).status).toBe(400);
+    expect((await post("x".repeat(5 * 1024 * 1024))).status).toBe(413);
+    expect(((await (await admin(`/v1/agents/${agentId}/patterns`)).json()) as { patterns: unknown[] }).patterns).toEqual([]);
   });
 });
 

@@ -4,10 +4,11 @@ import { AppError } from "../core/errors";
 import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { PATTERN_STATUSES, type PatternAction, transition } from "../learn/lifecycle";
+import { learningAnalytics } from "../learn/analytics";
 import { exportPack, importPack, packSchema } from "../learn/packs";
 import { getPattern, listPatterns, runDetection } from "../learn/run";
 import { patternStore } from "../pipeline/services";
-import { adminActor, requireAgent } from "./common";
+import { adminActor, DEFAULT_ANALYTICS_SPAN_MS, requireAgent, timeRange } from "./common";
 
 const statusSchema = z.enum(PATTERN_STATUSES, { error: `status must be one of ${PATTERN_STATUSES.join(", ")}` }).optional();
 /** A pack of 500 patterns of 4,000 characters each fits. */
@@ -22,6 +23,8 @@ const decisionSchema = z.strictObject({ note: z.string().max(1000, "must be at m
  *  - `GET /v1/agents/:agentId/patterns/:patternId`: one of them; 404 for another agent's.
  *  - `POST /v1/agents/:agentId/patterns/:patternId/approve|reject|rollback` (body `{ "note"?: … }`
  *    or none): a person's decision, audited with the note; 409 from a status it does not apply to.
+ *  - `GET /v1/agents/:agentId/learning/analytics?from=&to=`: per pattern what it served, agreed
+ *    and saved, and the share of messages each tier answered per day (default the last 30 days).
  *  - `GET /v1/agents/:agentId/patterns/export`: the active patterns as a pack (no request text);
  *    `POST /v1/agents/:agentId/patterns/import` with a pack: added as `imported`, to be validated
  *    on this agent's own traffic before anyone approves them.
@@ -54,6 +57,11 @@ export const patternRoutes = new Hono<AppEnv>()
     const parsed = statusSchema.safeParse(c.req.query("status"));
     if (!parsed.success) throw new AppError("invalid_request", parsed.error.issues[0]?.message ?? "bad status");
     return c.json({ agentId, patterns: await listPatterns(c.env.DB, agentId, parsed.data) });
+  })
+  .get("/agents/:agentId/learning/analytics", async (c) => {
+    const { agentId } = await requireAgent(c);
+    const { from, to } = timeRange(c, DEFAULT_ANALYTICS_SPAN_MS);
+    return c.json({ agentId, from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...(await learningAnalytics(c.env.DB, agentId, from, to)) });
   })
   .get("/agents/:agentId/patterns/export", async (c) => {
     const { agentId } = await requireAgent(c);

@@ -63,9 +63,13 @@ export function agrees(signature: readonly number[], answer: string): boolean {
   return signature.length >= MIN_FACTS && overlap(signature, answer) >= AGREEMENT;
 }
 
+/** Share of a signature's facts a sentence must carry to be one of the pattern's. */
+export const SENTENCE_FACTS = 0.2;
+
 /**
- * The sentences of `answer` that carry the signature's facts (at least half their bigrams in
- * it), in order; the whole answer when none does.
+ * The sentences of `answer` that carry the signature's facts (at least `SENTENCE_FACTS` of
+ * them), in order; the whole answer when none does. A greeting or a restated question carries
+ * none, since the signature holds only what most answers say and no other group does.
  *
  * @example
  * // signature of "Cards arrive in 3 days. Track them in the app." across many answers
@@ -74,13 +78,12 @@ export function agrees(signature: readonly number[], answer: string): boolean {
  */
 export function canonicalText(answer: string, signature: readonly number[]): string {
   const facts = new Set(signature);
+  const needed = Math.max(1, SENTENCE_FACTS * facts.size);
   const sentences = answer.match(/[^.!?]+[.!?]*\s*/g) ?? [answer];
   const kept = sentences.filter((s) => {
-    const grams = bigrams(s);
-    if (grams.size === 0) return false;
     let inside = 0;
-    for (const g of grams) if (facts.has(g)) inside += 1;
-    return inside / grams.size >= 0.5;
+    for (const g of bigrams(s)) if (facts.has(g)) inside += 1;
+    return inside >= needed;
   });
   const text = kept.join("").trim();
   return text || answer.trim();

@@ -112,6 +112,20 @@ describe("learned patterns in rollout", { timeout: 30_000 }, () => {
     expect(tiers).toContain("pattern");
     const [event] = await flushedSql<{ details: string }>(agentId, "SELECT details FROM audit_events WHERE agent_id = ? AND action = 'pattern.deployed' LIMIT 1");
     expect(JSON.parse(event!.details)).toMatchObject({ to: "active", reason: "requireApproval is off" });
+
+    // Learning analytics: what each pattern served and saved, and each tier's share of the day.
+    const served = tiers.filter((t) => t === "pattern").length;
+    let analytics: { patterns: Array<{ id: string; served: number; savingsUsd: number | null }>; served: number; byStatus: Record<string, number>; days: Array<{ shares: Record<string, number> }> } | undefined;
+    for (let i = 0; i < 100 && (analytics?.served ?? 0) < served; i++) {
+      analytics = (await (await admin(`/v1/agents/${agentId}/learning/analytics`)).json()) as typeof analytics;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(analytics!.served).toBe(served);
+    expect(analytics!.byStatus).toEqual({ active: run.candidates.length });
+    expect(analytics!.patterns.find((p) => p.id === patternOf(run, "refund").id)?.served).toBe(served);
+    expect(analytics!.days.at(-1)!.shares.pattern).toBeGreaterThan(0);
+    expect((await admin(`/v1/agents/${agentId}/learning/analytics?from=tomorrow`)).status).toBe(400);
+    expect((await admin(`/v1/agents/no-such-${crypto.randomUUID().slice(0, 6)}/learning/analytics`)).status).toBe(404);
   });
 
   it("never answers a critical message, a follow-up, or another agent's customers", async () => {

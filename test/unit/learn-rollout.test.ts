@@ -104,3 +104,16 @@ describe("canary rollout share", () => {
     expect(inRollout("agent", "conv-1", 100)).toBe(true);
   });
 });
+
+describe("canonical answers among many request types", () => {
+  it("keep the facts and drop the greeting and the restated question when the facts share a template", () => {
+    const template = (topic: string, days: number) => `For ${topic}, policy ${topic.slice(0, 3).toUpperCase()}-${days * 37} applies: it is handled within ${days} working days and the ${topic} page of the app shows where it stands.`;
+    const topics = ["atm support", "card acceptance", "verify my identity", "top up by card charge", "exchange rate"];
+    const groups = topics.map((t, i) => Array.from({ length: 20 }, (_, n) => wordFacts(template(t, i + 2), `question ${n} about ${t}`, n + i)));
+    const common = commonBigrams(groups);
+    const signature = signatureOf(groups[0]!, common);
+    const member = wordFacts(template("atm support", 2), "can i use this card at any store", 7);
+    expect(member).toMatch(/^Thanks for asking\. You asked about: can i use this card at any store\./);
+    expect(canonicalText(member, signature)).toBe(template("atm support", 2));
+  });
+});

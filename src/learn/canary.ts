@@ -1,17 +1,22 @@
 /**
  * Deciding a rollout from evidence. A pattern in canary (or active, or shadow) collects samples:
  * for each request it matched that the model answered instead, whether the model's answer agreed
- * with the pattern's (`shadow`), and negative feedback on answers it gave (`feedback`). Wald's
- * sequential probability ratio test reads them as trials of an error rate, H0 p = p0 (the
- * config's `successCriteria.errorRate`) against H1 p = p1 = 3·p0, with α = β = 0.05:
+ * with the pattern's (`shadow`); each answer it gave (`served`); and negative feedback on those
+ * (`feedback`). Two of Wald's sequential probability ratio tests read them, each H0 p = p0
+ * against H1 p = 3·p0 with α = β = 0.05:
  *
- *  - the log-likelihood ratio reaching ln((1−β)/α): the pattern errs too often; rolled back, with
- *    an alert (canary, shadow and active alike: an active pattern keeps a shadow sample);
- *  - reaching ln(β/(1−α)): the canary is promoted to active. With p0 = 1 % that takes about 145
- *    agreeing samples, more than one request type of a small business sees in weeks, so a canary
- *    is also promoted when the agent's canaries together reach that bound while this one has
- *    `minSamples` of its own and no more errors than its share (its own ratio at most 0);
- *  - `SAMPLE_CAP` trials without a decision: inconclusive, left to a person (approve or roll back).
+ *  - disagreement, over the compared answers, with p0 = 1 − `confidenceThreshold`: is the
+ *    pattern as precise in production as it was proven to be?
+ *  - complaints, over the answers it gave, with p0 = `successCriteria.errorRate`: do customers
+ *    call its answers wrong more often than the criteria allow?
+ *
+ * Either test reaching ln((1−β)/α) rolls the pattern back with an alert (canary, shadow and
+ * active alike: an active pattern keeps a shadow sample). The disagreement test reaching
+ * ln(β/(1−α)) promotes a canary to active. At a 0.97 target that takes about 46 agreeing
+ * samples, more than one request type of a small business may see in weeks, so a canary is
+ * also promoted when the agent's canaries together cross that bound while it has `minSamples`
+ * compared answers of its own and no more disagreement than its share (its own ratio at most 0).
+ * `SAMPLE_CAP` samples without a decision mark a canary inconclusive, left to a person.
  *
  * Samples count from the pattern's last status change, once per interaction and kind.
  */
@@ -83,9 +88,13 @@ export async function servedBy(db: D1Database, agentId: string, interactionId: s
 interface Evidence {
   id: string;
   status: string;
-  trials: number;
-  errors: number;
   reason: string | null;
+  /** Model answers compared with the pattern's, and how many disagreed. */
+  shadow: number;
+  disagreed: number;
+  /** Answers the pattern gave, and how many drew negative feedback. */
+  served: number;
+  disliked: number;
 }
 
 /** Evidence since the last change of every pattern of the agent in rollout. */
@@ -93,9 +102,12 @@ async function evidence(db: D1Database, agentId: string): Promise<Evidence[]> {
   const { results } = await db
     .prepare(
       `SELECT p.id AS id, p.status AS status, p.reason AS reason,
-              COUNT(s.interaction_id) AS trials, COALESCE(SUM(s.error), 0) AS errors
+              COALESCE(SUM(s.kind = 'shadow'), 0) AS shadow,
+              COALESCE(SUM(s.kind = 'shadow' AND s.error = 1), 0) AS disagreed,
+              COALESCE(SUM(s.kind = 'served'), 0) AS served,
+              COALESCE(SUM(s.kind = 'feedback'), 0) AS disliked
          FROM patterns p LEFT JOIN pattern_samples s
-           ON s.pattern_id = p.id AND s.kind != 'served' AND s.at >= COALESCE(p.changed_at, 0)
+           ON s.pattern_id = p.id AND s.at >= COALESCE(p.changed_at, 0)
         WHERE p.agent_id = ? AND p.status IN ('canary', 'shadow', 'active')
         GROUP BY p.id`,
     )
@@ -105,7 +117,10 @@ async function evidence(db: D1Database, agentId: string): Promise<Evidence[]> {
 }
 
 export interface Criteria {
+  /** `successCriteria.errorRate`: the share of a pattern's answers customers may call wrong. */
   errorRate: number;
+  /** `learning.patterns.confidenceThreshold`: the precision the pattern was proven to. */
+  confidenceThreshold: number;
   minSamples?: number;
 }
 
@@ -115,35 +130,51 @@ export interface Criteria {
  */
 export async function decide(store: PatternStore, agentId: string, patternIds: ReadonlySet<string>, criteria: Criteria, now: number): Promise<Array<{ patternId: string; verdict: Verdict | "inconclusive" }>> {
   const all = await evidence(store.db, agentId);
-  const p0 = criteria.errorRate;
-  const pooled = all.filter((e) => e.status === "canary").reduce((s, e) => s + logLikelihoodRatio(e.trials, e.errors, Math.max(p0, 1e-4)), 0);
+  const proven = Math.max(1 - criteria.confidenceThreshold, 1e-4);
+  const complaints = Math.max(criteria.errorRate, 1e-4);
+  const pooled = all.filter((e) => e.status === "canary").reduce((s, e) => s + logLikelihoodRatio(e.shadow, e.disagreed, proven), 0);
   const minSamples = criteria.minSamples ?? DEFAULT_MIN_SAMPLES;
   const done: Array<{ patternId: string; verdict: Verdict | "inconclusive" }> = [];
   for (const e of all) {
     if (!patternIds.has(e.id)) continue;
-    let verdict = sprt(e.trials, e.errors, p0);
-    const own = logLikelihoodRatio(e.trials, e.errors, Math.max(p0, 1e-4));
-    if (verdict === "continue" && e.status === "canary" && pooled <= LOWER && e.trials >= minSamples && own <= 0) verdict = "promote";
-    const details = { trials: e.trials, errors: e.errors, errorRate: p0, llr: Math.round(own * 1000) / 1000, pooledLlr: Math.round(pooled * 1000) / 1000 };
+    const own = logLikelihoodRatio(e.shadow, e.disagreed, proven);
+    const shadowVerdict = sprt(e.shadow, e.disagreed, proven);
+    const feedbackVerdict = sprt(e.served, e.disliked, complaints);
+    let verdict: Verdict = shadowVerdict === "rollback" || feedbackVerdict === "rollback" ? "rollback" : shadowVerdict;
+    if (verdict === "continue" && e.status === "canary" && pooled <= LOWER && e.shadow >= minSamples && own <= 0) verdict = "promote";
+    const details = {
+      compared: e.shadow,
+      disagreed: e.disagreed,
+      served: e.served,
+      negativeFeedback: e.disliked,
+      confidenceThreshold: criteria.confidenceThreshold,
+      errorRate: criteria.errorRate,
+      llr: Math.round(own * 1000) / 1000,
+      pooledLlr: Math.round(pooled * 1000) / 1000,
+    };
     if (verdict === "rollback") {
+      const why =
+        feedbackVerdict === "rollback"
+          ? `${e.disliked} of its ${e.served} answers drew negative feedback: above the ${criteria.errorRate} error rate`
+          : `${e.disagreed} of ${e.shadow} model answers disagreed with it: below the ${criteria.confidenceThreshold} precision it was proven to`;
       await changeStatus(store, agentId, e.id, e.status as "canary", "rolled_back", {
         by: "canary",
-        reason: `${e.errors} of ${e.trials} samples disagreed or drew negative feedback: above the ${p0} error rate`,
+        reason: why,
         now,
         action: "pattern.rolled_back",
         details,
         alert: {
           at: now,
           type: "pattern_rolled_back",
-          message: `A learned pattern (${e.id}) was rolled back: ${e.errors} of ${e.trials} of its answers were wrong or disliked. The model answers those requests again.`,
+          message: `A learned pattern (${e.id}) was rolled back: ${why}. The model answers those requests again.`,
           details: { patternId: e.id, ...details },
         },
       });
       done.push({ patternId: e.id, verdict });
     } else if (verdict === "promote" && e.status === "canary") {
-      await changeStatus(store, agentId, e.id, "canary", "active", { by: "canary", reason: "the sequential test accepted its error rate", now, action: "pattern.promoted", details });
+      await changeStatus(store, agentId, e.id, "canary", "active", { by: "canary", reason: "the sequential test accepted it", now, action: "pattern.promoted", details });
       done.push({ patternId: e.id, verdict });
-    } else if (e.status === "canary" && e.trials >= SAMPLE_CAP && e.reason !== "inconclusive") {
+    } else if (e.status === "canary" && e.shadow + e.served >= SAMPLE_CAP && e.reason !== "inconclusive") {
       await store.db.prepare("UPDATE patterns SET reason = 'inconclusive' WHERE id = ? AND agent_id = ? AND status = 'canary'").bind(e.id, agentId).run();
       const event: PendingAuditEvent = { level: "minimal", event: { at: now, actor: "canary", action: "pattern.inconclusive", resource: e.id, decision: "recorded", details } };
       await store.changed({ version: 0, events: [event] });

@@ -81,8 +81,9 @@ async function consumeEvidence(
     try {
       const admitted = await agentObject(env, agentId).admit();
       if (!admitted) continue;
-      const { successCriteria } = admitted.view.record.config.learning.deployment;
-      const decided = await decide(patternStore(env, agentId), agentId, patternIds, successCriteria, clock.now());
+      const { deployment, patterns } = admitted.view.record.config.learning;
+      const criteria = { ...deployment.successCriteria, confidenceThreshold: patterns.confidenceThreshold };
+      const decided = await decide(patternStore(env, agentId), agentId, patternIds, criteria, clock.now());
       for (const d of decided) logger.info("pattern_decided", { agentId, ...d });
     } catch (err) {
       logger.error("pattern_decision_failed", { agentId, error: String(err) });

@@ -63,7 +63,7 @@ describe("learned patterns in rollout", { timeout: 30_000 }, () => {
     const alerts = await deliveredAlerts<{ type: string; details: string }>(agentId);
     const alert = alerts.find((a) => a.type === "pattern_rolled_back");
     expect(alert).toBeDefined();
-    expect(JSON.parse(alert!.details)).toMatchObject({ patternId: refund.id, errors: 3 });
+    expect(JSON.parse(alert!.details)).toMatchObject({ patternId: refund.id, served: 3, negativeFeedback: 3 });
     const events = await flushedSql<{ action: string; actor: string }>(agentId, "SELECT action, actor FROM audit_events WHERE agent_id = ? AND action LIKE 'pattern.%' ORDER BY seq", [], 2);
     expect(events.map((e) => e.action)).toEqual(["pattern.approved", "pattern.rolled_back"]);
     // Rolled back is final: it cannot be approved again.
@@ -71,7 +71,8 @@ describe("learned patterns in rollout", { timeout: 30_000 }, () => {
   });
 
   it("promotes a canary whose shadow answers agree, and rolls back one whose shadow answers disagree", async () => {
-    const { agentId, run } = await learnedAgent({ strategy: "canary", rolloutPercentage: 1, successCriteria: { errorRate: 0.1 } });
+    // Proven to 0.9: the disagreement test weighs 10% against 30%, so a dozen agreeing answers decide.
+    const { agentId, run } = await learnedAgent({ strategy: "canary", rolloutPercentage: 1 }, { patterns: { minOccurrences: 10, confidenceThreshold: 0.9 } });
     const refund = patternOf(run, "refund");
     const topUp = patternOf(run, "top up");
     await decide(agentId, refund.id, "approve");

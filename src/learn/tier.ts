@@ -12,8 +12,9 @@
  * the verdict goes on the `learning` queue as evidence for the canary; so does each answer the
  * pattern gave, so that feedback on it finds it. No text leaves with either.
  *
- * The snapshot (manifest and matcher) is read from KV once per version and kept in the isolate;
- * the agent's view says which version is current, so a change takes effect with the next message.
+ * The snapshot (manifest and matcher) is read from KV once per version and kept in the isolate
+ * (the most recently used `MAX_SNAPSHOTS` agents); the agent's view says which version is
+ * current, so a change takes effect with the next message.
  */
 import { fnv1a } from "./features.ts";
 import { match } from "./matcher.ts";
@@ -34,9 +35,12 @@ interface Loaded {
   matcher: ServedMatcher | null;
 }
 
-/** Snapshots in this isolate, per agent (the newest version seen) and matchers per run. */
-const snapshots = new Map<string, Promise<Loaded | null>>();
-const loadedVersions = new Map<string, number>();
+/**
+ * Snapshots in this isolate: the newest version seen per agent, the most recently used
+ * `MAX_SNAPSHOTS` agents (a decoded matcher of 77 patterns takes about 5 MB of the isolate's 128).
+ */
+const snapshots = new Map<string, { version: number; loaded: Promise<Loaded | null> }>();
+export const MAX_SNAPSHOTS = 8;
 
 interface Memo {
   pattern: ServingClass;
@@ -53,24 +57,30 @@ export function patternTier(deps: { kv: KVNamespace; queue: Queue<LearningMessag
   const memos = new WeakMap<TierContext, Memo>();
 
   async function load(agentId: string, version: number): Promise<Loaded | null> {
-    const key = `${agentId}@${version}`;
-    let pending = snapshots.get(key);
-    if (!pending) {
-      pending = (async () => {
-        const manifest = await deps.kv.get<ServingManifest>(manifestKey(agentId, version), "json");
-        if (!manifest) return null;
-        if (!manifest.runId || !manifest.classes.some(Boolean)) return { manifest, matcher: null };
-        const bytes = await deps.kv.get(matcherKey(agentId, manifest.runId), "arrayBuffer");
-        return { manifest, matcher: bytes ? decodeMatcher(bytes) : null };
-      })();
-      // A version is loaded once; the one it replaces is dropped. A failed load is retried next time.
-      const previous = loadedVersions.get(agentId);
-      if (previous !== undefined && previous !== version) snapshots.delete(`${agentId}@${previous}`);
-      loadedVersions.set(agentId, version);
-      snapshots.set(key, pending);
-      pending.then((l) => l ?? snapshots.delete(key), () => snapshots.delete(key));
+    const cached = snapshots.get(agentId);
+    snapshots.delete(agentId);
+    if (cached?.version === version) {
+      snapshots.set(agentId, cached);
+      return cached.loaded;
     }
-    return pending;
+    const loaded = (async () => {
+      const manifest = await deps.kv.get<ServingManifest>(manifestKey(agentId, version), "json");
+      if (!manifest) return null;
+      if (!manifest.runId || !manifest.classes.some(Boolean)) return { manifest, matcher: null };
+      const bytes = await deps.kv.get(matcherKey(agentId, manifest.runId), "arrayBuffer");
+      return { manifest, matcher: bytes ? decodeMatcher(bytes) : null };
+    })();
+    snapshots.set(agentId, { version, loaded });
+    for (const oldest of snapshots.keys()) {
+      if (snapshots.size <= MAX_SNAPSHOTS) break;
+      snapshots.delete(oldest);
+    }
+    // A failed or empty load is tried again with the next message.
+    const forget = () => {
+      if (snapshots.get(agentId)?.loaded === loaded) snapshots.delete(agentId);
+    };
+    loaded.then((l) => (l ? undefined : forget()), forget);
+    return loaded;
   }
 
   return {

@@ -27,21 +27,30 @@ export function parseAgentConfig(input: unknown): ParseConfigResult {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
- * `optimization.patterns` is the cost side's view of what `learning.patterns` decides: a
- * `learning.patterns` field left out takes its default from it (`minOccurrences` from
- * `minFrequency`; `confidenceThreshold` from `confidence` when that is stricter than 0.95).
- * Fields set on both sides must agree (checked by the schema).
+ * `optimization.patterns` and `learning.patterns` are one knob seen from two sides: a field set
+ * on one side only is the other side's default (`minFrequency` ↔ `minOccurrences`, `confidence`
+ * ↔ `confidenceThreshold`, the latter only where it is stricter than the other side's default).
+ * Fields set on both sides must agree: the learning side may not be looser (checked by the schema).
  */
 function withPatternDefaults(input: unknown): unknown {
-  if (!isObject(input) || !isObject(input.optimization) || !isObject(input.optimization.patterns)) return input;
-  if (input.learning !== undefined && !isObject(input.learning)) return input;
-  const cost = input.optimization.patterns;
-  const learning = input.learning ?? {};
-  if (learning.patterns !== undefined && !isObject(learning.patterns)) return input;
-  const patterns = { ...(learning.patterns ?? {}) };
-  if (patterns.minOccurrences === undefined && typeof cost.minFrequency === "number") patterns.minOccurrences = cost.minFrequency;
-  if (patterns.confidenceThreshold === undefined && typeof cost.confidence === "number" && cost.confidence > 0.95) patterns.confidenceThreshold = cost.confidence;
-  return { ...input, learning: { ...learning, patterns } };
+  if (!isObject(input)) return input;
+  const { optimization = {}, learning = {} } = input;
+  if (!isObject(optimization) || !isObject(learning)) return input;
+  const { patterns: cost = {} } = optimization;
+  const { patterns: learned = {} } = learning;
+  if (!isObject(cost) || !isObject(learned)) return input;
+  const nextLearned = { ...learned };
+  const nextCost = { ...cost };
+  if (learned.minOccurrences === undefined && typeof cost.minFrequency === "number") nextLearned.minOccurrences = cost.minFrequency;
+  if (cost.minFrequency === undefined && typeof learned.minOccurrences === "number") nextCost.minFrequency = learned.minOccurrences;
+  if (learned.confidenceThreshold === undefined && typeof cost.confidence === "number" && cost.confidence > 0.95) nextLearned.confidenceThreshold = cost.confidence;
+  if (cost.confidence === undefined && typeof learned.confidenceThreshold === "number" && learned.confidenceThreshold < 0.9) nextCost.confidence = learned.confidenceThreshold;
+  const touched = (a: Record<string, unknown>, b: Record<string, unknown>) => Object.keys(a).length !== Object.keys(b).length;
+  return {
+    ...input,
+    ...(touched(cost, nextCost) ? { optimization: { ...optimization, patterns: nextCost } } : {}),
+    ...(touched(learned, nextLearned) ? { learning: { ...learning, patterns: nextLearned } } : {}),
+  };
 }
 
 /**

@@ -38,9 +38,9 @@ export function logLikelihoodRatio(trials: number, errors: number, p0: number): 
   return errors * Math.log(p1 / p0) + (trials - errors) * Math.log((1 - p1) / (1 - p0));
 }
 
-/** H1's error rate for a success criterion: three times it, at most one half. */
+/** H1's error rate for a criterion p0: three times it, and always above it (at most halfway to 1). */
 export function alternative(p0: number): number {
-  return Math.min(0.5, 3 * p0);
+  return Math.min(3 * p0, (1 + p0) / 2);
 }
 
 export const UPPER = Math.log((1 - BETA) / ALPHA);
@@ -76,13 +76,18 @@ export async function recordSamples(db: D1Database, samples: readonly Sample[]):
   return new Set(samples.filter((s, i) => s.kind !== "served" && (results[i]!.meta.changes ?? 0) > 0).map((s) => s.patternId));
 }
 
-/** The pattern an interaction's answer came from, when a pattern gave it. */
-export async function servedBy(db: D1Database, agentId: string, interactionId: string): Promise<string | null> {
+/**
+ * Which tier answered an interaction and, for the pattern tier, which pattern; null while the
+ * interaction is not stored yet. (`patternId` is null too while the pattern's sample is on its way.)
+ */
+export async function servedBy(db: D1Database, agentId: string, interactionId: string): Promise<{ tier: string; patternId: string | null } | null> {
   const row = await db
-    .prepare("SELECT pattern_id FROM pattern_samples WHERE interaction_id = ? AND kind = 'served' AND agent_id = ?")
+    .prepare(
+      "SELECT i.tier AS tier, s.pattern_id AS pattern_id FROM interactions i LEFT JOIN pattern_samples s ON s.interaction_id = i.id AND s.kind = 'served' AND s.agent_id = i.agent_id WHERE i.id = ? AND i.agent_id = ?",
+    )
     .bind(interactionId, agentId)
-    .first<{ pattern_id: string }>();
-  return row?.pattern_id ?? null;
+    .first<{ tier: string; pattern_id: string | null }>();
+  return row ? { tier: row.tier, patternId: row.pattern_id } : null;
 }
 
 interface Evidence {

@@ -101,6 +101,17 @@ export async function publish(store: PatternStore, agentId: string, events: Pend
   return version;
 }
 
+/**
+ * Publishes again when the agent's object points at an older version than D1 holds: a change
+ * was committed but its publish failed half-way. True when it published.
+ */
+export async function republishIfBehind(store: PatternStore, agentId: string, pointed: number): Promise<boolean> {
+  const row = await store.db.prepare("SELECT version FROM pattern_versions WHERE agent_id = ?").bind(agentId).first<{ version: number }>();
+  if (!row || row.version <= pointed) return false;
+  await publish(store, agentId, []);
+  return true;
+}
+
 function newestRun(rows: readonly ServingRow[]): string {
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(r.run_id, (counts.get(r.run_id) ?? 0) + 1);
@@ -144,6 +155,8 @@ export async function transition(store: PatternStore, input: TransitionInput): P
   if (!row) throw new AppError("not_found", `agent "${input.agentId}" has no pattern "${input.patternId}"`);
   const from = row.status;
   if (!ACCEPTS[input.action].includes(from)) {
+    // Already there: publish again in case the change that got it there failed to (idempotent).
+    if ((input.action === "reject" && from === "rejected") || (input.action === "rollback" && from === "rolled_back")) await publish(store, input.agentId, []);
     throw new AppError("conflict", `pattern "${input.patternId}" is ${from}; ${input.action} applies to a pattern that is ${ACCEPTS[input.action].join(", ")}`);
   }
   const to: PatternStatus =

@@ -10,7 +10,8 @@ import { z } from "zod";
 import type { PendingAuditEvent } from "../core/audit";
 import { MAX_LEARNABLE_CHARS } from "../core/messages";
 import type { PatternStore } from "./lifecycle";
-import { MIN_FACTS } from "./signature";
+import { maskPiiFailClosed } from "../privacy/pii";
+import { AGREEMENT, MIN_FACTS, overlap } from "./signature";
 
 export const PACK_FORMAT = "foreman.patterns/1";
 /** Patterns one pack holds at most. */
@@ -28,6 +29,10 @@ export const packSchema = z.strictObject({
           .min(MIN_FACTS, `must hold at least ${MIN_FACTS} facts`)
           .max(2_000, "must hold at most 2000 facts"),
         examples: z.number().int().min(0),
+      })
+      .refine((p) => overlap(p.signature, p.canonicalAnswer) >= AGREEMENT, {
+        path: ["canonicalAnswer"],
+        error: "does not say what its signature says: export the pack again, or leave this pattern out",
       }),
     )
     .min(1, "must hold at least one pattern")
@@ -58,7 +63,9 @@ export async function exportPack(db: D1Database, agentId: string, now: number): 
 export async function importPack(store: PatternStore, agentId: string, pack: PatternPack, actor: string, now: number): Promise<{ imported: string[]; skipped: number }> {
   const { results } = await store.db.prepare("SELECT canonical_answer FROM patterns WHERE agent_id = ?").bind(agentId).all<{ canonical_answer: string }>();
   const have = new Set(results.map((r) => r.canonical_answer));
-  const fresh = pack.patterns.filter((p) => !have.has(p.canonicalAnswer) && (have.add(p.canonicalAnswer), true));
+  // Masked like every answer pattern learning keeps: a pack is text from outside.
+  const masked = await Promise.all(pack.patterns.map(async (p) => ({ ...p, canonicalAnswer: (await maskPiiFailClosed(p.canonicalAnswer)).text })));
+  const fresh = masked.filter((p) => !have.has(p.canonicalAnswer) && (have.add(p.canonicalAnswer), true));
   const ids = fresh.map(() => `pat_${crypto.randomUUID()}`);
   if (fresh.length > 0) {
     await store.db.batch(

@@ -19,7 +19,7 @@ import type { AgentConfig } from "../config";
 import { parseDuration } from "../config/fields";
 import { DEFAULT_MAX_ANSWERS, detectGroups } from "./detect";
 import { bumpVersion, deployedStatus, matcherKey, type PatternStatus, type PatternStore, publish } from "./lifecycle";
-import { AGREEMENT, canonicalText, commonBigrams, MIN_FACTS, overlap, signatureOf } from "./signature";
+import { AGREEMENT, agrees, canonicalText, commonBigrams, MIN_FACTS, overlap, signatureOf } from "./signature";
 import { encodeMatcher } from "./snapshot";
 import { type PatternReport, validatePatterns } from "./validate";
 
@@ -65,6 +65,7 @@ interface Learnable {
 interface Known {
   id: string;
   status: PatternStatus;
+  canonical_answer: string;
   member_ids: string;
   signature: string | null;
   detected_at: number;
@@ -86,7 +87,7 @@ export async function runDetection(store: PatternStore, agentId: string, config:
     db
       .prepare("SELECT id, question, answer FROM interactions WHERE agent_id = ? AND learnable = 1 AND created_at >= ? AND created_at <= ? ORDER BY created_at DESC LIMIT ?")
       .bind(agentId, from, now, MAX_INTERACTIONS_READ),
-    db.prepare("SELECT id, status, member_ids, signature, detected_at FROM patterns WHERE agent_id = ? AND status NOT IN ('candidate', 'validated')").bind(agentId),
+    db.prepare("SELECT id, status, canonical_answer, member_ids, signature, detected_at FROM patterns WHERE agent_id = ? AND status NOT IN ('candidate', 'validated')").bind(agentId),
   ]);
   const results = interactions!.results as unknown as Learnable[];
   const known = knownRows!.results as unknown as Known[];
@@ -110,7 +111,10 @@ export async function runDetection(store: PatternStore, agentId: string, config:
   const { requireApproval, autoGenerate } = config.learning.capabilities;
   const rows = classes.map((c, i) => {
     const report: PatternReport = { ...validation!.reports[i]!, facts: c.signature.length };
-    const valid = report.valid && c.signature.length >= MIN_FACTS;
+    // An imported pattern's answer (another agent's words) must say what this agent's model says.
+    const answerAgrees = c.known?.status !== "imported" || agrees(c.signature, c.known.canonical_answer);
+    const canonicalAnswer = c.known ? c.known.canonical_answer : canonicalText(results[c.canonical]!.answer, c.signature);
+    const valid = report.valid && c.signature.length >= MIN_FACTS && answerAgrees && canonicalAnswer !== "";
     report.valid = valid;
     // A pattern imported from a pack goes on like a new one once the agent's own traffic validates it.
     const fresh = c.known === null || c.known.status === "imported";
@@ -118,7 +122,7 @@ export async function runDetection(store: PatternStore, agentId: string, config:
       ? c.known!.status
       : !valid
         ? (c.known?.status ?? "candidate")
-        : !autoGenerate
+        : !autoGenerate && !c.known
           ? "validated"
           : requireApproval
             ? "pending_approval"
@@ -127,8 +131,9 @@ export async function runDetection(store: PatternStore, agentId: string, config:
       id: c.known?.id ?? `pat_${crypto.randomUUID()}`,
       known: c.known !== null,
       moved: c.known !== null && c.known.status !== status,
+      knownStatus: c.known?.status ?? null,
       status,
-      canonicalAnswer: canonicalText(results[c.canonical]!.answer, c.signature),
+      canonicalAnswer,
       memberIds: c.members.slice(0, MAX_MEMBER_IDS).map((m) => results[m]!.id),
       examples: c.members.length,
       agreement: Math.round(c.agreement * 10_000) / 10_000,
@@ -147,9 +152,11 @@ export async function runDetection(store: PatternStore, agentId: string, config:
       r.known
         ? db
             .prepare(
-              "UPDATE patterns SET member_ids = ?, examples = ?, agreement = ?, report = ?, signature = ?, window_from = ?, window_to = ?, run_id = COALESCE(?, run_id), class_index = CASE WHEN ? IS NULL THEN class_index ELSE ? END, status = ?, changed_at = CASE WHEN ? THEN ? ELSE changed_at END, changed_by = CASE WHEN ? THEN ? ELSE changed_by END WHERE id = ? AND agent_id = ?",
+              // The status moves only from what this run read: a decision made while it ran (a
+              // rollback, a rejection) stands. Every SET sees the row as it was.
+              "UPDATE patterns SET member_ids = ?1, examples = ?2, agreement = ?3, report = ?4, signature = ?5, window_from = ?6, window_to = ?7, run_id = COALESCE(?8, run_id), class_index = CASE WHEN ?8 IS NULL THEN class_index ELSE ?9 END, status = CASE WHEN status = ?10 THEN ?11 ELSE status END, changed_at = CASE WHEN status = ?10 AND ?12 THEN ?13 ELSE changed_at END, changed_by = CASE WHEN status = ?10 AND ?12 THEN ?14 ELSE changed_by END WHERE id = ?15 AND agent_id = ?16",
             )
-            .bind(JSON.stringify(r.memberIds), r.examples, r.agreement, JSON.stringify(r.report), JSON.stringify(r.signature), from, now, serving, serving, r.classIndex, r.status, r.moved ? 1 : 0, now, r.moved ? 1 : 0, actor, r.id, agentId)
+            .bind(JSON.stringify(r.memberIds), r.examples, r.agreement, JSON.stringify(r.report), JSON.stringify(r.signature), from, now, serving, r.classIndex, r.knownStatus, r.status, r.moved ? 1 : 0, now, actor, r.id, agentId)
         : db
             .prepare(
               "INSERT INTO patterns (id, agent_id, status, canonical_answer, member_ids, examples, agreement, detected_at, window_from, window_to, report, run_id, class_index, signature, changed_at, changed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -235,12 +242,21 @@ function patternClasses(
     if (members.length < 2) continue;
     const answers = members.map((m) => results[m]!.answer);
     const signature = signatureOf(answers, common);
-    // The member that carries most of the pattern's facts stands for it.
     const have = members.map((m) => overlap(signature, results[m]!.answer));
-    const canonical = members[have.indexOf(Math.max(...have))]!;
-    kept.push({ known: known[k]!, members, canonical, agreement: have.reduce((a, b) => a + b, 0) / members.length, signature: signature.length ? signature : signatures[k]! });
+    kept.push({ known: known[k]!, members, canonical: bestMember(members, have), agreement: have.reduce((a, b) => a + b, 0) / members.length, signature: signature.length ? signature : signatures[k]! });
   }
-  return [...fresh.map((f) => ({ ...f, members: f.members.filter((m) => !claimed.has(m)) })).filter((f) => f.members.length >= minOccurrences), ...kept];
+  const added: PatternClass[] = [];
+  for (const f of fresh) {
+    const members = f.members.filter((m) => !claimed.has(m));
+    if (members.length < minOccurrences) continue;
+    // The member that carries most of the facts stands for the pattern.
+    added.push({ ...f, members, canonical: bestMember(members, members.map((m) => overlap(f.signature, results[m]!.answer))) });
+  }
+  return [...added, ...kept];
+}
+
+function bestMember(members: readonly number[], scores: readonly number[]): number {
+  return members[scores.indexOf(Math.max(...scores))]!;
 }
 
 interface PatternRow {

@@ -68,8 +68,9 @@ export const SENTENCE_FACTS = 0.2;
 
 /**
  * The sentences of `answer` that carry the signature's facts (at least `SENTENCE_FACTS` of
- * them), in order; the whole answer when none does. A greeting or a restated question carries
- * none, since the signature holds only what most answers say and no other group does.
+ * them), in order; empty when none does (such a pattern is not valid). A greeting or a restated
+ * question carries none, since the signature holds only what most answers say and no other
+ * group does. Sentences end at `.`, `!`, `?` or a line break.
  *
  * @example
  * // signature of "Cards arrive in 3 days. Track them in the app." across many answers
@@ -79,12 +80,11 @@ export const SENTENCE_FACTS = 0.2;
 export function canonicalText(answer: string, signature: readonly number[]): string {
   const facts = new Set(signature);
   const needed = Math.max(1, SENTENCE_FACTS * facts.size);
-  const sentences = answer.match(/[^.!?]+[.!?]*\s*/g) ?? [answer];
+  const sentences = answer.match(/[^.!?\n]+[.!?]*[^\S\n]*\n*/g) ?? [answer];
   const kept = sentences.filter((s) => {
     let inside = 0;
     for (const g of bigrams(s)) if (facts.has(g)) inside += 1;
     return inside >= needed;
   });
-  const text = kept.join("").trim();
-  return text || answer.trim();
+  return kept.join("").trim();
 }

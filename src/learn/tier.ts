@@ -68,7 +68,8 @@ export function patternTier(deps: { kv: KVNamespace; queue: Queue<LearningMessag
       if (!manifest) return null;
       if (!manifest.runId || !manifest.classes.some(Boolean)) return { manifest, matcher: null };
       const bytes = await deps.kv.get(matcherKey(agentId, manifest.runId), "arrayBuffer");
-      return { manifest, matcher: bytes ? decodeMatcher(bytes) : null };
+      // Not there yet (KV propagates in seconds): tried again with the next message.
+      return bytes ? { manifest, matcher: decodeMatcher(bytes) } : null;
     })();
     snapshots.set(agentId, { version, loaded });
     for (const oldest of snapshots.keys()) {
@@ -106,7 +107,7 @@ export function patternTier(deps: { kv: KVNamespace; queue: Queue<LearningMessag
       if (!pattern) return null;
       const serves =
         pattern.status === "active"
-          ? fnv1a(ctx.interactionId) % 10_000 >= ACTIVE_SHADOW_SHARE * 10_000
+          ? fnv1a(message.deliveryId) % 10_000 >= ACTIVE_SHADOW_SHARE * 10_000
           : pattern.status === "canary" && inRollout(agent.record.agentId, message.conversationKey, learning.deployment.rolloutPercentage);
       memos.set(ctx, { pattern, served: serves });
       if (!serves) return null;

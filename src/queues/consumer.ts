@@ -4,10 +4,14 @@ import { type Clock, systemClock } from "../core/clock";
 import { type Logger, silentLogger } from "../core/logger";
 import { learningMessageSchema } from "../core/messages";
 import { decide, recordSamples, type Sample, servedBy } from "../learn/canary";
+import { republishIfBehind } from "../learn/lifecycle";
 import { patternStore } from "../pipeline/services";
 import { agentObject } from "../state/objects";
 
 type Parsed = ReturnType<typeof learningMessageSchema.parse>;
+
+/** Deliveries of feedback that waits for its interaction or the sample saying a pattern answered it (30 s apart). */
+const FEEDBACK_ATTEMPTS = 4;
 
 /**
  * The `learning` queue: finished interactions into D1, and evidence on learned patterns in
@@ -59,14 +63,27 @@ async function consumeEvidence(
 ): Promise<void> {
   let touched: Set<string>;
   const samples: Sample[] = [];
+  const later: Array<Message<unknown>> = [];
+  const done: Array<Message<unknown>> = [];
   try {
-    for (const { body } of evidence) {
+    // Answers a pattern gave in this very batch, for feedback that arrives with them.
+    const served = new Map<string, string>();
+    for (const { body } of evidence) if (body.type === "pattern_sample" && body.sample.kind === "served") served.set(`${body.sample.agentId}\u0000${body.sample.interactionId}`, body.sample.patternId);
+    for (const { msg, body } of evidence) {
       if (body.type === "pattern_sample") samples.push(body.sample);
       else if (body.feedback.outcome === "error") {
         const { agentId, interactionId, at } = body.feedback;
-        const patternId = await servedBy(env.DB, agentId, interactionId);
-        if (patternId) samples.push({ agentId, interactionId, patternId, kind: "feedback", error: true, at });
+        const found = served.has(`${agentId}\u0000${interactionId}`)
+          ? { tier: "pattern", patternId: served.get(`${agentId}\u0000${interactionId}`)! }
+          : await servedBy(env.DB, agentId, interactionId);
+        if (found?.patternId) samples.push({ agentId, interactionId, patternId: found.patternId, kind: "feedback", error: true, at });
+        else if ((found === null || found.tier === "pattern") && msg.attempts < FEEDBACK_ATTEMPTS) {
+          // The interaction, or the pattern's sample, may still be on its way: look again shortly.
+          later.push(msg);
+          continue;
+        }
       }
+      done.push(msg);
     }
     touched = await recordSamples(env.DB, samples);
   } catch (err) {
@@ -74,13 +91,15 @@ async function consumeEvidence(
     for (const { msg } of evidence) msg.retry();
     return;
   }
-  for (const { msg } of evidence) msg.ack();
+  for (const msg of done) msg.ack();
+  for (const msg of later) msg.retry({ delaySeconds: 30 });
   const byAgent = new Map<string, Set<string>>();
   for (const s of samples) if (touched.has(s.patternId)) byAgent.set(s.agentId, (byAgent.get(s.agentId) ?? new Set()).add(s.patternId));
   for (const [agentId, patternIds] of byAgent) {
     try {
       const admitted = await agentObject(env, agentId).admit();
       if (!admitted) continue;
+      await republishIfBehind(patternStore(env, agentId), agentId, admitted.view.patterns ?? 0);
       const { deployment, patterns } = admitted.view.record.config.learning;
       const criteria = { ...deployment.successCriteria, confidenceThreshold: patterns.confidenceThreshold };
       const decided = await decide(patternStore(env, agentId), agentId, patternIds, criteria, clock.now());

@@ -233,6 +233,12 @@ describe("optimization.patterns and learning.patterns", () => {
     expect(valid(SEED_EXAMPLE_CONFIG).learning.patterns).toMatchObject({ minOccurrences: 10, confidenceThreshold: 0.95 });
   });
 
+  it("reads the learning side as the cost side's defaults, so either side alone works", () => {
+    const config = valid({ learning: { patterns: { minOccurrences: 5, confidenceThreshold: 0.85 } } });
+    expect(config.optimization.patterns).toMatchObject({ minFrequency: 5, confidence: 0.85 });
+    expect(valid({ learning: { patterns: { confidenceThreshold: 0.97 } } }).optimization.patterns.confidence).toBe(0.9);
+  });
+
   it("rejects a learning side looser than the cost side, naming both fields", () => {
     const issues = invalid({ optimization: { patterns: { minFrequency: 20, confidence: 0.97 } }, learning: { patterns: { minOccurrences: 5, confidenceThreshold: 0.9 } } });
     expect(issues.map((i) => i.path).sort()).toEqual(["learning.patterns.confidenceThreshold", "learning.patterns.minOccurrences"]);

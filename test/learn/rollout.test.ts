@@ -4,11 +4,14 @@
  * pattern must never answer. Messages go through the signed HTTP channel; the model is the
  * fake one, answering with the topic's facts in varied wording as a real model would.
  */
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import worker, { QUEUES } from "../../src/index";
 import { admin, type HttpReply, sendHttp } from "../support/agents";
 import { deliveredAlerts, flushedSql } from "../support/audit";
 import { setOracle } from "../support/model";
-import { askings, FACTS, learnRun, patternOf, type PatternJson, storeTraffic, TOPICS, trafficAgent, waitForPattern } from "../support/learning";
+import { askings, FACTS, getPattern, learnRun, patternOf, type PatternJson, storeTraffic, TOPICS, trafficAgent, waitForPattern } from "../support/learning";
 
 /** The cheap caches off, so only the pattern tier or the model answers. */
 const NO_CACHE = { optimization: { enableCache: false } };
@@ -199,8 +202,37 @@ describe("learned patterns in rollout", { timeout: 30_000 }, () => {
     const requestText = await post(JSON.stringify({ format: "foreman.patterns/1", exportedAt: "x", patterns: [{ canonicalAnswer: "a", signature: [1, 2, 3], examples: 1, question: "leaked?" }] }));
     expect(requestText.status).toBe(400);
     expect((await post(JSON.stringify({ format: "foreman.patterns/1", exportedAt: "x", patterns: [{ canonicalAnswer: "a", signature: [1], examples: 1 }] }))).status).toBe(400);
+    // An answer that does not say what its signature says (another pack's facts, or anything else).
+    const mismatched = await post(JSON.stringify({ format: "foreman.patterns/1", exportedAt: "x", patterns: [{ canonicalAnswer: "Send your password to this address.", signature: [11, 22, 33], examples: 5 }] }));
+    expect(mismatched.status).toBe(400);
+    expect(await mismatched.text()).toContain("patterns.0.canonicalAnswer");
     expect((await post("x".repeat(5 * 1024 * 1024))).status).toBe(413);
     expect(((await (await admin(`/v1/agents/${agentId}/patterns`)).json()) as { patterns: unknown[] }).patterns).toEqual([]);
+  });
+
+  it("counts negative feedback that arrives in the same batch as the answer, and lets feedback on a model answer go", async () => {
+    const { agentId, run } = await learnedAgent({ strategy: "canary", rolloutPercentage: 100 });
+    const refund = patternOf(run, "refund");
+    await decide(agentId, refund.id, "approve");
+    const at = Date.now();
+    const interactionId = crypto.randomUUID();
+    const bodies = [
+      { type: "pattern_sample", sample: { agentId, interactionId, patternId: refund.id, kind: "served", error: false, at } },
+      { type: "feedback", feedback: { agentId, interactionId, outcome: "error", at } },
+      // Feedback on an interaction not stored yet waits; after its last look, it goes.
+      { type: "feedback", feedback: { agentId, interactionId: "not-stored-yet", outcome: "error", at } },
+    ];
+    const batch = createMessageBatch(QUEUES.learning, bodies.map((body, i) => ({ id: `f-${i}-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 1, body })));
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual([batch.messages[2]!.id]);
+    expect((await getPattern(agentId, refund.id)).rollout).toMatchObject({ served: 1, negativeFeedback: 1 });
+
+    const last = createMessageBatch(QUEUES.learning, [{ id: `f-last-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 4, body: bodies[2]! }]);
+    const ctx2 = createExecutionContext();
+    await worker.queue(last, env, ctx2);
+    expect((await getQueueResult(last, ctx2)).retryMessages).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LOWER, logLikelihoodRatio, sprt, UPPER } from "../../src/learn/canary";
+import { alternative, LOWER, logLikelihoodRatio, sprt, UPPER } from "../../src/learn/canary";
 import { fitMatcher, match } from "../../src/learn/matcher";
 import { agrees, canonicalText, commonBigrams, overlap, signatureOf } from "../../src/learn/signature";
 import { bucketsFor, decodeMatcher, encodeMatcher, MAX_WEIGHTS } from "../../src/learn/snapshot";
@@ -16,6 +16,15 @@ describe("the sequential test (Wald's SPRT, H0 p0 against H1 3·p0, α = β = 0.
     expect(sprt(2, 2, 0.01)).toBe("continue");
     expect(sprt(3, 3, 0.01)).toBe("rollback");
     expect(sprt(200, 3, 0.01)).toBe("continue");
+  });
+
+  it("keeps the alternative above the criterion for any criterion, so agreement never counts against a pattern", () => {
+    for (const p0 of [0.001, 0.01, 0.1, 0.3, 0.5, 0.8, 0.99]) {
+      expect(alternative(p0)).toBeGreaterThan(p0);
+      expect(alternative(p0)).toBeLessThan(1);
+      expect(logLikelihoodRatio(10, 0, p0)).toBeLessThan(0);
+      expect(logLikelihoodRatio(10, 10, p0)).toBeGreaterThan(0);
+    }
   });
 
   it("needs fewer samples for a looser criterion, and its bounds are ln(19) and −ln(19)", () => {
@@ -90,6 +99,9 @@ describe("answer signatures", () => {
     const member = wordFacts(facts, "Where is my refund for order 5531?", 1);
     expect(member).toContain("You asked about");
     expect(canonicalText(member, signature)).toBe(facts);
+    // No sentence carries the facts: nothing to give (the pattern is not valid), never the member's words.
+    expect(canonicalText("Thanks for asking. You asked about: order 5531.", signature)).toBe("");
+    expect(canonicalText(`Hi Jane,\nYou asked about order 5531\n${facts}`, signature)).toBe(facts);
   });
 });
 

@@ -18,7 +18,8 @@
  * compared answers of its own and no more disagreement than its share (its own ratio at most 0).
  * `SAMPLE_CAP` samples without a decision mark a canary inconclusive, left to a person.
  *
- * Samples count from the pattern's last status change, once per interaction and kind.
+ * Samples count once per interaction and kind: a canary's from its detection (a pattern waiting
+ * for approval is already compared in shadow), the others' from their last status change.
  */
 import type { PendingAuditEvent } from "../core/audit";
 import { changeStatus, type PatternStore } from "./lifecycle";
@@ -102,7 +103,11 @@ interface Evidence {
   disliked: number;
 }
 
-/** Evidence since the last change of every pattern of the agent in rollout. */
+/**
+ * Evidence of every pattern of the agent in rollout: a canary's since it was first detected
+ * (comparisons made while it waited for approval count), the others' since their last change
+ * (an active pattern's drift is a new test from its promotion).
+ */
 async function evidence(db: D1Database, agentId: string): Promise<Evidence[]> {
   const { results } = await db
     .prepare(
@@ -112,7 +117,8 @@ async function evidence(db: D1Database, agentId: string): Promise<Evidence[]> {
               COALESCE(SUM(s.kind = 'served'), 0) AS served,
               COALESCE(SUM(s.kind = 'feedback'), 0) AS disliked
          FROM patterns p LEFT JOIN pattern_samples s
-           ON s.pattern_id = p.id AND s.at >= COALESCE(p.changed_at, 0)
+           ON s.pattern_id = p.id
+          AND s.at >= CASE WHEN p.status = 'canary' THEN p.detected_at ELSE COALESCE(p.changed_at, 0) END
         WHERE p.agent_id = ? AND p.status IN ('canary', 'shadow', 'active')
         GROUP BY p.id`,
     )

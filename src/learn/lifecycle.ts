@@ -22,13 +22,20 @@ import type { Alert } from "../core/types";
 export const PATTERN_STATUSES = ["candidate", "validated", "imported", "pending_approval", "canary", "shadow", "active", "rejected", "rolled_back"] as const;
 export type PatternStatus = (typeof PATTERN_STATUSES)[number];
 
-/** Statuses whose pattern is in the snapshot: canary and active answer, shadow only compares. */
+/** Statuses a pattern can be deployed to: canary and active answer, shadow only compares. */
 export type ServingStatus = "canary" | "shadow" | "active";
 export const SERVING_STATUSES: readonly ServingStatus[] = ["canary", "shadow", "active"];
 
+/**
+ * A pattern as the snapshot shows it: a deployed one, or `pending` (validated, waiting for a
+ * person), which never answers but is compared with the model's answers, so the person sees
+ * how it would have done and a canary starts with that evidence.
+ */
+export type SnapshotStatus = ServingStatus | "pending";
+
 export interface ServingClass {
   id: string;
-  status: ServingStatus;
+  status: SnapshotStatus;
   answer: string;
   /** What a model answer must say to agree (see signature.ts). */
   signature: number[];
@@ -63,7 +70,7 @@ export function bumpVersion(db: D1Database, agentId: string): D1PreparedStatemen
 
 interface ServingRow {
   id: string;
-  status: ServingStatus;
+  status: ServingStatus | "validated" | "pending_approval";
   canonical_answer: string;
   run_id: string;
   class_index: number;
@@ -79,7 +86,7 @@ export async function publish(store: PatternStore, agentId: string, events: Pend
     store.db.prepare("SELECT version FROM pattern_versions WHERE agent_id = ?").bind(agentId),
     store.db
       .prepare(
-        "SELECT id, status, canonical_answer, run_id, class_index, signature FROM patterns WHERE agent_id = ? AND status IN ('canary', 'shadow', 'active') AND run_id IS NOT NULL AND class_index IS NOT NULL ORDER BY changed_at DESC",
+        "SELECT id, status, canonical_answer, run_id, class_index, signature FROM patterns WHERE agent_id = ? AND status IN ('validated', 'pending_approval', 'canary', 'shadow', 'active') AND run_id IS NOT NULL AND class_index IS NOT NULL ORDER BY changed_at DESC",
       )
       .bind(agentId),
   ]);
@@ -91,7 +98,8 @@ export async function publish(store: PatternStore, agentId: string, events: Pend
   for (const r of rows) {
     if (r.run_id !== runId) continue;
     while (classes.length <= r.class_index) classes.push(null);
-    classes[r.class_index] = { id: r.id, status: r.status, answer: r.canonical_answer, signature: r.signature ? (JSON.parse(r.signature) as number[]) : [] };
+    const status: SnapshotStatus = r.status === "validated" || r.status === "pending_approval" ? "pending" : r.status;
+    classes[r.class_index] = { id: r.id, status, answer: r.canonical_answer, signature: r.signature ? (JSON.parse(r.signature) as number[]) : [] };
   }
   const manifest: ServingManifest = { format: 1, agentId, version, runId, classes };
   await store.kv.put(manifestKey(agentId, version), JSON.stringify(manifest));

@@ -7,7 +7,7 @@
  * earlier turns, no follow-up wording, no attachment), no PII in it; a critical message never
  * reaches this tier. A `canary` pattern answers `deployment.rolloutPercentage` % of the
  * conversations it matches (chosen by a stable hash of the conversation), an `active` one all
- * but `ACTIVE_SHADOW_SHARE`, a `shadow` one none. Where the pattern matched but the model
+ * but `ACTIVE_SHADOW_SHARE`, a `shadow` one or one waiting for approval (`pending`) none. Where the pattern matched but the model
  * answered, the model's answer is compared with the pattern's signature (`afterAnswer`), and
  * the verdict goes on the `learning` queue as evidence for the canary; so does each answer the
  * pattern gave, so that feedback on it finds it. No text leaves with either.

@@ -8,6 +8,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker, { QUEUES } from "../../src/index";
+import { inRollout } from "../../src/learn/tier";
 import { admin, type HttpReply, sendHttp } from "../support/agents";
 import { deliveredAlerts, flushedSql } from "../support/audit";
 import { setOracle } from "../support/model";
@@ -89,6 +90,19 @@ describe("learned patterns in rollout", { timeout: 30_000 }, () => {
     expect(promoted.rollout?.disagreed).toBe(0);
     const rolledBack = await waitForPattern(agentId, topUp.id, (p) => p.status === "rolled_back", "rolled back");
     expect(rolledBack.rollout?.disagreed).toBeGreaterThanOrEqual(3);
+  });
+
+  it("compares a pattern waiting for approval in shadow, so its canary starts with that evidence", async () => {
+    const { agentId, run } = await learnedAgent({ strategy: "canary", rolloutPercentage: 1 }, { patterns: { minOccurrences: 10, confidenceThreshold: 0.9 } });
+    const refund = patternOf(run, "refund");
+    for (let i = 0; i < 14; i++) expect((await ask(agentId, "help with refund please", `pending-${i}`)).tier).toBe("intelligent");
+    const waiting = await waitForPattern(agentId, refund.id, (p) => (p.rollout?.shadow ?? 0) >= 14, "compared 14 times");
+    expect(waiting).toMatchObject({ status: "pending_approval", rollout: { served: 0, disagreed: 0 } });
+    await decide(agentId, refund.id, "approve");
+    // A conversation outside the 1% the canary answers, so the model answers and is compared.
+    const outside = Array.from({ length: 50 }, (_, i) => `after-${i}`).find((c) => !inRollout(agentId, c, 1))!;
+    expect((await ask(agentId, "help with refund please", outside)).tier).toBe("intelligent");
+    await waitForPattern(agentId, refund.id, (p) => p.status === "active", "promoted");
   });
 
   it("never serves a rejected pattern", async () => {

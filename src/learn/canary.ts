@@ -28,8 +28,12 @@ export const ALPHA = 0.05;
 export const BETA = 0.05;
 /** Trials after which an undecided canary waits for a person. */
 export const SAMPLE_CAP = 1_500;
-/** A canary's own trials before the pooled test may promote it, when `minSamples` is not set. */
-export const DEFAULT_MIN_SAMPLES = 20;
+/**
+ * A canary's own compared answers before the pooled test may promote it, when `minSamples` is
+ * not set: ten, all agreeing (its own ratio must be at most 0). 20 held canaries of the
+ * banking77 replay back by 3,000 messages, their cohort already proven.
+ */
+export const DEFAULT_MIN_SAMPLES = 10;
 
 export type Verdict = "promote" | "rollback" | "continue";
 

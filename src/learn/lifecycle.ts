@@ -2,10 +2,13 @@
  * A pattern's life after detection, and what serves:
  *
  *   candidate ─ validated ─ pending_approval ─┬─ canary ─── active
- *   imported (a pack) ─ validated on own traffic ┘
- *                                             ├─ shadow    │
- *                                             └─ active    ├─ rolled_back (automatic, or a person)
- *   any of those ─ rejected (a person)                      ┘
+ *                                ╱            ├─ shadow    │
+ *   imported (a pack), once validated         └─ active    ├─ rolled_back (automatic, or a person)
+ *   on the agent's own traffic                             ┘
+ *   any of those ─ rejected (a person)
+ *
+ * Validated and pending patterns are in the snapshot too, as `pending`: they never answer, but
+ * the model's answers to what they match are compared with them.
  *
  * Pattern state lives in D1 (`patterns`), never in the agent's hot object. What serves is a
  * snapshot in KV: a manifest (`learn:manifest:<agent>:<version>`: per class of the matcher, the

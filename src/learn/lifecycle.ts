@@ -107,9 +107,23 @@ export async function publish(store: PatternStore, agentId: string, events: Pend
   const manifest: ServingManifest = { format: 1, agentId, version, runId, classes };
   await store.kv.put(manifestKey(agentId, version), JSON.stringify(manifest));
   await store.changed({ version, events, ...(alert ? { alert } : {}) });
-  // The one it replaces (isolates that loaded it keep their copy).
-  if (version > 1) await store.kv.delete(manifestKey(agentId, version - 1));
+  await deleteOlderManifests(store.kv, agentId, version);
   return version;
+}
+
+/**
+ * Deletes the agent's manifests older than `version` (isolates that loaded one keep their copy):
+ * the one just replaced, and any a failed or overtaken publish left behind.
+ */
+async function deleteOlderManifests(kv: KVNamespace, agentId: string, version: number): Promise<void> {
+  const prefix = manifestKey(agentId, 0).slice(0, -1);
+  let cursor: string | undefined;
+  do {
+    const page: KVNamespaceListResult<unknown, string> = await kv.list({ prefix, ...(cursor ? { cursor } : {}) });
+    const older = page.keys.map((k) => k.name).filter((name) => Number(name.slice(prefix.length)) < version);
+    await Promise.all(older.map((name) => kv.delete(name)));
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor);
 }
 
 /**

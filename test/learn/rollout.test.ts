@@ -120,6 +120,10 @@ describe("learned patterns in rollout", { timeout: 30_000 }, () => {
     await learnRun(agentId);
     expect((await admin(`/v1/agents/${agentId}/patterns/${refund.id}`).then((r) => r.json()) as PatternJson).status).toBe("rejected");
     expect((await ask(agentId, "help with refund please", "r3")).tier).toBe("intelligent");
+    // What KV keeps: one manifest (the current version) and one matcher (the run that serves).
+    const manifests = await env.CACHE.list({ prefix: `learn:manifest:${agentId}:` });
+    expect(manifests.keys).toHaveLength(1);
+    expect((await env.CACHE.list({ prefix: `learn:matcher:${agentId}:` })).keys).toHaveLength(1);
   });
 
   it("serves after validation alone with requireApproval off and strategy immediate", async () => {

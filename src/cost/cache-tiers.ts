@@ -6,7 +6,7 @@
  * the trust tier the answer was made at (other tools may give another answer) and to the channel. Only messages
  * that open a conversation and do not read as follow-ups read or write the shared entries.
  */
-import { containsPii } from "../privacy/pii";
+import { mayContainPii } from "../privacy/pii";
 import { sha256Hex } from "../core/crypto";
 import { type Logger, silentLogger } from "../core/logger";
 import type { AgentView } from "../core/agent";
@@ -137,15 +137,6 @@ export function ruleTier(kv: KVNamespace, logger: Logger = silentLogger): TierHa
       return true;
     },
   }, logger);
-}
-
-/** Fails closed: when detection throws, the text is treated as carrying PII. */
-function mayContainPii(text: string): boolean {
-  try {
-    return containsPii(text);
-  } catch {
-    return true;
-  }
 }
 
 /**

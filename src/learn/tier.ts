@@ -24,7 +24,7 @@ import { manifestKey, matcherKey, type ServingClass, type ServingManifest } from
 import { type Logger, silentLogger } from "../core/logger";
 import type { LearningMessage } from "../core/messages";
 import type { TierAnswer, TierContext, TierHandler } from "../core/tier";
-import { containsPii } from "../privacy/pii";
+import { mayContainPii } from "../privacy/pii";
 import { opensConversation, shareableAnswer } from "../cost/cache-tiers";
 
 /** Share of an active pattern's matches the model still answers, to catch drift. */
@@ -88,12 +88,7 @@ export function patternTier(deps: { kv: KVNamespace; queue: Queue<LearningMessag
     async answer(ctx) {
       const { agent, message } = ctx;
       const { learning } = agent.record.config;
-      if (!learning.enabled || !agent.patterns || !opensConversation(ctx) || ctx.urgency?.urgency === "critical") return null;
-      try {
-        if (containsPii(message.text)) return null;
-      } catch {
-        return null;
-      }
+      if (!learning.enabled || !agent.patterns || !opensConversation(ctx) || ctx.urgency?.urgency === "critical" || mayContainPii(message.text)) return null;
       let loaded: Loaded | null;
       try {
         loaded = await load(agent.record.agentId, agent.patterns);

@@ -4,7 +4,7 @@
  * it never returns the input unmasked. Method, labelled set and measured precision/recall:
  * docs/pii.md.
  */
-export { containsPii, detectPii } from "./pii/detect";
+export { containsPii, detectPii, mayContainPii } from "./pii/detect";
 export {
   maskPii,
   maskPiiFailClosed,

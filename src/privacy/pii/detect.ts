@@ -53,3 +53,12 @@ export function detectPii(text: string): PiiMatch[] {
 export function containsPii(text: string): boolean {
   return detectPii(text).length > 0;
 }
+
+/** `containsPii` failing closed: when detection throws, the text is treated as carrying PII. */
+export function mayContainPii(text: string): boolean {
+  try {
+    return containsPii(text);
+  } catch {
+    return true;
+  }
+}

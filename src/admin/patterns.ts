@@ -31,25 +31,10 @@ const decisionSchema = z.strictObject({ note: z.string().max(1000, "must be at m
  */
 export const patternRoutes = new Hono<AppEnv>()
   .post("/agents/:agentId/learn/run", async (c) => {
-    const { agentId, stub, snapshot } = await requireAgent(c);
+    const { agentId, snapshot } = await requireAgent(c);
     const { config } = snapshot.record;
     if (!config.learning.enabled) throw new AppError("conflict", "learning.enabled is off for this agent: set it to true in the agent's config to learn patterns");
-    const now = c.var.clock.now();
-    const actor = adminActor(c);
-    const report = await runDetection(patternStore(c.env, agentId), agentId, config, now, actor);
-    await stub.recordEvents([
-      {
-        level: "minimal",
-        event: {
-          at: now,
-          actor,
-          action: "learning.detected",
-          resource: agentId,
-          decision: "recorded",
-          details: { learnable: report.learnable, candidates: report.candidates.length, known: report.known, unassigned: report.unassigned, window: report.window },
-        },
-      },
-    ]);
+    const report = await runDetection(patternStore(c.env, agentId), agentId, config, c.var.clock.now(), adminActor(c));
     return c.json(report);
   })
   .get("/agents/:agentId/patterns", async (c) => {

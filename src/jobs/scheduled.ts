@@ -75,18 +75,11 @@ export async function detectPatterns(env: Env, now: number, logger: Logger): Pro
     .all<{ agent_id: string; n: number }>();
   let ran = 0;
   for (const { agent_id: agentId } of results.slice(0, MAX_DETECTIONS_PER_RUN)) {
-    const stub = agentObject(env, agentId);
-    const admitted = await stub.admit();
+    const admitted = await agentObject(env, agentId).admit();
     const config = admitted?.view.record.config;
     if (!config?.learning.enabled || !config.optimization.patterns.autoDetect) continue;
     try {
-      const report = await runDetection(patternStore(env, agentId), agentId, config, now, "system:learning");
-      await stub.recordEvents([
-        {
-          level: "minimal",
-          event: { at: now, actor: "system:learning", action: "learning.detected", resource: agentId, decision: "recorded", details: { learnable: report.learnable, candidates: report.candidates.length, known: report.known, unassigned: report.unassigned, window: report.window } },
-        },
-      ]);
+      await runDetection(patternStore(env, agentId), agentId, config, now, "system:learning");
       ran += 1;
     } catch (err) {
       logger.error("pattern_detection_failed", { agentId, error: String(err) });

@@ -1,5 +1,5 @@
 /**
- * A detection run for one agent (`POST /v1/agents/:agentId/learn/run`, and the cron later): its
+ * A detection run for one agent (`POST /v1/agents/:agentId/learn/run`, and the hourly cron): its
  * learnable interactions in `learning.patterns.timeWindow` are grouped by what their answers say
  * (`detectGroups`); each group is matched to a pattern a person has already seen (pending
  * approval and after) when most of its answers say what that pattern says (its signature), so
@@ -12,13 +12,14 @@
  * off; an invalid one stays a `candidate` with its report. New patterns replace the previous
  * run's candidates and validated ones. When the new matcher proves nothing, patterns already in
  * rollout keep serving on the matcher they were proven with. Matchers no pattern points at any
- * more are deleted from KV.
+ * more are deleted from KV. The run is audited as `learning.detected` by `actor`, with the
+ * transitions it made, in the call that points the agent at the new snapshot.
  */
 import type { PendingAuditEvent } from "../core/audit";
 import type { AgentConfig } from "../config";
 import { parseDuration } from "../config/fields";
 import { DEFAULT_MAX_ANSWERS, detectGroups } from "./detect";
-import { bumpVersion, deployedStatus, matcherKey, type PatternStatus, type PatternStore, publish } from "./lifecycle";
+import { bumpVersion, deployedStatus, matcherKey, type PatternStatus, type PatternStore, publish, SERVING_STATUSES } from "./lifecycle";
 import { AGREEMENT, agrees, canonicalText, commonBigrams, MIN_FACTS, overlap, signatureOf } from "./signature";
 import { encodeMatcher } from "./snapshot";
 import { type PatternReport, validatePatterns } from "./validate";
@@ -166,7 +167,7 @@ export async function runDetection(store: PatternStore, agentId: string, config:
     bumpVersion(db, agentId),
   ]);
   const window = { from: new Date(from).toISOString(), to: new Date(now).toISOString() };
-  const deployed = rows.filter((r) => (!r.known || r.moved) && (r.status === "canary" || r.status === "active" || r.status === "shadow"));
+  const deployed = rows.filter((r) => (!r.known || r.moved) && (SERVING_STATUSES as readonly PatternStatus[]).includes(r.status));
   const events: PendingAuditEvent[] = deployed.map((r) => ({
     level: "minimal",
     event: { at: now, actor, action: "pattern.deployed", resource: r.id, decision: "changed", details: { from: "validated", to: r.status, reason: "requireApproval is off" } },
@@ -174,10 +175,16 @@ export async function runDetection(store: PatternStore, agentId: string, config:
   for (const r of rows.filter((r) => r.moved && r.status === "pending_approval")) {
     events.push({ level: "minimal", event: { at: now, actor, action: "pattern.revalidated", resource: r.id, decision: "changed", details: { from: "imported", to: r.status } } });
   }
+  const fresh = rows.filter((r) => !r.known);
+  const unassigned = detection.unassigned;
+  events.push({
+    level: "minimal",
+    event: { at: now, actor, action: "learning.detected", resource: agentId, decision: "recorded", details: { learnable: results.length, candidates: fresh.length, known: rows.length - fresh.length, unassigned, window } },
+  });
+  // The run's audit events reach the agent's object with the new snapshot's version, in one call.
   await publish(store, agentId, events);
   const runsAfter = await runIds(db, agentId);
   await Promise.all([...runsBefore].filter((r) => !runsAfter.has(r)).map((r) => store.kv.delete(matcherKey(agentId, r))));
-  const fresh = rows.filter((r) => !r.known);
   return {
     agentId,
     window,
@@ -194,7 +201,7 @@ export async function runDetection(store: PatternStore, agentId: string, config:
       changed: { at: window.to, by: actor, reason: null },
     })),
     known: rows.length - fresh.length,
-    unassigned: detection.unassigned,
+    unassigned,
   };
 }
 

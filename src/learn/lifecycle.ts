@@ -89,13 +89,14 @@ export async function publish(store: PatternStore, agentId: string, events: Pend
     store.db.prepare("SELECT version FROM pattern_versions WHERE agent_id = ?").bind(agentId),
     store.db
       .prepare(
-        "SELECT id, status, canonical_answer, run_id, class_index, signature FROM patterns WHERE agent_id = ? AND status IN ('validated', 'pending_approval', 'canary', 'shadow', 'active') AND run_id IS NOT NULL AND class_index IS NOT NULL ORDER BY changed_at DESC",
+        "SELECT id, status, canonical_answer, run_id, class_index, signature FROM patterns WHERE agent_id = ? AND status IN ('validated', 'pending_approval', 'canary', 'shadow', 'active') AND run_id IS NOT NULL AND class_index IS NOT NULL",
       )
       .bind(agentId),
   ]);
   const version = (versionRows!.results[0] as { version: number } | undefined)?.version ?? 0;
   const rows = servingRows!.results as unknown as ServingRow[];
-  // Every serving pattern is a class of the newest proven run; the first row is the latest change.
+  // Serving patterns are classes of the newest proven run; one that run left out keeps an older
+  // run's place and is not served (see `newestRun`).
   const runId = rows.length ? newestRun(rows) : null;
   const classes: Array<ServingClass | null> = [];
   for (const r of rows) {
@@ -137,6 +138,7 @@ export async function republishIfBehind(store: PatternStore, agentId: string, po
   return true;
 }
 
+/** The run most serving patterns point at: every run updates all the patterns it holds. */
 function newestRun(rows: readonly ServingRow[]): string {
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(r.run_id, (counts.get(r.run_id) ?? 0) + 1);

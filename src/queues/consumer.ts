@@ -67,15 +67,15 @@ async function consumeEvidence(
   const done: Array<Message<unknown>> = [];
   try {
     // Answers a pattern gave in this very batch, for feedback that arrives with them.
+    const key = (agentId: string, interactionId: string) => `${agentId}\u0000${interactionId}`;
     const served = new Map<string, string>();
-    for (const { body } of evidence) if (body.type === "pattern_sample" && body.sample.kind === "served") served.set(`${body.sample.agentId}\u0000${body.sample.interactionId}`, body.sample.patternId);
+    for (const { body } of evidence) if (body.type === "pattern_sample" && body.sample.kind === "served") served.set(key(body.sample.agentId, body.sample.interactionId), body.sample.patternId);
     for (const { msg, body } of evidence) {
       if (body.type === "pattern_sample") samples.push(body.sample);
       else if (body.feedback.outcome === "error") {
         const { agentId, interactionId, at } = body.feedback;
-        const found = served.has(`${agentId}\u0000${interactionId}`)
-          ? { tier: "pattern", patternId: served.get(`${agentId}\u0000${interactionId}`)! }
-          : await servedBy(env.DB, agentId, interactionId);
+        const inBatch = served.get(key(agentId, interactionId));
+        const found = inBatch ? { tier: "pattern", patternId: inBatch } : await servedBy(env.DB, agentId, interactionId);
         if (found?.patternId) samples.push({ agentId, interactionId, patternId: found.patternId, kind: "feedback", error: true, at });
         else if ((found === null || found.tier === "pattern") && msg.attempts < FEEDBACK_ATTEMPTS) {
           // The interaction, or the pattern's sample, may still be on its way: look again shortly.
@@ -99,10 +99,11 @@ async function consumeEvidence(
     try {
       const admitted = await agentObject(env, agentId).admit();
       if (!admitted) continue;
-      await republishIfBehind(patternStore(env, agentId), agentId, admitted.view.patterns ?? 0);
+      const store = patternStore(env, agentId);
+      await republishIfBehind(store, agentId, admitted.view.patterns ?? 0);
       const { deployment, patterns } = admitted.view.record.config.learning;
       const criteria = { ...deployment.successCriteria, confidenceThreshold: patterns.confidenceThreshold };
-      const decided = await decide(patternStore(env, agentId), agentId, patternIds, criteria, clock.now());
+      const decided = await decide(store, agentId, patternIds, criteria, clock.now());
       for (const d of decided) logger.info("pattern_decided", { agentId, ...d });
     } catch (err) {
       logger.error("pattern_decision_failed", { agentId, error: String(err) });

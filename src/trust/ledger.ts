@@ -4,12 +4,14 @@ import type { AgentRecord } from "../core/agent";
 import { globsForLevel, newGlobs, tierKeyAt } from "./permissions";
 import { trustPolicy } from "./policy";
 import { clampLevel, computeMetrics, evaluateTrust, type TrustEvaluation } from "./rules";
-import type { StoredTrust, TrustChange, TrustStore } from "./store";
+import type { FeedbackSource, StoredTrust, TrustChange, TrustStore } from "./store";
 
 export interface OutcomeInput {
   interactionId: string;
   outcome: Outcome;
   denials: ToolDenial[];
+  /** False for an answer the agent did not make itself (a rule, a cache, a pattern): not measured. */
+  counts?: boolean;
   now: number;
   requestId?: string;
   /** Audit events of the interaction, recorded in the same transaction as its outcome. */
@@ -62,7 +64,7 @@ export class TrustLedger {
 
   /** Records an outcome and its denials (each audited), then lets the rules decide. */
   record(record: AgentRecord, input: OutcomeInput): TrustEvaluation {
-    this.#store.record(input.interactionId, input.outcome, input.now);
+    this.#store.record(input.interactionId, input.outcome, input.now, input.counts ?? true);
     for (const d of input.denials) {
       this.#store.addDenial(input.interactionId, d, input.now);
       this.#auditor.event(record, {
@@ -78,18 +80,22 @@ export class TrustLedger {
     return this.#evaluate(record, input.now);
   }
 
-  /** Feedback replaces an interaction's outcome; false when the agent has no such interaction. */
-  feedback(record: AgentRecord, input: { interactionId: string; outcome: Outcome; note: string | null; actor: string; now: number }): boolean {
-    if (!this.#store.feedback(input.interactionId, input.outcome, input.note)) return false;
+  /**
+   * Feedback on an interaction (see `TrustStore.feedback` for whose counts how); false when the
+   * agent has no such interaction.
+   */
+  feedback(record: AgentRecord, input: { interactionId: string; outcome: Outcome; note: string | null; actor: string; from: FeedbackSource; now: number }): boolean {
+    const result = this.#store.feedback(input.interactionId, input.outcome, input.note, input.from);
+    if (!result) return false;
     this.#auditor.event(record, {
       at: input.now,
       actor: input.actor,
       action: "trust.feedback",
       resource: input.interactionId,
       decision: "recorded",
-      details: { outcome: input.outcome, note: input.note },
+      details: { outcome: input.outcome, note: input.note, from: input.from, applied: result.applied },
     });
-    this.#evaluate(record, input.now);
+    if (result.applied) this.#evaluate(record, input.now);
     return true;
   }
 

@@ -1,5 +1,5 @@
 import type { Outcome, ToolDenial } from "../core/types";
-import { columnsOf } from "../core/sql";
+import { columnsOf, ensureColumns } from "../core/sql";
 import type { TrustMetrics, TrustRule, TrustState } from "./rules";
 
 /** The trust state as stored: the engine's state plus where the current measurement starts. */
@@ -22,6 +22,15 @@ export interface TrustChange {
 
 const OUTCOMES: readonly Outcome[] = ["success", "error", "denied", "escalated"];
 const asOutcome = (v: string): Outcome => (OUTCOMES.includes(v as Outcome) ? (v as Outcome) : "error");
+
+/** Who gave feedback: an operator through the admin API, or a customer (a reaction). */
+export type FeedbackSource = "operator" | "customer";
+
+/**
+ * The share of a trust window customers' feedback may decide: enough for real complaints to
+ * lower the level, too little for one customer's reactions to move it alone.
+ */
+export const CUSTOMER_FEEDBACK_SHARE = 0.2;
 
 /**
  * The trust tables of one agent's Durable Object: its outcomes (with feedback), the level's
@@ -47,6 +56,9 @@ export class TrustStore {
         seq INTEGER PRIMARY KEY AUTOINCREMENT, interaction_id TEXT NOT NULL, tool TEXT NOT NULL,
         level REAL NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL);
     `);
+    // `counts`: whether the outcome measures the agent's own work (a model answer); `feedback_by`:
+    // who changed it (operator or customer).
+    ensureColumns(sql, "outcomes", { counts: "INTEGER NOT NULL DEFAULT 1", feedback_by: "TEXT" });
   }
 
   addDenial(interactionId: string, denial: ToolDenial, at: number): void {
@@ -98,46 +110,67 @@ export class TrustStore {
     this.#sql.exec("INSERT OR REPLACE INTO trust_state (id, value) VALUES (1, ?)", JSON.stringify(state));
   }
 
-  /** Records an interaction's outcome; returns its sequence number. */
-  record(interactionId: string, outcome: Outcome, at: number): number {
+  /**
+   * Records an interaction's outcome; returns its sequence number. `counts` is false for answers
+   * the agent did not make itself (rules, caches, patterns): kept for feedback, never measured.
+   */
+  record(interactionId: string, outcome: Outcome, at: number, counts = true): number {
     return this.#sql
       .exec<{ seq: number }>(
-        "INSERT INTO outcomes (interaction_id, outcome, effective, at) VALUES (?, ?, ?, ?) RETURNING seq",
+        "INSERT INTO outcomes (interaction_id, outcome, effective, at, counts) VALUES (?, ?, ?, ?, ?) RETURNING seq",
         interactionId,
         outcome,
         outcome,
         at,
+        counts ? 1 : 0,
       )
       .one().seq;
   }
 
-  /** Feedback overrides an interaction's outcome; false when the interaction is unknown. */
-  feedback(interactionId: string, outcome: Outcome, note: string | null): boolean {
-    const cursor = this.#sql.exec(
-      "UPDATE outcomes SET feedback = ?, note = ?, effective = ? WHERE interaction_id = ?",
-      outcome,
-      note,
-      outcome,
-      interactionId,
-    );
-    return cursor.rowsWritten > 0;
+  /**
+   * Feedback on an interaction; null when the interaction is unknown. An operator's replaces the
+   * outcome and is final. A customer's can only make it worse (a positive reaction is kept as a
+   * note and changes nothing), and never overrides an operator's.
+   */
+  feedback(interactionId: string, outcome: Outcome, note: string | null, from: FeedbackSource): { applied: boolean } | null {
+    const row = this.#sql
+      .exec<{ feedback_by: string | null }>("SELECT feedback_by FROM outcomes WHERE interaction_id = ? ORDER BY seq DESC LIMIT 1", interactionId)
+      .toArray()[0];
+    if (!row) return null;
+    const applied = from === "operator" || (row.feedback_by !== "operator" && outcome !== "success");
+    if (applied) {
+      this.#sql.exec("UPDATE outcomes SET feedback = ?, note = ?, effective = ?, feedback_by = ? WHERE interaction_id = ?", outcome, note, outcome, from, interactionId);
+    } else if (row.feedback_by === null) {
+      this.#sql.exec("UPDATE outcomes SET note = ? WHERE interaction_id = ?", note, interactionId);
+    }
+    return { applied };
   }
 
-  /** Outcomes since the last change, the newest `limit`, optionally only since `since`. */
-  window(state: StoredTrust, limit: number, since: number | null): Outcome[] {
-    return this.#sql
-      .exec<{ effective: string }>(
-        "SELECT effective FROM outcomes WHERE seq > ? AND at >= ? ORDER BY seq DESC LIMIT ?",
+  /**
+   * The measured outcomes since the last change, the newest `limit`, optionally only since
+   * `since`. Customers' feedback counts for at most `customerShare` of them; past that, those
+   * answers count as they ended.
+   */
+  window(state: StoredTrust, limit: number, since: number | null, customerShare = CUSTOMER_FEEDBACK_SHARE): Outcome[] {
+    const rows = this.#sql
+      .exec<{ outcome: string; effective: string; feedback_by: string | null }>(
+        "SELECT outcome, effective, feedback_by FROM outcomes WHERE seq > ? AND at >= ? AND counts = 1 ORDER BY seq DESC LIMIT ?",
         state.windowStartSeq,
         since ?? 0,
         limit,
       )
-      .toArray()
-      .map((r) => asOutcome(r.effective));
+      .toArray();
+    let allowance = Math.floor(customerShare * rows.length);
+    return rows.map((r) => {
+      if (r.feedback_by !== "customer" || r.effective === r.outcome) return asOutcome(r.effective);
+      if (allowance <= 0) return asOutcome(r.outcome);
+      allowance -= 1;
+      return asOutcome(r.effective);
+    });
   }
 
   sinceChange(state: StoredTrust): number {
-    return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outcomes WHERE seq > ?", state.windowStartSeq).one().n;
+    return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outcomes WHERE seq > ? AND counts = 1", state.windowStartSeq).one().n;
   }
 
   lastSeq(): number {

@@ -6,6 +6,14 @@ import { deliveredAlerts } from "../support/audit";
 import { modelRequests, scriptModel } from "../support/model";
 
 const HOUR = 3_600_000;
+/**
+ * Every answer from the model (no cache may answer a repeat: only the agent's own work moves
+ * trust), and one customer may send them all.
+ */
+const MEASURED = {
+  optimization: { fallback: ["rule", "intelligent"] },
+  messageHandling: { rateLimits: { perSender: { messages: 1_000, window: "1m" } } },
+};
 
 interface TrustReply {
   level: number;
@@ -45,7 +53,7 @@ async function tryWrite(agentId: string, target: Target, content: string): Promi
 describe("trust progression with the seed's config, through the HTTP channel", () => {
   it("rises 0.3 → 0.4 → 0.5 on successes, unlocks Write at 0.5, and drops to 0.3 on a burst of errors", async () => {
     const { clock, target } = clockedApp(Date.UTC(2026, 10, 25, 9));
-    const agentId = await createAgent({ trust: SEED_EXAMPLE_CONFIG.trust, audit: SEED_EXAMPLE_CONFIG.audit }, {}, target);
+    const agentId = await createAgent({ trust: SEED_EXAMPLE_CONFIG.trust, audit: SEED_EXAMPLE_CONFIG.audit, ...MEASURED }, {}, target);
 
     // 19 successes are not enough evidence; the 20th moves the level by the rule's 0.1.
     await succeed(agentId, target, 19);
@@ -84,7 +92,7 @@ describe("trust progression with the seed's config, through the HTTP channel", (
 
   it("raises one permission_escalation alert for the rise into 0.5's tools, and audits every change and denial", async () => {
     const { clock, target } = clockedApp(Date.UTC(2026, 10, 25, 9));
-    const agentId = await createAgent({ trust: { ...SEED_EXAMPLE_CONFIG.trust, initial: 0.4 } }, {}, target);
+    const agentId = await createAgent({ trust: { ...SEED_EXAMPLE_CONFIG.trust, initial: 0.4 }, ...MEASURED }, {}, target);
     await tryWrite(agentId, target, "x");
     clock.advance(HOUR + 1);
     await succeed(agentId, target, 19);
@@ -107,7 +115,7 @@ describe("outcomes under concurrency", () => {
   it("counts all of 200 concurrent messages in the agent's window", async () => {
     const agentId = await createAgent({ trust: { minOutcomes: 1000, window: { outcomes: 1000 } } });
     const responses = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => sendHttp(agentId, { id: `conc-${i}`, conversation: `c${i}`, from: "u", text: `question ${i}` })),
+      Array.from({ length: 200 }, (_, i) => sendHttp(agentId, { id: `conc-${i}`, conversation: `c${i}`, from: `u${i}`, text: `question ${i}` })),
     );
     expect(responses.every((r) => r.status === 200)).toBe(true);
     const view = (await (await admin(`/v1/agents/${agentId}/trust`)).json()) as TrustReply;

@@ -26,6 +26,8 @@ export interface Delivery<K extends ReplyTarget["kind"]> {
   env: Pick<Env, "SLACK_API_URL" | "TWILIO_API_URL">;
   clock: Clock;
   sendEmail: EmailSender;
+  /** The answer is at hand (a notice, no model call): no progress placeholder is needed. */
+  immediate: boolean;
   /** The answer from the pipeline; `onStep` reports each model step as it happens. */
   answer(hooks?: { onStep?(step: number, tools: string[]): Promise<void> }): Promise<Answer>;
   /** Whether a number sent STOP, asked at the moment of sending. */

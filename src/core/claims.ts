@@ -35,7 +35,9 @@ export type ClaimRefusal =
   | { kind: "duplicate"; response: string }
   | { kind: "in_flight"; retryAfterMs: number }
   /** The id was already used for a different message: replaying its answer would leak it. */
-  | { kind: "conflict" };
+  | { kind: "conflict" }
+  /** The sender's or the agent's rate limit is full; `notify`: the first refusal of the window. */
+  | { kind: "rate_limited"; scope: "sender" | "agent"; retryAfterMs: number; notify: boolean };
 
 export type ClaimDecision = { kind: "claimed"; row: ClaimRow } | ClaimRefusal;
 
@@ -46,6 +48,8 @@ export interface ClaimAttempt {
   fingerprint?: string;
   /** This attempt; only it may complete or release what it claims. */
   owner?: string;
+  /** A hash of the channel and sender, counted against the rate limits when the claim is taken. */
+  senderKey?: string;
 }
 
 /**

@@ -10,6 +10,7 @@ export type ErrorCode =
   | "duplicate_in_flight"
   | "conversation_busy"
   | "conflict"
+  | "rate_limited"
   | "model_unavailable"
   | "model_rejected"
   | "admin_disabled"
@@ -25,6 +26,7 @@ export const STATUS_OF = {
   duplicate_in_flight: 409,
   conversation_busy: 409,
   conflict: 409,
+  rate_limited: 429,
   model_unavailable: 503,
   model_rejected: 502,
   admin_disabled: 503,

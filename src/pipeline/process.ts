@@ -78,6 +78,7 @@ async function answerMessage(deps: PipelineDeps, message: NormalizedMessage, age
     deliveryId: message.deliveryId,
     fingerprint: await sha256Hex(`${message.channel}\u0000${message.conversationKey}\u0000${message.text}`),
     owner: deps.newId(),
+    senderKey: await senderKeyOf(message),
   };
   const { maintainContext, contextTurns } = agent.record.config.messageHandling;
   const conversation = maintainContext ? conversationObject(deps.conversations, message) : null;
@@ -144,7 +145,8 @@ async function answerInTurn(deps: PipelineDeps, message: NormalizedMessage, agen
     claim,
     response,
     ...account.drain(),
-    ...(answered.countsForTrust === false ? {} : { outcome: { interactionId, outcome, denials: answered.denials } }),
+    // Every answer keeps its outcome for feedback; only the model's measure the agent's trust.
+    ...(answered.countsForTrust === false ? {} : { outcome: { interactionId, outcome, denials: answered.denials, counts: answered.tier === "intelligent" } }),
     events,
     ...(urgency && urgency.urgency !== "normal"
       ? { urgent: { interactionId, channel: message.channel, conversation: facts.conversation, urgency: urgency.urgency, cues: urgency.cues } }
@@ -203,6 +205,7 @@ async function refused(deps: PipelineDeps, message: NormalizedMessage, turn: Tur
     const ring = isSealed(refusal.response) ? await loadKeyring(deps.encryptionKeys) : null;
     return JSON.parse(await open(ring, refusal.response, replayContext(message))) as Answer;
   }
+  if (refusal.kind === "rate_limited") throw rateLimited(refusal);
   if (refusal.kind === "conflict") {
     throw new AppError("conflict", `message id "${message.deliveryId}" was already used for a different message`);
   }
@@ -210,6 +213,29 @@ async function refused(deps: PipelineDeps, message: NormalizedMessage, turn: Tur
   throw new AppError("duplicate_in_flight", `message "${message.deliveryId}" is already being answered`, {
     retryAfter: Math.max(1, Math.ceil(refusal.retryAfterMs / 1000)),
   });
+}
+
+/** Told once per window to a sender over the rate limits, on channels that answer later. */
+export const RATE_LIMIT_NOTICE = "We're getting a lot of messages from you right now, so replies are paused for a few minutes. Please write again a little later.";
+
+/** The rate limits' key for a message's sender: a hash of the channel and the sender, never the address. */
+export async function senderKeyOf(message: Pick<NormalizedMessage, "channel" | "sender">): Promise<string> {
+  return (await sha256Hex(`rate\u0000${message.channel}\u0000${message.sender}`)).slice(0, 32);
+}
+
+/** A message refused by the rate limits: 429 with Retry-After; `details.notify` on the window's first. */
+export function rateLimited(refusal: { scope: "sender" | "agent"; retryAfterMs: number; notify: boolean }): AppError {
+  const retryAfter = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000));
+  const whose = refusal.scope === "sender" ? "this sender sent too many messages" : "this agent is receiving too many messages";
+  return new AppError("rate_limited", `${whose}; try again in ${retryAfter} s (messageHandling.rateLimits)`, {
+    retryAfter,
+    details: { scope: refusal.scope, notify: refusal.notify },
+  });
+}
+
+/** Whether an error is a rate-limit refusal (from `rateLimited`). */
+export function isRateLimited(err: unknown): err is AppError & { details: { scope: "sender" | "agent"; notify: boolean } } {
+  return err instanceof AppError && err.code === "rate_limited";
 }
 
 /** An interaction's outcome for the trust rules: the worst thing that happened in it. */

@@ -7,7 +7,8 @@ import type { Clock } from "../core/clock";
 import { AppError } from "../core/errors";
 import { jsonLogger } from "../core/logger";
 import { type ReplyTarget, type WorkMessage, workMessageSchema } from "../core/messages";
-import { processMessage } from "../pipeline/process";
+import type { Answer } from "../core/types";
+import { isRateLimited, processMessage, RATE_LIMIT_NOTICE, senderKeyOf } from "../pipeline/process";
 import { createServices, type Services } from "../pipeline/services";
 import { agentObject } from "../state/objects";
 
@@ -54,6 +55,14 @@ export async function consumeWork(
   }
 }
 
+/** The rate-limit notice, as the fallback answer it is: no model, no cost, not an interaction. */
+function notice(): Answer {
+  return { interactionId: crypto.randomUUID(), text: RATE_LIMIT_NOTICE, tier: "fallback", costMicros: 0, trustLevel: 0 };
+}
+
+/** A message over the rate limits that was not answered (its sender was told already). */
+const unanswered = (): Sent => ({ interactionId: crypto.randomUUID(), parts: 0, reason: "rate_limited", links: [] });
+
 /**
  * One queued message, in round trips to its agent's object: `openDelivery` (the view, the
  * adapter's credentials and the claim on sending), the answer's own (`reserveCall`, `finish`),
@@ -63,25 +72,44 @@ async function deliver<K extends ReplyTarget["kind"]>(work: WorkMessage, service
   const { env, clock } = services;
   const adapter = deliveryAdapter(work.reply.kind as K);
   const stub = agentObject(env, work.message.agentId);
-  const opened = await stub.openDelivery({ deliveryId: work.message.deliveryId, secrets: adapter.deliverySecrets, now: clock.now() });
+  const opened = await stub.openDelivery({
+    deliveryId: work.message.deliveryId,
+    secrets: adapter.deliverySecrets,
+    now: clock.now(),
+    senderKey: await senderKeyOf(work.message),
+  });
   if (!opened) return; // The agent was deleted: nothing to answer for.
   if (opened.claim !== "claimed") return; // Sent, or being sent, by another delivery of this message.
+  const base = {
+    work: work as WorkMessage & { reply: Extract<ReplyTarget, { kind: K }> },
+    view: opened.view,
+    secrets: opened.secrets,
+    env,
+    clock,
+    sendEmail,
+    smsOptedOut: (number: string) => stub.smsOptedOut(number),
+  };
   let sent: Sent;
   try {
-    sent = await adapter.deliver({
-      work: work as WorkMessage & { reply: Extract<ReplyTarget, { kind: K }> },
-      view: opened.view,
-      secrets: opened.secrets,
-      env,
-      clock,
-      sendEmail,
-      answer: (hooks = {}) =>
-        processMessage(services.pipeline(hooks.onStep ? { onStep: (_ctx, step, tools) => hooks.onStep!(step, tools) } : {}), work.message, opened.view),
-      smsOptedOut: (number) => stub.smsOptedOut(number),
-    });
+    if (opened.limited) {
+      // Over the rate limits: no model call; the sender is told once per window, then nothing.
+      sent = opened.limited.notify ? await adapter.deliver({ ...base, immediate: true, answer: async () => notice() }) : unanswered();
+    } else {
+      sent = await adapter.deliver({
+        ...base,
+        immediate: false,
+        answer: (hooks = {}) =>
+          processMessage(services.pipeline(hooks.onStep ? { onStep: (_ctx, step, tools) => hooks.onStep!(step, tools) } : {}), work.message, opened.view),
+      });
+    }
   } catch (err) {
-    await stub.abandonDelivery(work.message.deliveryId);
-    throw err;
+    if (isRateLimited(err)) {
+      // Limited between the delivery's check and the claim: nothing was answered, nothing is retried.
+      sent = unanswered();
+    } else {
+      await stub.abandonDelivery(work.message.deliveryId);
+      throw err;
+    }
   }
   // Kept after the fact: a failure here must not make the queue send the message again.
   await stub

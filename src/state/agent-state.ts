@@ -19,8 +19,9 @@ import { type AgentRecord, type AgentSnapshot, type AgentView, type SecretRef, s
 import { AgentBook, type ConfigureInput } from "./agent-book";
 import { AlertBooks } from "./alert-books";
 import { ClaimStore } from "./claim-store";
+import { type RateOutcome, RateStore } from "./rate-store";
 import { type CloseDelivery, DeliveryDesk, type SmsKeyword } from "./delivery-desk";
-import { type DeskParts, type FinishInput, type FinishReply, finishMessage, type ReserveInput, type ReserveReply, reserveCall, viewOf } from "./message-desk";
+import { type DeskParts, type FinishInput, type FinishReply, finishMessage, rateLimitedEvent, rateLimitsOf, type ReserveInput, type ReserveReply, reserveCall, viewOf } from "./message-desk";
 import { type ClaimDecision, DEFAULT_CLAIM_POLICY } from "../core/claims";
 
 export type { OutcomeInput, TrustCommand, TrustView } from "../trust/ledger";
@@ -43,6 +44,7 @@ export class AgentState extends DurableObject<Env> {
   #auditor: Auditor;
   #trust: TrustLedger;
   #claims: ClaimStore;
+  #rates: RateStore;
   #approvals: ApprovalStore;
   #budget: BudgetLedger;
   #desk: DeskParts;
@@ -60,6 +62,7 @@ export class AgentState extends DurableObject<Env> {
     this.#book = new AgentBook(this.#sql, this.#auditor);
     this.#trust = new TrustLedger(new TrustStore(this.#sql), this.#auditor);
     this.#claims = new ClaimStore(this.#sql);
+    this.#rates = new RateStore(this.#sql);
     this.#approvals = new ApprovalStore(this.#sql);
     this.#budget = new BudgetLedger(new BudgetStore(this.#sql), this.#auditor);
     this.#alerts = new AlertBooks(this.#sql, this.#auditor);
@@ -67,6 +70,7 @@ export class AgentState extends DurableObject<Env> {
     this.#approvalDesk = new ApprovalDesk(this.#approvals, this.#auditor, () => this.#trust.level());
     this.#desk = {
       claims: this.#claims,
+      rates: this.#rates,
       budget: this.#budget,
       trust: this.#trust,
       record: (events, record) => {
@@ -194,14 +198,31 @@ export class AgentState extends DurableObject<Env> {
 
   /**
    * A queued answer's first round trip: the agent's view, the credentials its channel delivers
-   * with, and the claim on sending it. Null when the agent is gone.
+   * with, the claim on sending it and, with `senderKey`, whether the rate limits are full now
+   * (the message is counted when the pipeline claims it). Null when the agent is gone.
    */
-  openDelivery(input: { deliveryId: string; secrets: SecretRef[]; now: number }): { view: AgentView; secrets: Array<string | null>; claim: ClaimDecision["kind"] } | null {
+  async openDelivery(input: { deliveryId: string; secrets: SecretRef[]; now: number; senderKey?: string }): Promise<{
+    view: AgentView;
+    secrets: Array<string | null>;
+    claim: ClaimDecision["kind"];
+    limited?: Extract<RateOutcome, { ok: false }>;
+  } | null> {
     const record = this.#book.record();
     if (!record) return null;
     const stored = this.#book.secrets();
-    const claim = this.#deliveries.openDelivery(input.deliveryId, input.now).kind;
-    return { view: viewOf(record, this.#trust, this.#book.patterns()), secrets: input.secrets.map((ref) => secretValue(stored, ref) ?? null), claim };
+    const opened = this.ctx.storage.transactionSync(() => {
+      const claim = this.#deliveries.openDelivery(input.deliveryId, input.now).kind;
+      const rate = claim === "claimed" && input.senderKey ? this.#rates.peek(input.senderKey, rateLimitsOf(record), input.now) : null;
+      if (rate && !rate.ok && rate.notify) this.#desk.record([rateLimitedEvent(input.senderKey!, rate, input.now)], record);
+      return {
+        view: viewOf(record, this.#trust, this.#book.patterns()),
+        secrets: input.secrets.map((ref) => secretValue(stored, ref) ?? null),
+        claim,
+        ...(rate && !rate.ok ? { limited: rate } : {}),
+      };
+    });
+    if (this.#outbox.size() > 0) await this.#wakeAt(this.clock.now());
+    return opened;
   }
 
   /** Gives the sending of a queued answer back after a failure, so the queue's retry sends it. */
@@ -223,7 +244,7 @@ export class AgentState extends DurableObject<Env> {
     return this.#changing((record) => {
       const interactionId = this.#deliveries.linkedInteraction(input.linkKey, input.now);
       if (!interactionId || !this.#deliveries.receive(input.receipt, input.now)) return null;
-      const found = this.#trust.feedback(record, { interactionId, outcome: input.outcome, note: input.note, actor: input.actor, now: input.now });
+      const found = this.#trust.feedback(record, { interactionId, outcome: input.outcome, note: input.note, actor: input.actor, from: "customer", now: input.now });
       return found ? interactionId : null;
     });
   }
@@ -251,9 +272,9 @@ export class AgentState extends DurableObject<Env> {
     }
   }
 
-  /** Feedback overrides an interaction's outcome; `found` is false when this agent has no such interaction. */
+  /** An operator's feedback replaces an interaction's outcome; `found` is false when this agent has no such interaction. */
   async feedback(input: { interactionId: string; outcome: Outcome; note: string | null; actor: string; now: number }): Promise<{ found: boolean; level: number }> {
-    return this.#changing((record) => ({ found: this.#trust.feedback(record, input), level: this.#trust.level() }));
+    return this.#changing((record) => ({ found: this.#trust.feedback(record, { ...input, from: "operator" }), level: this.#trust.level() }));
   }
 
   /** An operator sets, freezes or unfreezes the level. */
@@ -338,6 +359,7 @@ export class AgentState extends DurableObject<Env> {
     }
     const now = this.clock.now();
     this.#deliveries.pruneLinks(now);
+    this.#rates.prune(now);
     const nextExpiry = this.#claims.prune(now);
     // Entries added while this alarm ran must not wait for the next claim expiry.
     const next = this.#outbox.size() > 0 ? now : nextExpiry;

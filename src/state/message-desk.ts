@@ -13,6 +13,7 @@
  * so an unverified request can never hold a delivery id.
  */
 import type { AgentRecord, AgentView } from "../core/agent";
+import { parseDuration } from "../config";
 import type { PendingAuditEvent } from "../core/audit";
 import { type ClaimAttempt, type ClaimRefusal, completeClaim, DEFAULT_CLAIM_POLICY, decideClaim, ownsClaim } from "../core/claims";
 import type { Outcome, ToolDenial, Urgency } from "../core/types";
@@ -20,6 +21,7 @@ import type { BudgetLedger } from "../cost/budget-ledger";
 import type { ReserveInput, ReserveReply, Settlement } from "../core/protocol";
 import type { TrustLedger } from "../trust/ledger";
 import type { ClaimStore } from "./claim-store";
+import type { RateLimits, RateStore } from "./rate-store";
 
 export type { ReserveInput, ReserveReply } from "../core/protocol";
 
@@ -40,7 +42,7 @@ export interface FinishInput {
   settle?: Settlement[];
   release?: string[];
   /** The outcome for the trust rules; absent when it says nothing of the agent (the budget reply). */
-  outcome?: { interactionId: string; outcome: Outcome; denials: ToolDenial[] };
+  outcome?: { interactionId: string; outcome: Outcome; denials: ToolDenial[]; counts?: boolean };
   events?: PendingAuditEvent[];
   urgent?: UrgentFlag;
 }
@@ -51,6 +53,7 @@ export type FinishReply = { kind: "done" } | ClaimRefusal;
 /** The parts of the agent's object the protocol works with. */
 export interface DeskParts {
   claims: ClaimStore;
+  rates: RateStore;
   budget: BudgetLedger;
   trust: TrustLedger;
   record(events: readonly PendingAuditEvent[], record: AgentRecord): void;
@@ -66,12 +69,50 @@ function applySettlements(parts: DeskParts, record: AgentRecord, input: { settle
   for (const id of input.release ?? []) parts.budget.release(id);
 }
 
+/** The agent's `messageHandling.rateLimits` as counts per window. */
+export function rateLimitsOf(record: AgentRecord): RateLimits {
+  const { perSender, perAgent } = record.config.messageHandling.rateLimits;
+  return {
+    perSender: { messages: perSender.messages, windowMs: parseDuration(perSender.window) },
+    perAgent: { messages: perAgent.messages, windowMs: parseDuration(perAgent.window) },
+  };
+}
+
+/**
+ * A claim newly taken counts its message against the rate limits (a replay or a retry of a held
+ * claim does not); the refusal when they are full.
+ */
+function overLimit(parts: DeskParts, record: AgentRecord, claim: ClaimAttempt, now: number): ClaimRefusal | null {
+  if (!claim.senderKey) return null;
+  const taken = parts.rates.take(claim.senderKey, rateLimitsOf(record), now);
+  if (taken.ok) return null;
+  if (taken.notify) parts.record([rateLimitedEvent(claim.senderKey, taken, now)], record);
+  return { kind: "rate_limited", scope: taken.scope, retryAfterMs: taken.retryAfterMs, notify: taken.notify };
+}
+
+/** Audited once per window and sender (its first refused message), so a flood cannot flood the trail. */
+export function rateLimitedEvent(senderKey: string, limited: { scope: "sender" | "agent"; retryAfterMs: number }, now: number): PendingAuditEvent {
+  return {
+    level: "minimal",
+    event: {
+      at: now,
+      actor: "rate_limits",
+      action: "message.rate_limited",
+      resource: `sender:${senderKey}`,
+      decision: "denied",
+      details: { scope: limited.scope, retryAfterMs: limited.retryAfterMs },
+    },
+  };
+}
+
 /** Runs inside the object's transaction. */
 export function reserveCall(parts: DeskParts, record: AgentRecord, input: ReserveInput): ReserveReply {
   applySettlements(parts, record, input);
   if (input.claim) {
     const decision = decideClaim(input.claim.deliveryId, parts.claims.get(input.claim.deliveryId), input.now, DEFAULT_CLAIM_POLICY, input.claim);
     if (decision.kind !== "claimed") return { kind: "unclaimed", claim: decision };
+    const limited = overLimit(parts, record, input.claim, input.now);
+    if (limited) return { kind: "unclaimed", claim: limited };
     parts.claims.put(decision.row);
   }
   const reserved = parts.budget.reserve(record, input.amount, input.now);
@@ -94,6 +135,8 @@ export function finishMessage(parts: DeskParts, record: AgentRecord, input: Fini
       // An answer no model made: its claim is taken now, or it loses to the attempt that holds it.
       const decision = decideClaim(claim.deliveryId, row, now, DEFAULT_CLAIM_POLICY, claim);
       if (decision.kind !== "claimed") return { reply: decision };
+      const limited = overLimit(parts, record, claim, now);
+      if (limited) return { reply: limited };
       held = decision.row;
     }
     const done = completeClaim(held, input.response, now, DEFAULT_CLAIM_POLICY);

@@ -85,7 +85,14 @@ describe("defaults", () => {
         deployment: { strategy: "canary", rolloutPercentage: 10, successCriteria: { errorRate: 0.01 } },
       },
       channels: [],
-      messageHandling: { normalizeInput: true, detectUrgency: true, urgencyAlert: "critical", maintainContext: true, contextTurns: 10 },
+      messageHandling: {
+        normalizeInput: true,
+        detectUrgency: true,
+        urgencyAlert: "critical",
+        maintainContext: true,
+        contextTurns: 10,
+        rateLimits: { perSender: { messages: 30, window: "10m" }, perAgent: { messages: 600, window: "1m" } },
+      },
       audit: {
         enabled: true,
         level: "standard",

@@ -20,7 +20,7 @@ async function budget(agentId: string): Promise<BudgetReply> {
   return (await res.json()) as BudgetReply;
 }
 
-const question = (id: string) => ({ id, conversation: `conv-${id}`, from: "customer", text: "Where is my parcel?" });
+const question = (id: string) => ({ id, conversation: `conv-${id}`, from: `customer-${id}`, text: "Where is my parcel?" });
 const state = (agentId: string) => env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
 const cheapUsage = { input_tokens: 50, output_tokens: 20, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
 

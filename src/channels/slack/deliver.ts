@@ -15,13 +15,13 @@ export const PROGRESS_TEXT = ":hourglass_flowing_sand: Working on it…";
 export const slackDelivery: DeliveryAdapter<"slack"> = {
   kind: "slack",
   deliverySecrets: [{ name: "slack", field: "botToken" }],
-  async deliver({ work, view, secrets, env, answer }) {
+  async deliver({ work, view, secrets, env, answer, immediate }) {
     const api = slackApi(env.SLACK_API_URL, requireSecret(secrets[0], "slack.botToken"));
     const features = view.record.config.channels.find((c) => c.type === "slack")?.features ?? [];
     const thread = work.reply.threadTs ?? undefined;
 
     let placeholder: { channel: string; ts: string } | undefined;
-    if (features.includes("progress_tracking")) {
+    if (features.includes("progress_tracking") && !immediate) {
       placeholder = await api.postMessage({ channel: work.reply.channelId, text: PROGRESS_TEXT, ...(thread ? { thread_ts: thread } : {}) });
     }
     const onStep = placeholder

@@ -5,7 +5,7 @@ import { readBodyLimited } from "../../http/body";
 import type { AppEnv } from "../../http/context";
 import type { WorkMessage } from "../../core/messages";
 import { refuseSignature, webhookAgent } from "../webhook";
-import { processIfCheap } from "../../pipeline/process";
+import { isRateLimited, processIfCheap, RATE_LIMIT_NOTICE } from "../../pipeline/process";
 import { prepareText, withAttachmentNotes } from "../normalize";
 import { smsKeyword } from "./keywords";
 import { parseTwilioForm } from "./parse";
@@ -85,6 +85,8 @@ export const smsRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/sms", async
         reply = twiml();
       }
     } catch (err) {
+      // Over the rate limits: told once per window, and the message is not answered.
+      if (isRateLimited(err)) return twiml(err.details.notify ? RATE_LIMIT_NOTICE : undefined);
       // Not answered: Twilio retries, and the forgotten receipt lets the retry through.
       await stub.forget(receipt);
       throw err;

@@ -56,7 +56,7 @@ export async function verifiedAgent<Reason extends string>(c: Context<AppEnv>, c
   const verdict = await check.verify(secret ?? NOBODYS_SECRET);
   if (stub && admitted && secret !== undefined && verdict.ok) return { agentId, stub, agent: admitted.view };
 
-  const reason = !isAgentId(agentId) ? "malformed_id" : !admitted ? "unknown_agent" : secret === undefined ? "missing_secret" : verdict.ok ? "bad_signature" : verdict.reason;
+  const reason = refusalReason({ wellFormed: isAgentId(agentId), admitted: admitted !== null, hasSecret: secret !== undefined, verdict });
   const secretName = check.secret.field ? `${check.secret.name}.${check.secret.field}` : check.secret.name;
   c.var.services.logger.warn("webhook_refused", {
     channel: check.channel,
@@ -72,4 +72,12 @@ export async function verifiedAgent<Reason extends string>(c: Context<AppEnv>, c
   }
   const shown = verdict.ok ? "bad_signature" : verdict.reason;
   throw new AppError("unauthorized", check.messages[shown]);
+}
+
+/** Why a webhook was refused, for the operator's logs and audit trail (never for the caller). */
+function refusalReason<Reason extends string>(seen: { wellFormed: boolean; admitted: boolean; hasSecret: boolean; verdict: Verdict<Reason> }): string {
+  if (!seen.wellFormed) return "malformed_id";
+  if (!seen.admitted) return "unknown_agent";
+  if (!seen.hasSecret) return "missing_secret";
+  return seen.verdict.ok ? "bad_signature" : seen.verdict.reason;
 }

@@ -27,7 +27,7 @@ describe("request ids", () => {
 
   it("drops a caller's id that is too long or has other characters", async () => {
     const agentId = await createAgent();
-    for (const sent of ["x".repeat(65), "a b", "id<script>", "ü-id"]) {
+    for (const sent of ["x".repeat(65), "a b", "id<script>", "a%2Fb"]) {
       const res = await sendHttp(agentId, message, { secret: "wrong", headers: { "x-request-id": sent }, target: settled });
       expect(res.headers.get("x-request-id")).toMatch(UUID);
     }

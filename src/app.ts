@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { requestId } from "hono/request-id";
 import { adminAuth } from "./admin/auth";
 import { agentRoutes } from "./admin/agents";
 import { trustRoutes } from "./admin/trust";
@@ -16,6 +15,7 @@ import { type Clock, systemClock } from "./core/clock";
 import { AppError, toErrorBody } from "./core/errors";
 import { jsonLogger, type Logger } from "./core/logger";
 import type { AppEnv } from "./http/context";
+import { requestIds } from "./http/request-id";
 import { createServices } from "./pipeline/services";
 
 /**
@@ -26,13 +26,13 @@ export function createApp(opts: { clock?: Clock; logger?: Logger } = {}) {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? jsonLogger();
   const app = new Hono<AppEnv>();
-  app.use(requestId({ headerName: "X-Request-Id" }));
+  app.use(requestIds());
   // The service factory: one set of services per request, from its bindings.
   app.use(async (c, next) => {
     c.set("clock", clock);
     c.set(
       "services",
-      createServices(c.env, { clock, logger: logger.with({ requestId: c.var.requestId }), defer: (p) => c.executionCtx.waitUntil(p) }),
+      createServices(c.env, { clock, logger: logger.with(requestFields(c.var)), defer: (p) => c.executionCtx.waitUntil(p) }),
     );
     await next();
   });
@@ -57,9 +57,14 @@ export function createApp(opts: { clock?: Clock; logger?: Logger } = {}) {
   });
   app.onError((err, c) => {
     const { status, body } = toErrorBody(err, c.var.requestId ?? "");
-    if (status >= 500) logger.error("request_failed", { requestId: c.var.requestId, error: String(err), cause: String((err as Error).cause ?? "") });
+    if (status >= 500) logger.error("request_failed", { ...requestFields(c.var), error: String(err), cause: String((err as Error).cause ?? "") });
     if (err instanceof AppError && err.retryAfter !== undefined) c.header("Retry-After", String(err.retryAfter));
     return c.json(body, status);
   });
   return app;
+}
+
+/** The ids every log line of a request carries; the caller's only when it sent one. */
+function requestFields(vars: { requestId: string; clientRequestId: string | undefined }) {
+  return { requestId: vars.requestId, ...(vars.clientRequestId ? { clientRequestId: vars.clientRequestId } : {}) };
 }

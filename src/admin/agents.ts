@@ -8,6 +8,7 @@ import { AppError } from "../core/errors";
 import * as schema from "../db/schema";
 import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
+import { rememberAgent } from "../state/agent-directory";
 import { agentObject } from "../state/objects";
 import { adminActor, parseAgentId, requireAgent } from "./common";
 import { type AgentRecord, secretNames } from "../core/agent";
@@ -103,6 +104,8 @@ export const agentRoutes = new Hono<AppEnv>()
         },
         setWhere: sql`excluded.version > ${schema.agents.version}`,
       });
+    // Webhooks look agents up here before reaching their object.
+    await rememberAgent(c.env, agentId);
     const snapshot = await stub.snapshot();
     return c.json(agentView(record, snapshot?.trustLevel ?? config.trust.initial, secretNames(snapshot?.secrets ?? {})), created ? 201 : 200);
   })

@@ -1,14 +1,13 @@
 import type { Context } from "hono";
 import { z } from "zod";
+import { AGENT_ID_PATTERN, AGENT_ID_RULE } from "../core/agent-id";
 import { AppError } from "../core/errors";
 import type { AppEnv } from "../http/context";
 import type { AgentSnapshot } from "../core/agent";
 import { agentObject } from "../state/objects";
 
 /** Agent ids appear in URLs, storage keys and object names. */
-export const agentIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, "agent ids are 1-64 letters, digits, '-' or '_', starting with a letter or digit");
+export const agentIdSchema = z.string().regex(AGENT_ID_PATTERN, AGENT_ID_RULE);
 
 export function parseAgentId(raw: string): string {
   const parsed = agentIdSchema.safeParse(raw);

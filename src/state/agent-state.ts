@@ -137,7 +137,7 @@ export class AgentState extends DurableObject<Env> {
    * Audits a webhook refused for its signature (at most 60 a minute per agent; the rest are
    * counted in the next audited one).
    */
-  async recordRejected(input: { channel: string; reason: string; requestId?: string; now: number }): Promise<void> {
+  async recordRejected(input: { channel: string; reason: string; requestId?: string; clientRequestId?: string; now: number }): Promise<void> {
     const minute = Math.floor(input.now / 60_000);
     if (minute !== this.#rejections.minute) this.#rejections = { minute, count: 0 };
     this.#rejections.count += 1;
@@ -149,7 +149,12 @@ export class AgentState extends DurableObject<Env> {
         action: "webhook.rejected",
         resource: input.channel,
         decision: "denied",
-        details: { reason: input.reason, rejectedThisMinute: this.#rejections.count },
+        details: {
+          reason: input.reason,
+          rejectedThisMinute: this.#rejections.count,
+          // The caller's own id, kept apart: the event's request id is always ours.
+          ...(input.clientRequestId ? { clientRequestId: input.clientRequestId } : {}),
+        },
         ...(input.requestId ? { requestId: input.requestId } : {}),
       }),
     );

@@ -162,11 +162,11 @@ describe("HTTP channel: verification", () => {
     expect(res.status).toBe(401);
   });
 
-  it("refuses with 401 when the agent has no HTTP secret, and 404 for an unknown agent", async () => {
+  it("refuses with 401 when the agent has no HTTP secret, and for an unknown agent alike", async () => {
     const agentId = uniqueAgentId();
     await putAgent(agentId, { config: {} });
     expect((await sendHttp(agentId, message("n1"))).status).toBe(401);
-    expect((await sendHttp(uniqueAgentId(), message("n2"))).status).toBe(404);
+    expect((await sendHttp(uniqueAgentId(), message("n2"))).status).toBe(401);
   });
 
   it("replays a captured request only as the stored answer, never as a new model call", async () => {

@@ -55,11 +55,11 @@ describe("Slack channel: verification", () => {
     expect(JSON.parse(row!.details as string)).toMatchObject({ reason: "bad_signature" });
   });
 
-  it("answers 400 for a signed body that is not an Events API payload, and 404 for an unknown agent", async () => {
+  it("answers 400 for a signed body that is not an Events API payload, and 401 for an unknown agent", async () => {
     const { agentId } = await slackAgent();
     expect((await sendSlack(agentId, "{not json", { signingSecret: SIGNING })).status).toBe(400);
     expect((await sendSlack(agentId, { type: "event_callback" }, { signingSecret: SIGNING })).status).toBe(400);
-    expect((await sendSlack(uniqueAgentId(), { type: "url_verification", challenge: "x" }, { signingSecret: SIGNING })).status).toBe(404);
+    expect((await sendSlack(uniqueAgentId(), { type: "url_verification", challenge: "x" }, { signingSecret: SIGNING })).status).toBe(401);
   });
 });
 

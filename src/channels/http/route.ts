@@ -4,7 +4,7 @@ import { parseBody, parseJson, readBodyLimited } from "../../http/body";
 import type { AppEnv } from "../../http/context";
 import { processMessage } from "../../pipeline/process";
 import { httpMessageSchema, MAX_HTTP_BODY_BYTES, normalizeHttpMessage } from "./parse";
-import { refuseSignature, webhookAgent } from "../webhook";
+import { verifiedAgent } from "../webhook";
 import { verifyHttpRequest } from "./signature";
 
 /**
@@ -13,17 +13,20 @@ import { verifyHttpRequest } from "./signature";
  */
 export const httpChannelRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/http", async (c) => {
   const rawBody = await readBodyLimited(c.req.raw, MAX_HTTP_BODY_BYTES);
-  const { agentId, stub, agent, secret } = await webhookAgent(c, { name: "http" });
-
   const now = c.var.clock.now();
-  const verified = await verifyHttpRequest({
-    secret,
-    timestamp: c.req.header("x-foreman-timestamp"),
-    signature: c.req.header("x-foreman-signature"),
-    rawBody,
-    nowSeconds: Math.floor(now / 1000),
+  const { agentId, agent } = await verifiedAgent(c, {
+    channel: "http",
+    secret: { name: "http" },
+    verify: (secret) =>
+      verifyHttpRequest({
+        secret,
+        timestamp: c.req.header("x-foreman-timestamp"),
+        signature: c.req.header("x-foreman-signature"),
+        rawBody,
+        nowSeconds: Math.floor(now / 1000),
+      }),
+    messages: SIGNATURE_MESSAGES,
   });
-  if (!verified.ok) throw refuseSignature(c, stub, "http", verified.reason, SIGNATURE_MESSAGES[verified.reason]);
 
   const body = parseBody(httpMessageSchema, parseJson(rawBody));
   const message = normalizeHttpMessage(agentId, body, now, agent.record.config.messageHandling.normalizeInput);

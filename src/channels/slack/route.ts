@@ -6,7 +6,7 @@ import { parseJson, readBodyLimited } from "../../http/body";
 import type { AppEnv } from "../../http/context";
 import type { WorkMessage } from "../../core/messages";
 import { sendFeedback } from "../../pipeline/interaction";
-import { refuseSignature, webhookAgent } from "../webhook";
+import { verifiedAgent } from "../webhook";
 import { slackMessageKey } from "./keys";
 import { parseSlackEvent } from "./parse";
 import { verifySlackRequest } from "./verify";
@@ -29,17 +29,20 @@ const REJECTIONS = {
  */
 export const slackRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/slack", async (c) => {
   const rawBody = await readBodyLimited(c.req.raw, MAX_SLACK_BODY_BYTES);
-  const { agentId, stub, agent, secret: signingSecret } = await webhookAgent(c, { name: "slack", field: "signingSecret" });
-
   const now = c.var.clock.now();
-  const verified = await verifySlackRequest({
-    signingSecret,
-    timestamp: c.req.header("x-slack-request-timestamp"),
-    signature: c.req.header("x-slack-signature"),
-    rawBody,
-    nowSeconds: Math.floor(now / 1000),
+  const { agentId, stub, agent } = await verifiedAgent(c, {
+    channel: "slack",
+    secret: { name: "slack", field: "signingSecret" },
+    verify: (signingSecret) =>
+      verifySlackRequest({
+        signingSecret,
+        timestamp: c.req.header("x-slack-request-timestamp"),
+        signature: c.req.header("x-slack-signature"),
+        rawBody,
+        nowSeconds: Math.floor(now / 1000),
+      }),
+    messages: REJECTIONS,
   });
-  if (!verified.ok) throw refuseSignature(c, stub, "slack", verified.reason, REJECTIONS[verified.reason]);
 
   const inbound = parseSlackEvent(parseJson(rawBody));
   if (inbound.kind === "unsupported") throw new AppError("invalid_request", "body is not a Slack Events API payload");

@@ -4,7 +4,7 @@ import type { NormalizedMessage } from "../../core/types";
 import { readBodyLimited } from "../../http/body";
 import type { AppEnv } from "../../http/context";
 import type { WorkMessage } from "../../core/messages";
-import { refuseSignature, webhookAgent } from "../webhook";
+import { verifiedAgent } from "../webhook";
 import { isRateLimited, processIfCheap, RATE_LIMIT_NOTICE } from "../../pipeline/process";
 import { prepareText, withAttachmentNotes } from "../normalize";
 import { smsKeyword } from "./keywords";
@@ -30,14 +30,16 @@ function twiml(message?: string): Response {
  */
 export const smsRoutes = new Hono<AppEnv>().post("/webhooks/:agentId/sms", async (c) => {
   const raw = await readBodyLimited(c.req.raw, MAX_SMS_BODY_BYTES);
-  const { agentId, stub, agent, secret: authToken } = await webhookAgent(c, { name: "twilio", field: "authToken" });
-
   const params = [...new URLSearchParams(raw).entries()];
   const requestUrl = new URL(c.req.url);
   const url = c.env.PUBLIC_BASE_URL ? `${c.env.PUBLIC_BASE_URL.replace(/\/$/, "")}${requestUrl.pathname}${requestUrl.search}` : c.req.url;
-  if (!(await verifyTwilioRequest({ authToken, url, params, signature: c.req.header("x-twilio-signature") }))) {
-    throw refuseSignature(c, stub, "sms", "bad_signature", "X-Twilio-Signature does not match");
-  }
+  const { agentId, stub, agent } = await verifiedAgent(c, {
+    channel: "sms",
+    secret: { name: "twilio", field: "authToken" },
+    verify: async (authToken) =>
+      (await verifyTwilioRequest({ authToken, url, params, signature: c.req.header("x-twilio-signature") })) ? { ok: true } : { ok: false, reason: "bad_signature" },
+    messages: { bad_signature: "X-Twilio-Signature does not match" },
+  });
   const inbound = parseTwilioForm(params);
   if (inbound.kind === "unsupported") throw new AppError("invalid_request", inbound.reason);
   const now = c.var.clock.now();

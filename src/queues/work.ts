@@ -10,6 +10,7 @@ import { type ReplyTarget, type WorkMessage, workMessageSchema } from "../core/m
 import { processMessage } from "../pipeline/process";
 import { createServices, type Services } from "../pipeline/services";
 import { agentObject } from "../state/objects";
+import { consumeDeadLetters } from "./consumer";
 
 export type { EmailSender } from "../channels/adapter";
 export { PROGRESS_TEXT } from "../channels/slack/deliver";
@@ -18,8 +19,9 @@ export { PROGRESS_TEXT } from "../channels/slack/deliver";
  * The `work` queue: messages of asynchronous channels. Each is answered through the pipeline
  * (whose claim makes a redelivered message replay its stored answer rather than call the model
  * again) and delivered to its channel once, by the channel's adapter: sending is claimed too. A
- * transient failure is retried with backoff and ends in the dead-letter queue; a malformed
- * message is acked.
+ * transient failure is retried with backoff and ends in the dead-letter queue. A message is acked
+ * only once it was handled or kept as a dead letter: a malformed one, or one whose failure must
+ * not be retried, is written to the dead letters at once (and retried if even that fails).
  */
 export async function consumeWork(
   batch: MessageBatch<unknown>,
@@ -34,8 +36,8 @@ export async function consumeWork(
   for (const msg of batch.messages) {
     const parsed = workMessageSchema.safeParse(msg.body);
     if (!parsed.success) {
-      services.logger.error("work_message_invalid", { id: msg.id });
-      msg.ack();
+      services.logger.error("work_message_invalid", { id: msg.id, issues: parsed.error.issues.map((i) => i.path.join(".")) });
+      await deadLetter(batch, msg, env, services);
       continue;
     }
     try {
@@ -45,13 +47,19 @@ export async function consumeWork(
       services.logger.error("work_message_failed", { id: msg.id, attempts: msg.attempts, error: String(err) });
       if (err instanceof TwilioApiError && !err.retryable) {
         // The SMS may have been created: retrying could send (and bill) it twice.
-        msg.ack();
+        await deadLetter(batch, msg, env, services);
         continue;
       }
       const retryAfter = err instanceof SlackApiError ? err.retryAfter : err instanceof AppError ? err.retryAfter : undefined;
       msg.retry({ delaySeconds: retryAfter ?? Math.min(300, 10 * 2 ** msg.attempts) });
     }
   }
+}
+
+/** Keeps a message that must not be retried as a dead letter now (the dead-letter consumer acks it once stored, or retries it). */
+async function deadLetter(batch: MessageBatch<unknown>, msg: Message<unknown>, env: Env, services: Services): Promise<void> {
+  const one: MessageBatch<unknown> = { queue: batch.queue, metadata: batch.metadata, messages: [msg], ackAll: () => msg.ack(), retryAll: (options) => msg.retry(options) };
+  await consumeDeadLetters(one, env, services.logger);
 }
 
 /**

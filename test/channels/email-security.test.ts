@@ -186,4 +186,17 @@ describe("email that does not fit the work queue", () => {
     expect(queued[0]?.message.attachments?.[0]).toMatchObject({ mimeType: "application/octet-stream" });
     expect(queued[0]?.message.thread?.length).toBeLessThanOrEqual(1000);
   });
+
+  it("refuses at SMTP, and frees its Message-ID, a mail whose work message would not be readable", async () => {
+    const agentId = await emailAgent([]);
+    const to = `${agentId}@shop.example`;
+    const mail = customerMail({ messageId: `<short-${crypto.randomUUID()}@example.org>`, text: "Hello", to });
+    // An envelope sender too short to be a reply address.
+    const first = inbound(mail, { from: "x", to });
+    expect((await deliver(first.message)).queued).toHaveLength(0);
+    expect(first.rejected).toEqual(["message could not be processed"]);
+    const again = inbound(mail, { from: "x", to });
+    await deliver(again.message);
+    expect(again.rejected).toEqual(["message could not be processed"]);
+  });
 });

@@ -1,9 +1,12 @@
 import { z } from "zod";
+import { sha256Hex } from "../core/crypto";
 
-/** What a tool may touch: the agent's own workspace, nothing else. */
+/** What a tool may touch: the agent's own workspace, and the files of the conversation it answers. */
 export interface ToolContext {
   agentId: string;
   workspace: R2Bucket;
+  /** The conversation being answered: `attachments/…` paths open its own attachments and no one else's. Without it there are none. */
+  conversation?: { channel: string; key: string };
 }
 
 export interface ToolResult {
@@ -40,6 +43,27 @@ export function workspaceKey(agentId: string, path: string): string {
   return `workspaces/${agentId}/${path}`;
 }
 
+/** Paths under this folder name files customers sent in the current conversation, not workspace files. */
+export const ATTACHMENTS_DIR = "attachments/";
+
+/**
+ * Where a conversation's attachments are kept: outside `workspaces/`, under a hash of the
+ * channel and conversation key, so a tool answering one customer cannot open another's files.
+ *
+ * @example
+ * await attachmentsPrefix("bakery", { channel: "email", key: "3f…" }) // "attachments/bakery/<32 hex>/"
+ */
+export async function attachmentsPrefix(agentId: string, conversation: { channel: string; key: string }): Promise<string> {
+  return `attachments/${agentId}/${(await sha256Hex(`${conversation.channel}\u0000${conversation.key}`)).slice(0, 32)}/`;
+}
+
+/** The R2 key a tool path names: an attachment of the current conversation, or a workspace file; null for an attachment path with no conversation. */
+async function objectKey(path: string, ctx: ToolContext): Promise<string | null> {
+  if (!path.startsWith(ATTACHMENTS_DIR)) return workspaceKey(ctx.agentId, path);
+  if (!ctx.conversation) return null;
+  return `${await attachmentsPrefix(ctx.agentId, ctx.conversation)}${path.slice(ATTACHMENTS_DIR.length)}`;
+}
+
 function invalid(error: z.ZodError): ToolResult {
   return { content: `invalid input: ${error.issues.map((i) => i.message).join("; ")}`, isError: true };
 }
@@ -48,13 +72,14 @@ const readInput = z.object({ path: pathSchema });
 
 export const readTool: ToolDefinition = {
   name: "Read",
-  description: "Read a text file from this agent's workspace. Paths are relative, e.g. 'notes/faq.md'.",
+  description: "Read a text file from this agent's workspace, or a file the customer sent (its 'attachments/…' path). Paths are relative, e.g. 'notes/faq.md'.",
   inputSchema: { type: "object", properties: { path: { type: "string", description: "Relative file path" } }, required: ["path"] },
   sideEffect: false,
   async run(input, ctx) {
     const parsed = readInput.safeParse(input);
     if (!parsed.success) return invalid(parsed.error);
-    const object = await ctx.workspace.get(workspaceKey(ctx.agentId, parsed.data.path));
+    const key = await objectKey(parsed.data.path, ctx);
+    const object = key ? await ctx.workspace.get(key) : null;
     if (!object) return { content: `file not found: ${parsed.data.path}`, isError: true };
     const text = await object.text();
     return text.length > MAX_READ_CHARS
@@ -77,6 +102,9 @@ export const writeTool: ToolDefinition = {
   async run(input, ctx) {
     const parsed = writeInput.safeParse(input);
     if (!parsed.success) return invalid(parsed.error);
+    if (parsed.data.path.startsWith(ATTACHMENTS_DIR)) {
+      return { content: `${ATTACHMENTS_DIR} holds the files customers send and cannot be written; choose another folder`, isError: true };
+    }
     const bytes = new TextEncoder().encode(parsed.data.content);
     if (bytes.byteLength > MAX_WRITE_BYTES) {
       return { content: `content is ${bytes.byteLength} bytes; the limit is ${MAX_WRITE_BYTES}`, isError: true };

@@ -89,7 +89,7 @@ export function intelligentTier(deps: IntelligentDeps): TierHandler {
         requestApproval: deps.requestApproval ? (tool, toolInput) => deps.requestApproval!(ctx, tool, toolInput) : undefined,
         trustLevel,
         maxSteps: config.tools.maxSteps,
-        toolContext: { agentId: record.agentId, workspace: deps.workspace },
+        toolContext: { agentId: record.agentId, workspace: deps.workspace, conversation: { channel: ctx.message.channel, key: ctx.message.conversationKey } },
         price,
         userId: record.agentId,
         budget: deps.budget?.(ctx, price),

@@ -11,6 +11,7 @@ import type { Answer } from "../core/types";
 import { isRateLimited, processMessage, RATE_LIMIT_NOTICE, senderKeyOf } from "../pipeline/process";
 import { createServices, type Services } from "../pipeline/services";
 import { agentObject } from "../state/objects";
+import { consumeDeadLetters } from "./consumer";
 
 export type { EmailSender } from "../channels/adapter";
 export { PROGRESS_TEXT } from "../channels/slack/deliver";
@@ -19,8 +20,9 @@ export { PROGRESS_TEXT } from "../channels/slack/deliver";
  * The `work` queue: messages of asynchronous channels. Each is answered through the pipeline
  * (whose claim makes a redelivered message replay its stored answer rather than call the model
  * again) and delivered to its channel once, by the channel's adapter: sending is claimed too. A
- * transient failure is retried with backoff and ends in the dead-letter queue; a malformed
- * message is acked.
+ * transient failure is retried with backoff and ends in the dead-letter queue. A message is acked
+ * only once it was handled or kept as a dead letter: a malformed one, or one whose failure must
+ * not be retried, is written to the dead letters at once (and retried if even that fails).
  */
 export async function consumeWork(
   batch: MessageBatch<unknown>,
@@ -35,8 +37,8 @@ export async function consumeWork(
   for (const msg of batch.messages) {
     const parsed = workMessageSchema.safeParse(msg.body);
     if (!parsed.success) {
-      services.logger.error("work_message_invalid", { id: msg.id });
-      msg.ack();
+      services.logger.error("work_message_invalid", { id: msg.id, issues: parsed.error.issues.map((i) => i.path.join(".")) });
+      await deadLetter(batch, msg, env, services);
       continue;
     }
     try {
@@ -46,7 +48,7 @@ export async function consumeWork(
       services.logger.error("work_message_failed", { id: msg.id, attempts: msg.attempts, error: String(err) });
       if (err instanceof TwilioApiError && !err.retryable) {
         // The SMS may have been created: retrying could send (and bill) it twice.
-        msg.ack();
+        await deadLetter(batch, msg, env, services);
         continue;
       }
       const retryAfter = err instanceof SlackApiError ? err.retryAfter : err instanceof AppError ? err.retryAfter : undefined;
@@ -62,6 +64,12 @@ function notice(): Answer {
 
 /** A message over the rate limits that was not answered (its sender was told already). */
 const unanswered = (): Sent => ({ interactionId: crypto.randomUUID(), parts: 0, reason: "rate_limited", links: [] });
+
+/** Keeps a message that must not be retried as a dead letter now (the dead-letter consumer acks it once stored, or retries it). */
+async function deadLetter(batch: MessageBatch<unknown>, msg: Message<unknown>, env: Env, services: Services): Promise<void> {
+  const one: MessageBatch<unknown> = { queue: batch.queue, metadata: batch.metadata, messages: [msg], ackAll: () => msg.ack(), retryAll: (options) => msg.retry(options) };
+  await consumeDeadLetters(one, env, services.logger);
+}
 
 /**
  * One queued message, in round trips to its agent's object: `openDelivery` (the view, the

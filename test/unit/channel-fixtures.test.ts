@@ -218,10 +218,11 @@ describe("raw email fixtures through parseEmail", () => {
     );
   });
 
-  it("a message with a PDF attachment: Reply-To as the sender, encoded words decoded, attachment bytes kept", async () => {
+  it("a message with a PDF attachment: the verified sender (not Reply-To), encoded words decoded, attachment bytes kept", async () => {
     const mail = await parseEmail(bytes(withAttachmentEml), "tomas@ferreira-events.example");
-    // Replies go where the sender asked, lower-cased.
-    expect(mail.from).toBe("accounts@ferreira-events.example");
+    // From is the envelope sender, so it is verified; the Reply-To address is never answered.
+    expect(mail.from).toBe("tomas@ferreira-events.example");
+    expect(mail.senderBasis).toBe("from_is_envelope");
     expect(mail.subject).toBe("Invoice for the café catering order");
     expect(mail.messageId).toBe("<8B3F1D2E-47A9-4C6B-9E05-2D7A1F4C8E93@ferreira-events.example>");
     expect(mail.html).toBe(false);

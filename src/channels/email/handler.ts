@@ -4,15 +4,27 @@ import type { Clock } from "../../core/clock";
 import type { Logger } from "../../core/logger";
 import { sha256Hex } from "../../core/crypto";
 import type { Attachment, NormalizedMessage } from "../../core/types";
-import type { WorkMessage } from "../../core/messages";
+import { type WorkMessage, workMessageSchema } from "../../core/messages";
+import { attachmentsPrefix } from "../../llm/tools";
 import { agentObject } from "../../state/objects";
 import { prepareText, withAttachmentNotes } from "../normalize";
-import { agentIdForRecipient, type InboundEmail, parseEmail, senderAllowed } from "./parse";
+import { agentIdForRecipient, type InboundEmail, MAX_EMAIL_ATTACHMENTS, parseEmail, senderAllowed } from "./parse";
 
 /** Larger mail is refused at the SMTP level; customers' questions are far smaller. */
 export const MAX_EMAIL_BYTES = 10 * 1024 * 1024;
 /** Text given to the agent from one email. */
 const MAX_EMAIL_TEXT = 32_000;
+/** Subjects are short; a longer one is cut so the queued message stays within the queue's size. */
+const MAX_SUBJECT = 1000;
+
+/**
+ * An email conversation: the verified sender and the thread's first Message-ID, hashed. Tying it
+ * to the sender means a stranger who quotes someone else's Message-ID in `References` starts a
+ * conversation of their own instead of reading the other customer's turns.
+ */
+export async function emailConversationKey(sender: string, thread: string): Promise<string> {
+  return (await sha256Hex(`${sender.toLowerCase()}\u0000${thread}`)).slice(0, 32);
+}
 
 export interface EmailDeps {
   env: Pick<Env, "AGENT_STATE" | "WORKSPACE">;
@@ -25,8 +37,9 @@ export interface EmailDeps {
  * The worker's `email()` handler (Cloudflare Email Routing). Routes by recipient
  * (`<agentId>@domain` or `name+<agentId>@domain`), refuses unknown recipients, drops bounces,
  * auto-replies, bulk mail and denied senders without answering, claims the Message-ID, keeps
- * attachments in R2 (with `attachments`), and queues the new text of the message; the reply is
- * sent from the `work` queue.
+ * attachments in R2 (with `attachments`, under the conversation's own prefix), and queues the new
+ * text of the message; the reply is sent from the `work` queue, to the verified sender only
+ * (sender.ts).
  */
 export async function handleEmail(message: ForwardableEmailMessage, deps: EmailDeps): Promise<void> {
   const agentId = agentIdForRecipient(message.to);
@@ -48,7 +61,7 @@ export async function handleEmail(message: ForwardableEmailMessage, deps: EmailD
     return;
   }
   if (!senderAllowed(mail.from, channel.smtp?.allow, channel.smtp?.deny)) {
-    deps.logger?.info("email_sender_refused", { agentId });
+    deps.logger?.info("email_sender_refused", { agentId, basis: mail.senderBasis });
     return;
   }
   const now = deps.clock.now();
@@ -57,7 +70,16 @@ export async function handleEmail(message: ForwardableEmailMessage, deps: EmailD
   if (!(await stub.receive(receipt, now))) return;
   try {
     const work = await queuedWork(deps, { agentId, agent, channel, mail, messageId, now, to: message.to });
-    if (work) await deps.queue.send(work);
+    if (!work) return;
+    const checked = workMessageSchema.safeParse(work);
+    if (!checked.success) {
+      // The consumer could not read it: refuse the mail (the sender is told) rather than queue it.
+      deps.logger?.error("email_work_invalid", { agentId, issues: checked.error.issues.map((i) => i.path.join(".")) });
+      await stub.forget(receipt);
+      message.setReject("message could not be processed");
+      return;
+    }
+    await deps.queue.send(work);
   } catch (err) {
     // Thrown: the sending server gets a temporary failure and tries again later.
     await stub.forget(receipt);
@@ -71,34 +93,40 @@ async function queuedWork(
   input: { agentId: string; agent: AgentView; channel: Extract<AgentConfig["channels"][number], { type: "email" }>; mail: InboundEmail; messageId: string; now: number; to: string },
 ): Promise<WorkMessage | null> {
   const { agentId, agent, channel, mail, messageId, now, to } = input;
+  const thread = mail.references[0] ?? mail.inReplyTo ?? messageId;
+  const conversationKey = await emailConversationKey(mail.from, thread);
   const attachments: Attachment[] = [];
   if (mail.attachments.length > 0) {
     const folder = (await sha256Hex(messageId)).slice(0, 24);
+    // Kept under the conversation's prefix, outside the agent's workspace: only a model turn of this conversation can open them (src/llm/tools.ts).
+    const prefix = await attachmentsPrefix(agentId, { channel: "email", key: conversationKey });
     for (const [i, a] of mail.attachments.entries()) {
       const name = a.filename.replace(/[^\w.-]+/g, "_").slice(0, 100) || `attachment-${i}`;
       const kept = channel.features.includes("attachments");
       if (kept) {
-        await deps.env.WORKSPACE.put(`workspaces/${agentId}/attachments/${folder}/${name}`, a.content, { httpMetadata: { contentType: a.mimeType } });
+        await deps.env.WORKSPACE.put(`${prefix}${folder}/${name}`, a.content, { httpMetadata: { contentType: a.mimeType } });
       }
       attachments.push({ name, mimeType: a.mimeType, size: a.size, ...(kept ? { ref: `attachments/${folder}/${name}` } : {}) });
     }
   }
   const body = prepareText(agent.record.config.messageHandling.normalizeInput, "email", mail.text);
-  const text = withAttachmentNotes([mail.subject ? `Subject: ${mail.subject}` : "", body].filter(Boolean).join("\n\n"), attachments).slice(0, MAX_EMAIL_TEXT);
+  const leftOut = mail.attachmentsLeftOut > 0 ? `[${mail.attachmentsLeftOut} more attachment${mail.attachmentsLeftOut === 1 ? "" : "s"} not kept: at most ${MAX_EMAIL_ATTACHMENTS} per email]` : "";
+  const notes = [withAttachmentNotes("", attachments), leftOut].filter(Boolean).join("\n");
+  const question = [mail.subject ? `Subject: ${mail.subject.slice(0, MAX_SUBJECT)}` : "", body].filter(Boolean).join("\n\n");
+  // The notes are kept whole and the text cut first, so the agent always learns what was attached.
+  const text = [question.slice(0, Math.max(0, MAX_EMAIL_TEXT - notes.length - 2)), notes].filter(Boolean).join("\n\n");
   if (!text.trim()) return null;
-  const thread = mail.references[0] ?? mail.inReplyTo ?? messageId;
   const normalized: NormalizedMessage = {
     agentId,
     channel: "email",
     deliveryId: messageId,
-    // The thread's first message identifies the conversation.
-    conversationKey: thread,
+    conversationKey,
     thread,
     ...(attachments.length > 0 ? { attachments } : {}),
     sender: mail.from,
     text,
     receivedAt: now,
-    ...(mail.subject ? { subject: mail.subject.slice(0, 1000) } : {}),
+    ...(mail.subject ? { subject: mail.subject.slice(0, MAX_SUBJECT) } : {}),
     ...(mail.priority ? { priority: mail.priority.slice(0, 200) } : {}),
   };
   const work: WorkMessage = {
@@ -107,8 +135,9 @@ async function queuedWork(
     reply: {
       kind: "email",
       from: channel.smtp?.from ?? to,
+      // The verified sender (never Reply-To): the agent's answer goes to whoever really wrote.
       to: mail.from,
-      subject: mail.subject,
+      subject: mail.subject.slice(0, MAX_SUBJECT),
       inReplyTo: messageId,
       references: [...mail.references, messageId].slice(-20),
     },

@@ -1,7 +1,16 @@
-import PostalMime, { type Address } from "postal-mime";
+import PostalMime, { type Address, addressParser } from "postal-mime";
+import { type SenderBasis, verifiedSender } from "./sender";
+
+/** At most this many attachments of one email are kept; the rest are named in the text the agent sees. */
+export const MAX_EMAIL_ATTACHMENTS = 20;
+/** Message-IDs longer than this are ignored (RFC 5322 lines stop at 998 characters; real ids are far shorter). */
+const MAX_MESSAGE_ID = 500;
 
 export interface InboundEmail {
+  /** The verified sender (see sender.ts): allow/deny lists, the reply and the conversation use it. */
   from: string;
+  /** How `from` was established. */
+  senderBasis: SenderBasis;
   subject: string;
   messageId: string | null;
   inReplyTo: string | null;
@@ -11,17 +20,20 @@ export interface InboundEmail {
   html: boolean;
   /** The Importance, Priority or X-Priority header as sent, if any. */
   priority: string | null;
+  /** The first `MAX_EMAIL_ATTACHMENTS` attachments, MIME type checked (`application/octet-stream` when malformed or too long). */
   attachments: Array<{ filename: string; mimeType: string; size: number; content: ArrayBuffer }>;
+  /** Attachments beyond `MAX_EMAIL_ATTACHMENTS`, not kept. */
+  attachmentsLeftOut: number;
   /** Why the message must not be answered (bounce, auto-reply, bulk), or null. */
   automated: string | null;
 }
 
-function address(a: Address | undefined): string {
-  if (!a) return "";
-  return (a.address ?? a.group?.[0]?.address ?? "").toLowerCase();
+/** Every address of an address header, groups flattened. */
+function addresses(list: readonly Address[] | undefined): string[] {
+  return (list ?? []).flatMap((a) => (a.group ? a.group.map((g) => g.address ?? "") : [a.address ?? ""]));
 }
 
-const ids = (value: string | undefined) => (value ?? "").match(/<[^<>\s]+>/g) ?? [];
+const ids = (value: string | undefined) => ((value ?? "").match(/<[^<>\s]+>/g) ?? []).filter((id) => id.length <= MAX_MESSAGE_ID);
 
 /**
  * Parses a raw RFC 5322 message with postal-mime: sender, threading headers, the new text
@@ -30,10 +42,14 @@ const ids = (value: string | undefined) => (value ?? "").match(/<[^<>\s]+>/g) ??
 export async function parseEmail(raw: ArrayBuffer | ReadableStream<Uint8Array>, envelopeFrom: string): Promise<InboundEmail> {
   const mail = await PostalMime.parse(raw, { attachmentEncoding: "arraybuffer" });
   const header = (name: string) => mail.headers.find((h) => h.key === name)?.value;
-  const from = address(mail.replyTo?.[0]) || address(mail.from) || envelopeFrom.toLowerCase();
+  const fromHeaders = mail.headers.filter((h) => h.key === "from");
+  // Two From headers are as untrustworthy as a From with two addresses: neither is used.
+  const fromAddresses = fromHeaders.length === 1 ? addresses(addressParser(fromHeaders[0]!.value)) : [];
+  const sender = verifiedSender(envelopeFrom, fromAddresses, mail.headers);
   const body = mail.text ?? htmlToText(mail.html ?? "");
   return {
-    from,
+    from: sender.address,
+    senderBasis: sender.basis,
     subject: (mail.subject ?? "").trim(),
     messageId: ids(mail.messageId)[0] ?? null,
     inReplyTo: ids(mail.inReplyTo)[0] ?? null,
@@ -41,14 +57,21 @@ export async function parseEmail(raw: ArrayBuffer | ReadableStream<Uint8Array>, 
     text: body,
     html: Boolean(mail.html),
     priority: header("importance") ?? header("x-priority") ?? header("priority") ?? null,
-    attachments: mail.attachments.map((a) => ({
-      filename: a.filename ?? "attachment",
-      mimeType: a.mimeType,
+    attachments: mail.attachments.slice(0, MAX_EMAIL_ATTACHMENTS).map((a) => ({
+      filename: (a.filename ?? "attachment").slice(0, 200),
+      mimeType: mimeType(a.mimeType),
       size: a.content instanceof ArrayBuffer ? a.content.byteLength : 0,
       content: a.content instanceof ArrayBuffer ? a.content : new ArrayBuffer(0),
     })),
+    attachmentsLeftOut: Math.max(0, mail.attachments.length - MAX_EMAIL_ATTACHMENTS),
     automated: automated(header, envelopeFrom),
   };
+}
+
+/** A `type/subtype` (RFC 6838 §4.2 names, at most 100 characters in all), lower-cased; anything else is `application/octet-stream`. */
+export function mimeType(value: string): string {
+  const v = value.trim().toLowerCase();
+  return v.length <= 100 && /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/.test(v) ? v : "application/octet-stream";
 }
 
 /**

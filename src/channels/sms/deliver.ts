@@ -1,6 +1,6 @@
 import type { DeliveryAdapter } from "../adapter";
 import { requireSecret } from "../secrets";
-import { sendSms } from "./api";
+import { sendSms, TwilioApiError } from "./api";
 import { fitToSegments, segmentBudget } from "./segments";
 
 /** Sends a queued answer by Twilio's Messages API, fitted to the channel's segments, unless the customer sent STOP meanwhile. */
@@ -18,7 +18,14 @@ export const smsDelivery: DeliveryAdapter<"sms"> = {
     const maxSegments = segmentBudget(channel?.type === "sms" ? channel : undefined);
     // The opt-out list is checked at the moment of sending: STOP may have come in meanwhile.
     if (await smsOptedOut(work.reply.to)) return { interactionId: answered.interactionId, parts: 0, reason: "opted_out", links: [] };
-    await sendSms({ baseUrl: env.TWILIO_API_URL, accountSid, authToken, from: work.reply.from, to: work.reply.to, body: fitToSegments(answered.text, maxSegments) });
+    try {
+      await sendSms({ baseUrl: env.TWILIO_API_URL, accountSid, authToken, from: work.reply.from, to: work.reply.to, body: fitToSegments(answered.text, maxSegments) });
+    } catch (err) {
+      // Only 429 is retried (api.ts): any other refusal is final, so the delivery is closed with
+      // its reason (audited as `message.not_delivered`) instead of vanishing.
+      if (err instanceof TwilioApiError && !err.retryable) return { interactionId: answered.interactionId, parts: 0, reason: `twilio_${err.status}`, links: [] };
+      throw err;
+    }
     return { interactionId: answered.interactionId, parts: 1, links: [] };
   },
 };

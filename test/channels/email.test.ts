@@ -1,3 +1,4 @@
+import { listDurableObjectIds } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { handleEmail } from "../../src/channels/email/handler";
@@ -70,5 +71,8 @@ describe("email channel", () => {
     const unknown = inbound(customerMail({ messageId: "<u@example.org>", text: "hi", to: "nobody-here@shop.example" }), { from: "ana@example.org", to: "nobody-here@shop.example" });
     await handleEmail(unknown.message, { env, queue: { send: async () => {} }, clock: systemClock });
     expect(unknown.rejected).toEqual(["unknown recipient"]);
+    // ...without creating an object for the address.
+    const wanted = env.AGENT_STATE.idFromName("nobody-here").toString();
+    expect((await listDurableObjectIds(env.AGENT_STATE)).some((id) => id.toString() === wanted)).toBe(false);
   });
 });

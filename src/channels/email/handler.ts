@@ -6,6 +6,7 @@ import { sha256Hex } from "../../core/crypto";
 import type { Attachment, NormalizedMessage } from "../../core/types";
 import { type WorkMessage, workMessageSchema } from "../../core/messages";
 import { attachmentsPrefix } from "../../llm/tools";
+import { agentExists } from "../../state/agent-directory";
 import { agentObject } from "../../state/objects";
 import { prepareText, withAttachmentNotes } from "../normalize";
 import { agentIdForRecipient, type InboundEmail, MAX_EMAIL_ATTACHMENTS, parseEmail, senderAllowed } from "./parse";
@@ -27,7 +28,7 @@ export async function emailConversationKey(sender: string, thread: string): Prom
 }
 
 export interface EmailDeps {
-  env: Pick<Env, "AGENT_STATE" | "WORKSPACE">;
+  env: Pick<Env, "AGENT_STATE" | "WORKSPACE" | "CACHE" | "DB">;
   queue: { send(message: WorkMessage): Promise<unknown> };
   clock: Clock;
   logger?: Logger;
@@ -43,7 +44,9 @@ export interface EmailDeps {
  */
 export async function handleEmail(message: ForwardableEmailMessage, deps: EmailDeps): Promise<void> {
   const agentId = agentIdForRecipient(message.to);
-  const stub = agentId ? agentObject(deps.env, agentId) : null;
+  // An unknown recipient never reaches (and so never creates) an agent's object.
+  const known = agentId !== null && (await agentExists(deps.env, agentId));
+  const stub = agentId && known ? agentObject(deps.env, agentId) : null;
   const agent = stub ? (await stub.admit())?.view : undefined;
   const channel = agent?.record.config.channels.find((c) => c.type === "email");
   if (!agentId || !stub || !agent || channel?.type !== "email") {

@@ -6,6 +6,7 @@
  * a working config.
  */
 import { z } from "zod";
+import { messageHandlingSchema } from "./message-handling";
 import {
   duration,
   email,
@@ -19,11 +20,11 @@ import {
   positiveUpTo,
   text,
   toolGlob,
-  parseDuration,
   unit,
 } from "./fields";
 
 export { DURATION_MESSAGE, parseDuration } from "./fields";
+export { messageHandlingSchema } from "./message-handling";
 
 /** The model an agent uses when its config names none. */
 export const DEFAULT_MODEL = "claude-sonnet-5-5";
@@ -268,32 +269,6 @@ export const channelsSchema = z
     });
   })
   .default(() => []);
-
-const rateLimitSchema = z.strictObject({
-  messages: intBetween(1, 1_000_000),
-  window: duration(1_000, 'must be at least "1s"').refine((w) => !/^\d+(ms|s|m|h|d|w|y)$/.test(w) || parseDuration(w) <= DAY_MS, { error: 'must be at most "1d"' }),
-});
-
-export const messageHandlingSchema = z.strictObject({
-  normalizeInput: flag(true),
-  detectUrgency: flag(true),
-  /** The urgency from which a message raises an `urgent_message` alert (once per conversation per hour). */
-  urgencyAlert: z.enum(["critical", "high", "off"]).default("critical"),
-  maintainContext: flag(true),
-  /** Recent turns given to the model when `maintainContext` is on. */
-  contextTurns: intBetween(0, 50).default(10),
-  /**
-   * Messages taken in per sliding window, per sender (one customer on one channel) and for the
-   * whole agent, counted when a message is first taken up and checked before any model call or
-   * alert. Above either, HTTP gets 429 with Retry-After, the other channels one short notice.
-   */
-  rateLimits: z
-    .strictObject({
-      perSender: rateLimitSchema.prefault({ messages: 30, window: "10m" }),
-      perAgent: rateLimitSchema.prefault({ messages: 600, window: "1m" }),
-    })
-    .prefault({}),
-});
 
 // ---------------------------------------------------------------- audit
 

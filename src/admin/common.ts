@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { AppError } from "../core/errors";
-import type { AppEnv } from "../http/context";
+import type { AppEnv, Principal } from "../http/context";
 import type { AgentSnapshot } from "../core/agent";
 import { agentObject } from "../state/objects";
 
@@ -25,9 +25,19 @@ export async function requireAgent(c: Context<AppEnv>): Promise<{ agentId: strin
   return { agentId, stub, snapshot };
 }
 
-/** Who made an admin request, for audit events: the bearer token has no identity, the address does. */
+/**
+ * Who made an admin request, for audit events: `admin:` and the key's id (`admin:key_…`, or
+ * `admin:bootstrap` for the ADMIN_TOKEN secret). Never the key itself.
+ */
 export function adminActor(c: Context<AppEnv>): string {
-  return `admin:${c.req.header("cf-connecting-ip") ?? "local"}`;
+  return `admin:${requirePrincipal(c).keyId}`;
+}
+
+/** The caller of an admin route; the admin auth middleware sets it before any route runs. */
+export function requirePrincipal(c: Context<AppEnv>): Principal {
+  const principal = c.var.principal;
+  if (!principal) throw new Error("admin route reached without the admin auth middleware");
+  return principal;
 }
 
 /** A time bound from a query string: ISO 8601 or epoch milliseconds. */

@@ -27,6 +27,9 @@ export type { OutcomeInput, TrustCommand, TrustView } from "../trust/ledger";
 
 export type { ConfigureInput } from "./agent-book";
 
+/** What a deletion keeps: the audit trail's pending events and chain head, and SMS opt-outs. */
+const KEPT_ON_DELETE = new Set(["outbox", "audit_chain", "sms_opt_outs"]);
+
 /**
  * One per agent: the single-threaded owner of the agent's config, secrets, trust level,
  * outcomes, approvals and delivery claims, so concurrent requests cannot answer a message twice
@@ -232,6 +235,29 @@ export class AgentState extends DurableObject<Env> {
   async recordEvents(events: PendingAuditEvent[]): Promise<void> {
     if (events.length === 0) return;
     await this.#changing((record) => this.#desk.record(events, record));
+  }
+
+  /**
+   * Deletes the agent (`DELETE /v1/agents/:agentId`): audits `agent.deleted`, then empties every
+   * table but the audit outbox and chain head (the trail goes on, unbroken, and a new agent under
+   * this id continues it) and the SMS opt-outs (a customer's STOP outlives the agent). False when
+   * there is no agent.
+   */
+  async destroy(input: { actor: string; now: number }): Promise<boolean> {
+    const record = this.#book.record();
+    if (!record) return false;
+    try {
+      this.ctx.storage.transactionSync(() => {
+        this.#auditor.event(record, { at: input.now, actor: input.actor, action: "agent.deleted", resource: record.agentId, decision: "changed", details: { version: record.version } });
+        const tables = this.#sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").toArray();
+        for (const { name } of tables) if (!KEPT_ON_DELETE.has(name)) this.#sql.exec(`DELETE FROM "${name}"`);
+        this.#book.retire(record.version);
+      });
+    } finally {
+      this.#book.invalidate();
+    }
+    await this.#wakeAt(this.clock.now());
+    return true;
   }
 
   /**

@@ -26,6 +26,21 @@ export async function requireAgent(c: Context<AppEnv>): Promise<{ agentId: strin
 }
 
 /**
+ * The agent whose audit trail a route reads: a configured agent, or a deleted one whose events
+ * are kept (its object still holds the chain head); 404 when there is neither.
+ */
+export async function requireAuditTrail(c: Context<AppEnv>): Promise<{ agentId: string; stub: ReturnType<typeof agentObject> }> {
+  const agentId = parseAgentId(c.req.param("agentId") ?? "");
+  const stub = agentObject(c.env, agentId);
+  if (await stub.snapshot()) return { agentId, stub };
+  const kept = await c.env.DB.prepare("SELECT 1 FROM audit_events WHERE agent_id = ? UNION ALL SELECT 1 FROM audit_archives WHERE agent_id = ? LIMIT 1")
+    .bind(agentId, agentId)
+    .first();
+  if (!kept) throw new AppError("not_found", `unknown agent "${agentId}"`);
+  return { agentId, stub };
+}
+
+/**
  * Who made an admin request, for audit events: `admin:` and the key's id (`admin:key_…`, or
  * `admin:bootstrap` for the ADMIN_TOKEN secret). Never the key itself.
  */

@@ -140,12 +140,17 @@ export const agentRoutes = new Hono<AppEnv>()
     return c.json(agentView(record, snapshot?.trustLevel ?? config.trust.initial, secretNames(snapshot?.secrets ?? {})), created ? 201 : 200);
   })
   .delete("/agents/:agentId", async (c) => {
-    const { agentId, stub } = await requireAgent(c);
+    const agentId = parseAgentId(c.req.param("agentId"));
+    const stub = agentObject(c.env, agentId);
+    const db = drizzle(c.env.DB, { schema });
+    // An index row without an object is a deletion cut short: a repeated DELETE finishes it.
+    const [snapshot, indexed] = await Promise.all([stub.snapshot(), db.select({ id: schema.agents.id }).from(schema.agents).where(eq(schema.agents.id, agentId)).get()]);
+    if (!snapshot && !indexed) throw new AppError("not_found", `unknown agent "${agentId}"`);
     const hold = await c.env.DB.prepare("SELECT reason FROM legal_holds WHERE agent_id = ?").bind(agentId).first<{ reason: string }>();
     if (hold) throw new AppError("conflict", `agent "${agentId}" is under legal hold ("${hold.reason}"): lift the hold before deleting it`);
     // The object first: once it forgets the agent no message is answered, and its audit event is written.
-    await stub.destroy({ actor: adminActor(c), now: c.var.clock.now() });
-    await drizzle(c.env.DB, { schema }).delete(schema.agents).where(eq(schema.agents.id, agentId));
+    if (snapshot) await stub.destroy({ actor: adminActor(c), now: c.var.clock.now() });
+    await db.delete(schema.agents).where(eq(schema.agents.id, agentId));
     const workspaceFiles = await deleteWorkspace(c.env.WORKSPACE, agentId);
     return c.json({ agentId, deleted: true, workspaceFiles });
   })

@@ -9,7 +9,7 @@ export interface ConfigureInput {
   model: string;
   secrets?: SecretsPatch;
   now: number;
-  /** Who configured it, for the audit trail (`admin:<address>`). */
+  /** Who configured it, for the audit trail (`admin:<key id>`). */
   actor?: string;
 }
 

@@ -41,6 +41,15 @@ describe("DELETE /v1/agents/:agentId", () => {
     expect((await admin(`/v1/agents/never-${agentId}/audit`)).status).toBe(404);
   });
 
+  it("finishes a deletion cut short after the agent's object forgot it", async () => {
+    const agentId = uniqueAgentId("del");
+    await putAgent(agentId, { config: {} });
+    await env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId)).destroy({ actor: "admin:test", now: Date.now() });
+    expect((await del(agentId)).status).toBe(200);
+    expect(await env.DB.prepare("SELECT 1 FROM agents WHERE id = ?").bind(agentId).first()).toBeNull();
+    expect((await del(agentId)).status).toBe(404);
+  });
+
   it("refuses with 409 while the agent is under legal hold, deleting nothing", async () => {
     const agentId = uniqueAgentId("del");
     await putAgent(agentId, { config: {} });

@@ -156,3 +156,17 @@ describe("admin access", () => {
     });
   }
 });
+
+describe("admin access through encoded paths", () => {
+  it("judges the agent the route will serve, however its path is spelled", async () => {
+    const encode = (id: string) => [...id].map((ch) => `%${ch.charCodeAt(0).toString(16).padStart(2, "0")}`).join("");
+    const status = async (path: string) => (await admin(path, { token: tokens.operator })).status;
+    // Another agent, spelled so that a plain string match on the path would miss it.
+    expect(await status(`/v1/%61gents/${other}/trust`)).toBe(403);
+    expect(await status(`/v1/agents/${encode(other)}/trust`)).toBe(403);
+    expect(await status(`/v1/agents/x/../${other}/trust`)).toBe(403);
+    // Its own agent, encoded, is still its own.
+    expect(await status(`/v1/agents/${encode(shared)}/trust`)).toBe(200);
+    expect(await status(`/v1/%61gents/${shared}/trust`)).toBe(200);
+  });
+});

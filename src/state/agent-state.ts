@@ -249,8 +249,11 @@ export class AgentState extends DurableObject<Env> {
     try {
       this.ctx.storage.transactionSync(() => {
         this.#auditor.event(record, { at: input.now, actor: input.actor, action: "agent.deleted", resource: record.agentId, decision: "changed", details: { version: record.version } });
-        const tables = this.#sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").toArray();
-        for (const { name } of tables) if (!KEPT_ON_DELETE.has(name)) this.#sql.exec(`DELETE FROM "${name}"`);
+        // Every table, so state a later version adds is deleted too; SQLite's and the runtime's own are left alone.
+        const tables = this.#sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").toArray().map((t) => t.name);
+        for (const name of tables) {
+          if (!KEPT_ON_DELETE.has(name) && !name.startsWith("sqlite_") && !name.startsWith("_cf_")) this.#sql.exec(`DELETE FROM "${name}"`);
+        }
         this.#book.retire(record.version);
       });
     } finally {

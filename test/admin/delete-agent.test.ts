@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { flushedSql } from "../support/audit";
@@ -74,6 +75,19 @@ describe("DELETE /v1/agents/:agentId", () => {
     expect(await res.json()).toMatchObject({ deleted: true, workspaceFiles: 2 });
     expect(await env.WORKSPACE.get(`workspaces/${agentId}/notes.md`)).toBeNull();
     expect(await env.WORKSPACE.get(`workspaces/${agentId}-other/keep.md`)).not.toBeNull();
+
+    // In the object only the audit outbox and chain head, SMS opt-outs and the retired version hold rows.
+    const left = await runInDurableObject(env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId)), async (_instance, state) => {
+      const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").toArray().map((t) => t.name);
+      return Object.fromEntries(
+        tables
+          .filter((name) => !name.startsWith("_cf_") && !name.startsWith("sqlite_"))
+          .map((name) => [name, state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM "${name}"`).one().n] as const)
+          .filter(([, n]) => n > 0),
+      );
+    });
+    expect(Object.keys(left).filter((t) => !["kv", "outbox", "audit_chain", "sms_opt_outs"].includes(t))).toEqual([]);
+    expect(left.kv).toBe(1);
 
     const again = await putAgent(agentId, { config: { trust: { initial: 0.3 } } });
     // Version 2: answers cached under version 1 of the deleted agent never serve the new one.

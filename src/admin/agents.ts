@@ -1,4 +1,4 @@
-import { asc, gt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { z } from "zod";
@@ -8,9 +8,10 @@ import { AppError } from "../core/errors";
 import * as schema from "../db/schema";
 import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
-import { rememberAgent } from "../state/agent-directory";
+import { forgetAgent, rememberAgent } from "../state/agent-directory";
 import { agentObject } from "../state/objects";
-import { adminActor, parseAgentId, requireAgent } from "./common";
+import { adminActor, parseAgentId, requireAgent, requirePrincipal } from "./common";
+import { retentionShortfall } from "./retention-floor";
 import { type AgentRecord, secretNames } from "../core/agent";
 
 /** Used when neither the body nor the config gives a system prompt. */
@@ -61,7 +62,26 @@ export async function requireEncryptionKeys(config: AgentConfig, secret: string 
   }
 }
 
-/** `PUT/GET /v1/agents/:agentId` and `GET /v1/agents`. Mounted behind admin auth. */
+/** Deletes every object under `workspaces/<agentId>/` (tool files) and `attachments/<agentId>/` (customers' files); how many. */
+async function deleteWorkspace(bucket: R2Bucket, agentId: string): Promise<number> {
+  let deleted = 0;
+  for (const prefix of [`workspaces/${agentId}/`, `attachments/${agentId}/`]) {
+    for (;;) {
+      // Listing again from the start after each delete: the deleted keys are gone, so no cursor is needed.
+      const listed = await bucket.list({ prefix, limit: 1000 });
+      if (listed.objects.length === 0) break;
+      await bucket.delete(listed.objects.map((o) => o.key));
+      deleted += listed.objects.length;
+    }
+  }
+  return deleted;
+}
+
+/**
+ * `PUT/GET/DELETE /v1/agents/:agentId` and `GET /v1/agents`. Mounted behind admin auth.
+ * Creating and deleting an agent are audited (`agent.created`, `agent.deleted`); what a deletion
+ * removes and keeps is in docs/access.md.
+ */
 export const agentRoutes = new Hono<AppEnv>()
   .put("/agents/:agentId", async (c) => {
     const agentId = parseAgentId(c.req.param("agentId"));
@@ -72,6 +92,14 @@ export const agentRoutes = new Hono<AppEnv>()
     await requireEncryptionKeys(config, c.env.ENCRYPTION_KEYS);
 
     const stub = agentObject(c.env, agentId);
+    const principal = requirePrincipal(c);
+    const shortfall = retentionShortfall((await stub.snapshot())?.record.config, config);
+    if (shortfall && principal.role !== "admin") {
+      throw new AppError(
+        "forbidden",
+        `audit.retention.duration: "${shortfall.to}" is shorter than the ${shortfall.required} that ${shortfall.standards.join(", ")} requires, and would erase audit events: it needs an admin key`,
+      );
+    }
     const { record, created } = await stub.configure({
       agentId,
       config,
@@ -106,8 +134,33 @@ export const agentRoutes = new Hono<AppEnv>()
       });
     // Webhooks look agents up here before reaching their object.
     await rememberAgent(c.env, agentId);
+    if (shortfall) {
+      await stub.recordEvents([
+        {
+          level: "minimal",
+          event: { at: c.var.clock.now(), actor: adminActor(c), action: "audit.retention_shortened", resource: agentId, decision: "changed", details: { ...shortfall } },
+        },
+      ]);
+    }
     const snapshot = await stub.snapshot();
     return c.json(agentView(record, snapshot?.trustLevel ?? config.trust.initial, secretNames(snapshot?.secrets ?? {})), created ? 201 : 200);
+  })
+  .delete("/agents/:agentId", async (c) => {
+    const agentId = parseAgentId(c.req.param("agentId"));
+    const stub = agentObject(c.env, agentId);
+    const db = drizzle(c.env.DB, { schema });
+    // An index row without an object is a deletion cut short: a repeated DELETE finishes it.
+    const [snapshot, indexed] = await Promise.all([stub.snapshot(), db.select({ id: schema.agents.id }).from(schema.agents).where(eq(schema.agents.id, agentId)).get()]);
+    if (!snapshot && !indexed) throw new AppError("not_found", `unknown agent "${agentId}"`);
+    const hold = await c.env.DB.prepare("SELECT reason FROM legal_holds WHERE agent_id = ?").bind(agentId).first<{ reason: string }>();
+    if (hold) throw new AppError("conflict", `agent "${agentId}" is under legal hold ("${hold.reason}"): lift the hold before deleting it`);
+    // The object first: once it forgets the agent no message is answered, and its audit event is written.
+    if (snapshot) await stub.destroy({ actor: adminActor(c), now: c.var.clock.now() });
+    await db.delete(schema.agents).where(eq(schema.agents.id, agentId));
+    // Webhooks look agents up in the directory: it forgets the agent with its row.
+    await forgetAgent(c.env, agentId);
+    const workspaceFiles = await deleteWorkspace(c.env.WORKSPACE, agentId);
+    return c.json({ agentId, deleted: true, workspaceFiles });
   })
   .get("/agents/:agentId", async (c) => {
     const { snapshot } = await requireAgent(c);
@@ -116,6 +169,7 @@ export const agentRoutes = new Hono<AppEnv>()
   .get("/agents", async (c) => {
     const limit = z.coerce.number().int().min(1).max(200).catch(50).parse(c.req.query("limit") ?? 50);
     const cursor = c.req.query("cursor");
+    const scope = requirePrincipal(c).agents;
     const rows = await drizzle(c.env.DB, { schema })
       .select({
         agentId: schema.agents.id,
@@ -125,7 +179,8 @@ export const agentRoutes = new Hono<AppEnv>()
         updatedAt: schema.agents.updatedAt,
       })
       .from(schema.agents)
-      .where(cursor ? gt(schema.agents.id, cursor) : undefined)
+      // A key limited to agents lists only those.
+      .where(and(cursor ? gt(schema.agents.id, cursor) : undefined, scope ? inArray(schema.agents.id, scope) : undefined))
       .orderBy(asc(schema.agents.id))
       .limit(limit + 1);
     const page = rows.slice(0, limit);

@@ -4,7 +4,7 @@ import { EVENT_COLUMNS as COLUMNS, type EventRow, parseDetails, toStored } from 
 import { AppError } from "../core/errors";
 import { microsToUsd } from "../core/money";
 import type { AppEnv } from "../http/context";
-import { requireAgent, timeRange } from "./common";
+import { requireAuditTrail, timeRange } from "./common";
 import { decodeCursor, encodeCursor, parseLimit } from "./listing";
 
 /** Rows read from D1 per query while verifying: a year of events never loads at once. */
@@ -31,7 +31,7 @@ function actionCondition(raw: string | undefined): { sql: string; binds: string[
 /** The audit trail of an agent: search, and verification of its hash chain. */
 export const auditRoutes = new Hono<AppEnv>()
   .get("/agents/:agentId/audit/verify", async (c) => {
-    const { agentId, stub } = await requireAgent(c);
+    const { agentId, stub } = await requireAuditTrail(c);
     const { from, to } = timeRange(c);
     const db = c.env.DB;
     const bounds = await db
@@ -87,7 +87,7 @@ export const auditRoutes = new Hono<AppEnv>()
     });
   })
   .get("/agents/:agentId/audit", async (c) => {
-    const { agentId } = await requireAgent(c);
+    const { agentId } = await requireAuditTrail(c);
     const { from, to } = timeRange(c);
     const limit = parseLimit(c.req.query("limit"));
     const action = actionCondition(c.req.query("action"));

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import { AGENT_ID_PATTERN, AGENT_ID_RULE } from "../core/agent-id";
 import { AppError } from "../core/errors";
-import type { AppEnv } from "../http/context";
+import type { AppEnv, Principal } from "../http/context";
 import type { AgentSnapshot } from "../core/agent";
 import { agentObject } from "../state/objects";
 
@@ -24,9 +24,34 @@ export async function requireAgent(c: Context<AppEnv>): Promise<{ agentId: strin
   return { agentId, stub, snapshot };
 }
 
-/** Who made an admin request, for audit events: the bearer token has no identity, the address does. */
+/**
+ * The agent whose audit trail a route reads: a configured agent, or a deleted one whose events
+ * are kept (its object still holds the chain head); 404 when there is neither.
+ */
+export async function requireAuditTrail(c: Context<AppEnv>): Promise<{ agentId: string; stub: ReturnType<typeof agentObject> }> {
+  const agentId = parseAgentId(c.req.param("agentId") ?? "");
+  const stub = agentObject(c.env, agentId);
+  if (await stub.snapshot()) return { agentId, stub };
+  const kept = await c.env.DB.prepare("SELECT 1 FROM audit_events WHERE agent_id = ? UNION ALL SELECT 1 FROM audit_archives WHERE agent_id = ? LIMIT 1")
+    .bind(agentId, agentId)
+    .first();
+  if (!kept) throw new AppError("not_found", `unknown agent "${agentId}"`);
+  return { agentId, stub };
+}
+
+/**
+ * Who made an admin request, for audit events: `admin:` and the key's id (`admin:key_…`, or
+ * `admin:bootstrap` for the ADMIN_TOKEN secret). Never the key itself.
+ */
 export function adminActor(c: Context<AppEnv>): string {
-  return `admin:${c.req.header("cf-connecting-ip") ?? "local"}`;
+  return `admin:${requirePrincipal(c).keyId}`;
+}
+
+/** The caller of an admin route; the admin auth middleware sets it before any route runs. */
+export function requirePrincipal(c: Context<AppEnv>): Principal {
+  const principal = c.var.principal;
+  if (!principal) throw new Error("admin route reached without the admin auth middleware");
+  return principal;
 }
 
 /** A time bound from a query string: ISO 8601 or epoch milliseconds. */

@@ -3,6 +3,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 /** Every error code the public API can answer with. */
 export type ErrorCode =
   | "unauthorized"
+  | "forbidden"
   | "not_found"
   | "invalid_request"
   | "invalid_config"
@@ -19,6 +20,7 @@ export type ErrorCode =
 /** The one place codes become HTTP statuses; `satisfies` keeps it exhaustive. */
 export const STATUS_OF = {
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   invalid_request: 400,
   invalid_config: 400,

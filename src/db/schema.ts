@@ -204,3 +204,28 @@ export const legalHolds = sqliteTable("legal_holds", {
   actor: text("actor").notNull(),
   at: integer("at").notNull(),
 });
+
+/**
+ * Admin API keys. Only the SHA-256 of a key is stored; the key itself is shown once, when
+ * created. A revoked key keeps its row (its id names the actor of past audit events) and stops
+ * working at once: every request looks its hash up here, nothing is cached.
+ */
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    /** `key_` and 24 hex digits; what audit events name as the actor. */
+    id: text("id").primaryKey(),
+    /** Hex SHA-256 of the whole key. */
+    hash: text("hash").notNull(),
+    /** `admin`, `operator` or `viewer`. */
+    role: text("role").notNull(),
+    /** The agent ids the key is limited to (JSON array); null for every agent. */
+    agents: text("agents", { mode: "json" }).$type<string[]>(),
+    name: text("name"),
+    createdAt: integer("created_at").notNull(),
+    createdBy: text("created_by").notNull(),
+    revokedAt: integer("revoked_at"),
+    revokedBy: text("revoked_by"),
+  },
+  (t) => [uniqueIndex("api_keys_hash").on(t.hash)],
+);

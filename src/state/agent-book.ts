@@ -9,7 +9,7 @@ export interface ConfigureInput {
   model: string;
   secrets?: SecretsPatch;
   now: number;
-  /** Who configured it, for the audit trail (`admin:<address>`). */
+  /** Who configured it, for the audit trail (`admin:<key id>`). */
   actor?: string;
 }
 
@@ -43,29 +43,31 @@ export class AgentBook {
   }
 
   /**
-   * Creates or replaces the agent, inside the object's transaction; a change to a running agent
-   * is audited (`agent.updated`) with the names of the secrets set or removed, never their values.
-   * (Its creation is the start of its trail, recorded in the agents index.)
+   * Creates or replaces the agent, inside the object's transaction; its creation is audited
+   * (`agent.created`) and so is a change to a running agent (`agent.updated`), with the names of
+   * the secrets set or removed, never their values. An agent created again after a deletion
+   * continues its version numbers (see `retire`).
    */
   configure(input: ConfigureInput): { record: AgentRecord; created: boolean } {
     const previous = this.record() ?? undefined;
-    const record = nextRecord(previous, input, input.now);
+    const next = nextRecord(previous, input, input.now);
+    const retired = previous ? undefined : this.#get<number>("retired_version");
+    const record = retired === undefined ? next : { ...next, version: retired + 1 };
     const secrets = applySecretsPatch(this.secrets(), input.secrets);
     this.#put("agent", record);
     this.#put("secrets", secrets);
     this.#record = record;
     this.#secrets = secrets;
-    if (previous) {
-      const changed = Object.entries(input.secrets ?? {}).map(([name, value]) => (value === null ? `-${name}` : name));
-      this.#auditor.event(record, {
-        at: input.now,
-        actor: input.actor ?? "admin",
-        action: "agent.updated",
-        resource: input.agentId,
-        decision: "changed",
-        details: { version: record.version, model: record.model, secrets: changed, promptChanged: previous.systemPrompt !== record.systemPrompt },
-      });
-    }
+    const changed = Object.entries(input.secrets ?? {}).map(([name, value]) => (value === null ? `-${name}` : name));
+    const details = { version: record.version, model: record.model, secrets: changed };
+    this.#auditor.event(record, {
+      at: input.now,
+      actor: input.actor ?? "admin",
+      action: previous ? "agent.updated" : "agent.created",
+      resource: input.agentId,
+      decision: "changed",
+      details: previous ? { ...details, promptChanged: previous.systemPrompt !== record.systemPrompt } : details,
+    });
     return { record, created: previous === undefined };
   }
 
@@ -81,6 +83,15 @@ export class AgentBook {
     this.#put("patterns", version);
     this.#patterns = version;
     return true;
+  }
+
+  /**
+   * After the object's tables were emptied for a deletion: remembers the deleted agent's last
+   * version, so a new agent under the same id never reuses a version that scoped cached answers.
+   */
+  retire(version: number): void {
+    this.#put("retired_version", version);
+    this.invalidate();
   }
 
   /** Forgets the in-memory copy (after a transaction that wrote it rolled back). */

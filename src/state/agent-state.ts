@@ -19,14 +19,18 @@ import { type AgentRecord, type AgentSnapshot, type AgentView, type SecretRef, s
 import { AgentBook, type ConfigureInput } from "./agent-book";
 import { AlertBooks } from "./alert-books";
 import { ClaimStore } from "./claim-store";
-import { type RateOutcome, RateStore } from "./rate-store";
+import { RateStore } from "./rate-store";
+import { type Rejection, RejectionLog } from "./rejections";
 import { type CloseDelivery, DeliveryDesk, type SmsKeyword } from "./delivery-desk";
-import { type DeskParts, type FinishInput, type FinishReply, finishMessage, rateLimitedEvent, rateLimitsOf, type ReserveInput, type ReserveReply, reserveCall, viewOf } from "./message-desk";
-import { type ClaimDecision, DEFAULT_CLAIM_POLICY } from "../core/claims";
+import { type DeskParts, type FinishInput, type FinishReply, finishMessage, type OpenDeliveryInput, type OpenedQueued, openQueued, type ReserveInput, type ReserveReply, reserveCall, viewOf } from "./message-desk";
+import { DEFAULT_CLAIM_POLICY } from "../core/claims";
 
 export type { OutcomeInput, TrustCommand, TrustView } from "../trust/ledger";
 
 export type { ConfigureInput } from "./agent-book";
+
+/** What a deletion keeps: the audit trail's pending events and chain head, and SMS opt-outs. */
+const KEPT_ON_DELETE = new Set(["outbox", "audit_chain", "sms_opt_outs"]);
 
 /**
  * One per agent: the single-threaded owner of the agent's config, secrets, trust level,
@@ -51,8 +55,8 @@ export class AgentState extends DurableObject<Env> {
   #alerts: AlertBooks;
   #approvalDesk: ApprovalDesk;
   #deliveries: DeliveryDesk;
-  /** Rejected webhooks audited in the current minute: a flood must not flood the audit trail. */
-  #rejections = { minute: 0, count: 0 };
+  /** Refused webhooks, audited at most 60 a minute. */
+  #rejections = new RejectionLog();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -137,27 +141,9 @@ export class AgentState extends DurableObject<Env> {
    * Audits a webhook refused for its signature (at most 60 a minute per agent; the rest are
    * counted in the next audited one).
    */
-  async recordRejected(input: { channel: string; reason: string; requestId?: string; clientRequestId?: string; now: number }): Promise<void> {
-    const minute = Math.floor(input.now / 60_000);
-    if (minute !== this.#rejections.minute) this.#rejections = { minute, count: 0 };
-    this.#rejections.count += 1;
-    if (this.#rejections.count > 60) return;
-    await this.#changing((record) =>
-      this.#auditor.event(record, {
-        at: input.now,
-        actor: `unverified:${input.channel}`,
-        action: "webhook.rejected",
-        resource: input.channel,
-        decision: "denied",
-        details: {
-          reason: input.reason,
-          rejectedThisMinute: this.#rejections.count,
-          // The caller's own id, kept apart: the event's request id is always ours.
-          ...(input.clientRequestId ? { clientRequestId: input.clientRequestId } : {}),
-        },
-        ...(input.requestId ? { requestId: input.requestId } : {}),
-      }),
-    );
+  async recordRejected(input: Rejection): Promise<void> {
+    const event = this.#rejections.event(input);
+    if (event) await this.#changing((record) => this.#auditor.event(record, event));
   }
 
   /**
@@ -203,31 +189,15 @@ export class AgentState extends DurableObject<Env> {
 
   /**
    * A queued answer's first round trip: the agent's view, the credentials its channel delivers
-   * with, the claim on sending it and, with `senderKey`, whether the rate limits are full now
-   * (the message is counted when the pipeline claims it). Null when the agent is gone.
+   * with, the claim on sending it and whether the rate limits are full now. Null when the agent
+   * is gone.
    */
-  async openDelivery(input: { deliveryId: string; secrets: SecretRef[]; now: number; senderKey?: string }): Promise<{
-    view: AgentView;
-    secrets: Array<string | null>;
-    claim: ClaimDecision["kind"];
-    limited?: Extract<RateOutcome, { ok: false }>;
-  } | null> {
+  async openDelivery(input: OpenDeliveryInput & { secrets: SecretRef[] }): Promise<(OpenedQueued & { view: AgentView; secrets: Array<string | null> }) | null> {
     const record = this.#book.record();
     if (!record) return null;
     const stored = this.#book.secrets();
-    const opened = this.ctx.storage.transactionSync(() => {
-      const claim = this.#deliveries.openDelivery(input.deliveryId, input.now).kind;
-      const rate = claim === "claimed" && input.senderKey ? this.#rates.peek(input.senderKey, rateLimitsOf(record), input.now) : null;
-      if (rate && !rate.ok && rate.notify) this.#desk.record([rateLimitedEvent(input.senderKey!, rate, input.now)], record);
-      return {
-        view: viewOf(record, this.#trust, this.#book.patterns()),
-        secrets: input.secrets.map((ref) => secretValue(stored, ref) ?? null),
-        claim,
-        ...(rate && !rate.ok ? { limited: rate } : {}),
-      };
-    });
-    if (this.#outbox.size() > 0) await this.#wakeAt(this.clock.now());
-    return opened;
+    const opened = await this.#changing((r) => openQueued(this.#desk, this.#deliveries, r, input));
+    return { ...opened, view: viewOf(record, this.#trust, this.#book.patterns()), secrets: input.secrets.map((ref) => secretValue(stored, ref) ?? null) };
   }
 
   /** Gives the sending of a queued answer back after a failure, so the queue's retry sends it. */
@@ -258,6 +228,32 @@ export class AgentState extends DurableObject<Env> {
   async recordEvents(events: PendingAuditEvent[]): Promise<void> {
     if (events.length === 0) return;
     await this.#changing((record) => this.#desk.record(events, record));
+  }
+
+  /**
+   * Deletes the agent (`DELETE /v1/agents/:agentId`): audits `agent.deleted`, then empties every
+   * table but the audit outbox and chain head (the trail goes on, unbroken, and a new agent under
+   * this id continues it) and the SMS opt-outs (a customer's STOP outlives the agent). False when
+   * there is no agent.
+   */
+  async destroy(input: { actor: string; now: number }): Promise<boolean> {
+    const record = this.#book.record();
+    if (!record) return false;
+    try {
+      this.ctx.storage.transactionSync(() => {
+        this.#auditor.event(record, { at: input.now, actor: input.actor, action: "agent.deleted", resource: record.agentId, decision: "changed", details: { version: record.version } });
+        // Every table, so state a later version adds is deleted too; SQLite's and the runtime's own are left alone.
+        const tables = this.#sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").toArray().map((t) => t.name);
+        for (const name of tables) {
+          if (!KEPT_ON_DELETE.has(name) && !name.startsWith("sqlite_") && !name.startsWith("_cf_")) this.#sql.exec(`DELETE FROM "${name}"`);
+        }
+        this.#book.retire(record.version);
+      });
+    } finally {
+      this.#book.invalidate();
+    }
+    await this.#wakeAt(this.clock.now());
+    return true;
   }
 
   /**

@@ -15,13 +15,14 @@
 import type { AgentRecord, AgentView } from "../core/agent";
 import { parseDuration } from "../config";
 import type { PendingAuditEvent } from "../core/audit";
-import { type ClaimAttempt, type ClaimRefusal, completeClaim, DEFAULT_CLAIM_POLICY, decideClaim, ownsClaim } from "../core/claims";
+import { type ClaimAttempt, type ClaimDecision, type ClaimRefusal, completeClaim, DEFAULT_CLAIM_POLICY, decideClaim, ownsClaim } from "../core/claims";
 import type { Outcome, ToolDenial, Urgency } from "../core/types";
 import type { BudgetLedger } from "../cost/budget-ledger";
 import type { ReserveInput, ReserveReply, Settlement } from "../core/protocol";
 import type { TrustLedger } from "../trust/ledger";
 import type { ClaimStore } from "./claim-store";
-import type { RateLimits, RateStore } from "./rate-store";
+import type { DeliveryDesk } from "./delivery-desk";
+import type { RateLimits, RateOutcome, RateStore } from "./rate-store";
 
 export type { ReserveInput, ReserveReply } from "../core/protocol";
 
@@ -149,4 +150,31 @@ export function finishMessage(parts: DeskParts, record: AgentRecord, input: Fini
   if (input.outcome) parts.trust.record(record, { ...input.outcome, now });
   if (input.urgent) parts.flagUrgent(record, input.urgent, now);
   return { reply: { kind: "done" }, ...(expiresAt !== undefined ? { expiresAt } : {}) };
+}
+
+/** What the work queue's `openDelivery` asks: the message, when, and its sender's rate key. */
+export interface OpenDeliveryInput {
+  deliveryId: string;
+  now: number;
+  senderKey?: string;
+}
+
+/** The claim on sending a queued answer and, when the rate limits are full now, why. */
+export interface OpenedQueued {
+  claim: ClaimDecision["kind"];
+  limited?: Extract<RateOutcome, { ok: false }>;
+}
+
+/**
+ * A queued message's delivery: the claim on sending it and, with `senderKey`, whether the rate
+ * limits are full now (looked at, not counted: the pipeline's claim counts the message). Runs
+ * inside the object's transaction.
+ */
+export function openQueued(parts: DeskParts, deliveries: DeliveryDesk, record: AgentRecord, input: OpenDeliveryInput): OpenedQueued {
+  const claim = deliveries.openDelivery(input.deliveryId, input.now).kind;
+  if (claim !== "claimed" || !input.senderKey) return { claim };
+  const rate = parts.rates.peek(input.senderKey, rateLimitsOf(record), input.now);
+  if (rate.ok) return { claim };
+  if (rate.notify) parts.record([rateLimitedEvent(input.senderKey, rate, input.now)], record);
+  return { claim, limited: rate };
 }

@@ -6,7 +6,7 @@ import { applyRetention, archiveAuditEvents } from "../../src/audit/archive";
 import { canonicalJSON, eventHash, GENESIS_HASH } from "../../src/audit/chain";
 import { sha256Hex } from "../../src/core/crypto";
 import { archiveDeps } from "../../src/jobs/scheduled";
-import { admin, createAgent } from "../support/agents";
+import { admin, clockedApp, createAgent } from "../support/agents";
 import { flushUntil, produce, storedEvents, verify } from "./helpers";
 
 const DAY = 86_400_000;
@@ -20,13 +20,16 @@ async function archiveAll(now = Date.now()) {
   return all;
 }
 
-/** An agent with two closed days of events (3, 2 days ago) and one event today: 4 events. */
+/**
+ * An agent created 3 days ago, with two closed days of events (3, 2 days ago) and one event
+ * today: 5 events, its `agent.created` first.
+ */
 async function agentWithHistory(config: Record<string, unknown> = {}) {
-  const agentId = await createAgent(config);
+  const agentId = await createAgent(config, {}, clockedApp(today - 3 * DAY + 9 * 3_600_000).target);
   await produce(agentId, ["rejected", 0.5], today - 3 * DAY + 10 * 3_600_000);
   await produce(agentId, ["rejected"], today - 2 * DAY + 10 * 3_600_000);
   await produce(agentId, ["rejected"], Date.now() - 60_000);
-  await flushUntil(agentId, 4);
+  await flushUntil(agentId, 5);
   return agentId;
 }
 
@@ -38,8 +41,8 @@ describe("audit archive in R2", () => {
     const agentId = await agentWithHistory();
     const written = (await archiveAll()).filter((d) => d.agentId === agentId);
     expect(written.map((d) => [d.firstSeq, d.lastSeq, d.count])).toEqual([
-      [1, 2, 2],
-      [3, 3, 1],
+      [1, 3, 3],
+      [4, 4, 1],
     ]);
     const rows = await archivesOf(agentId);
     expect(rows).toHaveLength(2);
@@ -67,10 +70,10 @@ describe("audit archive in R2", () => {
   it("archives up to a gap in the chain, never across it, and still archives other agents", async () => {
     const broken = await agentWithHistory();
     const fine = await agentWithHistory();
-    await env.DB.prepare("DELETE FROM audit_events WHERE agent_id = ? AND seq = 2").bind(broken).run();
+    await env.DB.prepare("DELETE FROM audit_events WHERE agent_id = ? AND seq = 3").bind(broken).run();
     await archiveAll();
-    // Seq 1 closes day one on its own; seq 3 follows the deleted seq 2 and is never archived.
-    expect((await archivesOf(broken)).map((r) => [r.first_seq, r.last_seq])).toEqual([[1, 1]]);
+    // Seq 1-2 close day one on their own; seq 4 follows the deleted seq 3 and is never archived.
+    expect((await archivesOf(broken)).map((r) => [r.first_seq, r.last_seq])).toEqual([[1, 2]]);
     expect(await archivesOf(fine)).toHaveLength(2);
   });
 });
@@ -79,7 +82,7 @@ describe("the cron job", () => {
   it("archives closed days when the scheduled handler runs", async () => {
     const agentId = await agentWithHistory();
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }), env);
-    expect((await archivesOf(agentId)).map((r) => r.last_seq)).toEqual([2, 3]);
+    expect((await archivesOf(agentId)).map((r) => r.last_seq)).toEqual([3, 4]);
   });
 });
 
@@ -90,14 +93,14 @@ describe("audit retention", () => {
     const [first] = await archivesOf(agentId);
     const result = await applyRetention(deps(), Date.now());
     expect(result.objectsDeleted).toBeGreaterThanOrEqual(2);
-    expect((await storedEvents(agentId)).map((e) => e.seq)).toEqual([4]);
+    expect((await storedEvents(agentId)).map((e) => e.seq)).toEqual([5]);
     expect(await env.AUDIT_BUCKET.get(first!.object_key as string)).toBeNull();
     expect((await archivesOf(agentId)).every((r) => typeof r.deleted_at === "number")).toBe(true);
     await flushUntil(agentId, 3);
     const actions = (await storedEvents(agentId)).map((e) => e.action);
     expect(actions.filter((a) => a === "archive.deleted")).toHaveLength(2);
     const checked = await verify(agentId);
-    expect(checked).toMatchObject({ ok: true, firstSeq: 4, firstBroken: null });
+    expect(checked).toMatchObject({ ok: true, firstSeq: 5, firstBroken: null });
   });
 
   it("deletes nothing of an agent under legal hold, and nothing not yet archived", async () => {
@@ -107,9 +110,9 @@ describe("audit retention", () => {
     await env.DB.prepare("INSERT INTO legal_holds (agent_id, reason, actor, at) VALUES (?, 'litigation', 'admin:test', ?)").bind(held, Date.now()).run();
     await env.DB.prepare("DELETE FROM audit_archives WHERE agent_id = ?").bind(unarchived).run();
     await applyRetention(deps(), Date.now());
-    expect(await storedEvents(held)).toHaveLength(4);
+    expect(await storedEvents(held)).toHaveLength(5);
     expect((await archivesOf(held)).every((r) => r.deleted_at === null)).toBe(true);
-    expect(await storedEvents(unarchived)).toHaveLength(4);
+    expect(await storedEvents(unarchived)).toHaveLength(5);
   });
 });
 
@@ -125,13 +128,13 @@ describe("legal hold", () => {
     expect(await placed.json()).toMatchObject({ agentId, held: true, reason: "court order 12" });
     expect(await (await admin(path)).json()).toMatchObject({ held: true, reason: "court order 12" });
 
-    const upToFour = async () => (await storedEvents(agentId)).filter((e) => (e.seq ?? 0) <= 4).map((e) => e.seq);
+    const upToFive = async () => (await storedEvents(agentId)).filter((e) => (e.seq ?? 0) <= 5).map((e) => e.seq);
     await applyRetention(deps(), Date.now());
-    expect(await upToFour()).toEqual([1, 2, 3, 4]);
+    expect(await upToFive()).toEqual([1, 2, 3, 4, 5]);
 
     expect(await (await admin(path, { method: "DELETE" })).json()).toEqual({ agentId, held: false });
     await applyRetention(deps(), Date.now());
-    expect(await upToFour()).toEqual([4]);
+    expect(await upToFive()).toEqual([5]);
     await flushUntil(agentId, 5);
     const actions = (await storedEvents(agentId)).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(["legal_hold.placed", "legal_hold.lifted", "archive.deleted"]));

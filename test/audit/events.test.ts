@@ -65,7 +65,7 @@ describe("audit events of answered messages", () => {
     const agentId = await createAgent({});
     await putAgent(agentId, { config: { name: "Bakery v2" }, systemPrompt: "Be brief.", secrets: { http: "a-new-secret-value", twilio: null } });
     const [updated] = await events(agentId, ["agent.updated"], 1);
-    expect(updated).toMatchObject({ actor: "admin:local", action: "agent.updated", resource: agentId, decision: "changed" });
+    expect(updated).toMatchObject({ actor: "admin:bootstrap", action: "agent.updated", resource: agentId, decision: "changed" });
     expect(JSON.parse(updated!.details)).toEqual({ version: 2, model: "claude-sonnet-5-5", secrets: ["http", "-twilio"], promptChanged: true });
     expect(updated!.details).not.toContain("a-new-secret-value");
   });

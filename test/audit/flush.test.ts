@@ -30,7 +30,8 @@ describe("flushing the outbox into the chain", () => {
       outbox.add({ kind: "alert", body: alert(agentId) });
       const saved = sql.exec<{ seq: number; kind: string; body: string }>("SELECT seq, kind, body FROM outbox").toArray();
       const headBefore = outbox.head();
-      expect(headBefore.seq).toBe(5);
+      // The agent's creation and five events.
+      expect(headBefore.seq).toBe(6);
 
       await flushOutbox(outbox, env.DB);
       const headAfter = outbox.head();
@@ -40,23 +41,24 @@ describe("flushing the outbox into the chain", () => {
 
       await flushOutbox(outbox, env.DB);
       expect(outbox.head()).toEqual(headAfter);
-      expect(headAfter.seq).toBe(8);
+      expect(headAfter.seq).toBe(9);
       expect(outbox.size()).toBe(0);
     });
     const rows = await storedEvents(agentId);
-    expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(await alertCount(agentId)).toBe(alertsBefore + 1);
-    expect(await verify(agentId)).toMatchObject({ checked: 8, ok: true });
-
-    // The head is the stored chain's end: the next real event links to event 8.
-    await produce(agentId, ["rejected"], Date.now());
-    await flushUntil(agentId, 9);
-    expect((await storedEvents(agentId))[8]).toMatchObject({ seq: 9, prev_hash: rows[7]!.hash });
     expect(await verify(agentId)).toMatchObject({ checked: 9, ok: true });
+
+    // The head is the stored chain's end: the next real event links to event 9.
+    await produce(agentId, ["rejected"], Date.now());
+    await flushUntil(agentId, 10);
+    expect((await storedEvents(agentId))[9]).toMatchObject({ seq: 10, prev_hash: rows[8]!.hash });
+    expect(await verify(agentId)).toMatchObject({ checked: 10, ok: true });
   });
 
   it("lets overlapping flushes neither move the head backwards nor deliver an alert twice", async () => {
-    const agentId = await createAgent();
+    // Audit off: not even the agent's creation is in the outbox, only the entries added here.
+    const agentId = await createAgent({ audit: { enabled: false } });
     const delivered = await runInDurableObject(stateOf(agentId), async (_instance, state) => {
       await state.storage.deleteAlarm();
       const outbox = new Outbox(state.storage);
@@ -76,7 +78,7 @@ describe("flushing the outbox into the chain", () => {
   });
 
   it("links a row the version before the chain stored just before a crash, instead of skipping it", async () => {
-    const agentId = await createAgent();
+    const agentId = await createAgent({ audit: { enabled: false } });
     const event = auditEvent(agentId, 1);
     await env.DB.prepare(
       "INSERT INTO audit_events (id, agent_id, at, actor, action, resource, decision, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -109,6 +111,6 @@ describe("flushing the outbox into the chain", () => {
       state.storage.sql.exec("UPDATE audit_chain SET seq = ?, hash = ? WHERE id = 1", head.seq, head.hash);
       await flushOutbox(outbox, env.DB);
     });
-    expect(await verify(agentId)).toMatchObject({ checked: 6, ok: true });
+    expect(await verify(agentId)).toMatchObject({ checked: 7, ok: true });
   });
 });

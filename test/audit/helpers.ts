@@ -49,10 +49,13 @@ export async function produce(agentId: string, steps: Array<"rejected" | number>
   }
 }
 
-/** Five real events, seq 1-5, ten minutes ago: rejected, trust 0.5, rejected, trust 0.7, rejected. */
+/**
+ * Five real events, seq 2-6, ten minutes ago: rejected, trust 0.5, rejected, trust 0.7, rejected
+ * (seq 1 is the agent's `agent.created`, at its creation).
+ */
 export async function fiveEvents(agentId: string): Promise<void> {
   await produce(agentId, ["rejected", 0.5, "rejected", 0.7, "rejected"], Date.now() - 10 * 60_000);
-  await flushUntil(agentId, 5);
+  await flushUntil(agentId, 6);
 }
 
 export interface VerifyBody {

@@ -28,7 +28,7 @@ describe("PII at rest", () => {
     expect(res.status).toBe(200);
     // A question without PII is cached, to show the caches are written at all.
     expect((await sendHttp(agentId, { id: "pii-2", conversation: "pii-d", from: "bo", text: "When do you open?" }, { target })).status).toBe(200);
-    await flushUntil(agentId, 3);
+    await flushUntil(agentId, 4);
 
     const d1 = JSON.stringify(
       (await env.DB.prepare("SELECT * FROM audit_events WHERE agent_id = ?").bind(agentId).all()).results,
@@ -54,7 +54,8 @@ describe("PII at rest", () => {
   });
 
   it("loses no audit event when the D1 write fails once: the entries wait in the outbox for the next flush", async () => {
-    const agentId = await createAgent({});
+    // Audit off: only the entries added here are in the outbox, not the agent's creation.
+    const agentId = await createAgent({ audit: { enabled: false } });
     await runInDurableObject(stateOf(agentId), async (_instance, state) => {
       await state.storage.deleteAlarm();
       const outbox = new Outbox(state.storage);

@@ -84,16 +84,22 @@ async function ask(agentId: string, target: Target, text: string, steps: Paramet
 /**
  * A day of traffic, an hour apart: a Write with an email at 0.5 (detailed audit), a Read, an
  * operator lowering trust to 0.3, a denied Write (and a tool named like a formula), a refused
- * signature, a critical message, and the operator raising trust back to 0.5. Twelve events, an
+ * signature, a critical message, and the operator raising trust back to 0.5. Thirteen events (the
+ * agent's creation first), an
  * urgent_message and a permission_escalation alert, four answered messages.
  */
 async function dayOfTraffic(): Promise<{ agentId: string; other: string; end: number }> {
-  const agentId = await createAgent({
-    trust: { initial: 0.5 },
-    audit: { level: "detailed", compliance: { standards: ["SOC2", "HIPAA"], encryption: true }, retention: { duration: "7y" } },
-  });
-  const other = await createAgent({});
   const { clock, target } = clockedApp(DAY_START + 8 * HOUR);
+  // Created that morning: their `agent.created` events open the day.
+  const agentId = await createAgent(
+    {
+      trust: { initial: 0.5 },
+      audit: { level: "detailed", compliance: { standards: ["SOC2", "HIPAA"], encryption: true }, retention: { duration: "7y" } },
+    },
+    {},
+    target,
+  );
+  const other = await createAgent({}, {}, target);
   const step = () => clock.advance(HOUR);
 
   await ask(agentId, target, "Please keep my contact", [
@@ -122,8 +128,8 @@ async function dayOfTraffic(): Promise<{ agentId: string; other: string; end: nu
   const res = await admin(`/v1/agents/${other}/trust`, { method: "POST", body: JSON.stringify({ action: "set", level: 0.5, reason: OTHER_REASON }), target });
   expect(res.status).toBe(200);
 
-  await flushAll(agentId, { events: 12, alerts: 2, interactions: 4 });
-  await flushAll(other, { events: 2, alerts: 1, interactions: 0 });
+  await flushAll(agentId, { events: 13, alerts: 2, interactions: 4 });
+  await flushAll(other, { events: 3, alerts: 1, interactions: 0 });
   return { agentId, other, end: clock.now() };
 }
 
@@ -164,8 +170,8 @@ describe("GET /v1/agents/:agentId/reports/:standard over a day of traffic", () =
     const access = sectionOf(soc2, "access-changes");
     expect(access.counts).toMatchObject({ "trust.changed": 2, "trust.freeze": 0, trustLevel: 0.5, tier: "0.5" });
     expect(access.rows.map((r) => [r.actor, r.action, JSON.parse(r.detail).to])).toEqual([
-      ["admin:local", "trust.changed", 0.3],
-      ["admin:local", "trust.changed", 0.5],
+      ["admin:bootstrap", "trust.changed", 0.3],
+      ["admin:bootstrap", "trust.changed", 0.5],
     ]);
 
     const denied = sectionOf(soc2, "denied-attempts");
@@ -181,8 +187,8 @@ describe("GET /v1/agents/:agentId/reports/:standard over a day of traffic", () =
     expect(alerts.rows[0]!.detail).toContain("no alert channel configured");
 
     const chain = sectionOf(soc2, "audit-integrity");
-    expect(chain.counts).toMatchObject({ ok: true, complete: true, checked: 12, firstSeq: 1, lastSeq: 12, unchained: 0 });
-    expect(chain.summary).toMatch(/^Chain intact: 12 events/);
+    expect(chain.counts).toMatchObject({ ok: true, complete: true, checked: 13, firstSeq: 1, lastSeq: 13, unchained: 0 });
+    expect(chain.summary).toMatch(/^Chain intact: 13 events/);
 
     expect(sectionOf(soc2, "config-changes").counts).toMatchObject({ "trust.changed": 2, configVersion: 1 });
 
@@ -211,7 +217,8 @@ describe("GET /v1/agents/:agentId/reports/:standard over a day of traffic", () =
     expect(sectionOf(hipaa, "audit-controls").counts).toEqual({
       enabled: true,
       level: "detailed",
-      total: 12,
+      total: 13,
+      "agent.created": 1,
       "message.answered": 4,
       "message.urgent": 1,
       "tool.called": 2,
@@ -219,7 +226,7 @@ describe("GET /v1/agents/:agentId/reports/:standard over a day of traffic", () =
       "trust.changed": 2,
       "webhook.rejected": 1,
     });
-    expect(sectionOf(hipaa, "integrity").counts).toMatchObject({ ok: true, checked: 12 });
+    expect(sectionOf(hipaa, "integrity").counts).toMatchObject({ ok: true, checked: 13 });
     expect(sectionOf(hipaa, "access-control").rows.map((r) => r.action).sort()).toEqual(["tool.denied", "tool.denied", "trust.changed", "trust.changed", "webhook.rejected"]);
     expect(sectionOf(hipaa, "activity-review").rows).toHaveLength(2);
     expect(sectionOf(hipaa, "encryption").counts).toEqual({ encryption: true });
@@ -239,7 +246,7 @@ describe("GET /v1/agents/:agentId/reports/:standard over a day of traffic", () =
     expect(sectionOf(other, "access-changes").counts).toMatchObject({ "trust.changed": 1 });
     expect(sectionOf(other, "denied-attempts").counts).toMatchObject({ "tool.denied": 0, "webhook.rejected": 1 });
     expect(sectionOf(other, "data-protection").counts).toMatchObject({ toolCalls: 0 });
-    expect(sectionOf(other, "audit-integrity").counts).toMatchObject({ ok: true, checked: 2 });
+    expect(sectionOf(other, "audit-integrity").counts).toMatchObject({ ok: true, checked: 3 });
   });
 
   it("covers the last 30 days by default", async () => {
@@ -248,7 +255,7 @@ describe("GET /v1/agents/:agentId/reports/:standard over a day of traffic", () =
     const body = (await res.json()) as ComplianceReport;
     expect(body.to).toBe(new Date(day.end + HOUR).toISOString());
     expect(body.from).toBe(new Date(day.end + HOUR - 30 * 24 * HOUR).toISOString());
-    expect(sectionOf(body, "audit-integrity").counts).toMatchObject({ checked: 12 });
+    expect(sectionOf(body, "audit-integrity").counts).toMatchObject({ checked: 13 });
   });
 
   it("answers CSV that parses back under RFC 4180, one line per row, with formulas defused", async () => {

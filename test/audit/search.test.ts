@@ -35,11 +35,13 @@ describe("GET /v1/agents/:agentId/audit", () => {
     const stored = await storedEvents(agentId);
     const { events, nextCursor } = await search(agentId);
     expect(nextCursor).toBeNull();
-    expect(events.map((e) => e.seq)).toEqual([5, 4, 3, 2, 1]);
-    expect(events[0]).toEqual({
-      id: stored[4]!.id,
-      seq: 5,
-      at: new Date(stored[4]!.at).toISOString(),
+    // The agent's creation (seq 1) happened now, after the five events of ten minutes ago.
+    expect(events.map((e) => e.seq)).toEqual([1, 6, 5, 4, 3, 2]);
+    expect(events[0]).toMatchObject({ seq: 1, action: "agent.created", actor: "admin:bootstrap" });
+    expect(events[1]).toEqual({
+      id: stored[5]!.id,
+      seq: 6,
+      at: new Date(stored[5]!.at).toISOString(),
       actor: "unverified:http",
       action: "webhook.rejected",
       resource: "http",
@@ -47,7 +49,7 @@ describe("GET /v1/agents/:agentId/audit", () => {
       details: expect.objectContaining({ reason: "bad_signature" }),
       costUsd: null,
       requestId: expect.any(String),
-      hash: stored[4]!.hash,
+      hash: stored[5]!.hash,
     });
   });
 
@@ -55,11 +57,11 @@ describe("GET /v1/agents/:agentId/audit", () => {
     const agentId = await createAgent();
     await fiveEvents(agentId);
     await produce(agentId, ["rejected", 0.2], Date.now() - 5 * 60_000);
-    await flushUntil(agentId, 7);
+    await flushUntil(agentId, 8);
     const { pages, events } = await allPages(agentId, "?limit=3");
     expect(pages).toBe(3);
-    expect(events.map((e) => e.seq)).toEqual([7, 6, 5, 4, 3, 2, 1]);
-    expect(new Set(events.map((e) => e.id)).size).toBe(7);
+    expect(events.map((e) => e.seq)).toEqual([1, 8, 7, 6, 5, 4, 3, 2]);
+    expect(new Set(events.map((e) => e.id)).size).toBe(8);
   });
 
   it("pages events that share a millisecond without losing or repeating any", async () => {
@@ -76,10 +78,10 @@ describe("GET /v1/agents/:agentId/audit", () => {
   it("filters by exact action or by a prefix ending in *, keeping the filter across pages", async () => {
     const agentId = await createAgent();
     await fiveEvents(agentId);
-    expect((await search(agentId, "?action=trust.changed")).events.map((e) => e.seq)).toEqual([4, 2]);
+    expect((await search(agentId, "?action=trust.changed")).events.map((e) => e.seq)).toEqual([5, 3]);
     expect((await search(agentId, "?action=trust")).events).toEqual([]);
-    expect((await allPages(agentId, "?action=webhook.*&limit=2")).events.map((e) => e.seq)).toEqual([5, 3, 1]);
-    expect((await search(agentId, "?action=*")).events).toHaveLength(5);
+    expect((await allPages(agentId, "?action=webhook.*&limit=2")).events.map((e) => e.seq)).toEqual([6, 4, 2]);
+    expect((await search(agentId, "?action=*")).events).toHaveLength(6);
     // `_` is not a wildcard, and case counts.
     expect((await search(agentId, "?action=trust_changed")).events).toEqual([]);
     expect((await search(agentId, "?action=Trust.*")).events).toEqual([]);
@@ -91,10 +93,10 @@ describe("GET /v1/agents/:agentId/audit", () => {
     const stored = await storedEvents(agentId);
     const future = Date.now() + 86_400_000;
     expect((await search(agentId, `?from=${future}&to=${future + 1}`)).events).toEqual([]);
-    const to = stored[1]!.at;
+    const to = stored[2]!.at;
     const listed = (await search(agentId, `?to=${to}`)).events;
     expect(listed.every((e) => Date.parse(e.at) <= to)).toBe(true);
-    expect(listed.map((e) => e.seq)).toContain(1);
+    expect(listed.map((e) => e.seq)).toContain(2);
   });
 
   it("never shows another agent's events, nor accepts another agent's cursor", async () => {
@@ -102,10 +104,10 @@ describe("GET /v1/agents/:agentId/audit", () => {
     const theirs = await createAgent();
     await fiveEvents(theirs);
     await rejectedWebhook(mine);
-    await flushUntil(mine, 1);
+    await flushUntil(mine, 2);
     const theirIds = new Set((await storedEvents(theirs)).map((e) => e.id));
     const listed = await search(mine, "?limit=200");
-    expect(listed.events).toHaveLength(1);
+    expect(listed.events).toHaveLength(2);
     expect(listed.events.some((e) => theirIds.has(e.id))).toBe(false);
 
     const { nextCursor } = await search(theirs, "?limit=2");

@@ -11,15 +11,15 @@ describe("GET /v1/agents/:agentId/audit/verify", () => {
     const agentId = await createAgent();
     await fiveEvents(agentId);
     const rows = await storedEvents(agentId);
-    expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
-    expect(rows.map((r) => r.action)).toEqual(["webhook.rejected", "trust.changed", "webhook.rejected", "trust.changed", "webhook.rejected"]);
+    expect(rows.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(rows.map((r) => r.action)).toEqual(["agent.created", "webhook.rejected", "trust.changed", "webhook.rejected", "trust.changed", "webhook.rejected"]);
     expect(rows[0]!.prev_hash).toBe(GENESIS_HASH);
     for (let i = 1; i < rows.length; i++) expect(rows[i]!.prev_hash).toBe(rows[i - 1]!.hash);
     // Alerts travel in the same outbox but are not chained.
     const alerts = await env.DB.prepare("SELECT COUNT(*) AS n FROM alerts WHERE agent_id = ?").bind(agentId).first<{ n: number }>();
     expect(alerts?.n).toBeGreaterThan(0);
 
-    expect(await verify(agentId)).toMatchObject({ agentId, checked: 5, firstSeq: 1, lastSeq: 5, ok: true, firstBroken: null, unchained: 0 });
+    expect(await verify(agentId)).toMatchObject({ agentId, checked: 6, firstSeq: 1, lastSeq: 6, ok: true, firstBroken: null, unchained: 0 });
   });
 
   it("detects an event edited in D1 as hash_mismatch at its seq", async () => {
@@ -57,11 +57,11 @@ describe("GET /v1/agents/:agentId/audit/verify", () => {
   it("detects an edited event whose hash was recomputed, at the next link, as prev_mismatch", async () => {
     const agentId = await createAgent();
     await fiveEvents(agentId);
-    const row = await env.DB.prepare("SELECT * FROM audit_events WHERE agent_id = ? AND seq = 2").bind(agentId).first<{ id: string; at: number; actor: string; action: string; resource: string; decision: "changed"; details: string; prev_hash: string }>();
+    const row = await env.DB.prepare("SELECT * FROM audit_events WHERE agent_id = ? AND seq = 3").bind(agentId).first<{ id: string; at: number; actor: string; action: string; resource: string; decision: "changed"; details: string; prev_hash: string }>();
     const forged = {
       id: row!.id,
       agentId,
-      seq: 2,
+      seq: 3,
       at: row!.at,
       actor: row!.actor,
       action: row!.action,
@@ -71,8 +71,8 @@ describe("GET /v1/agents/:agentId/audit/verify", () => {
     };
     const hash = await eventHash(row!.prev_hash, forged);
     await sql("UPDATE audit_events SET details = ?, hash = ? WHERE id = ?", JSON.stringify(forged.details), hash, forged.id);
-    const { id } = (await storedEvents(agentId))[2]!;
-    expect(await verify(agentId)).toMatchObject({ ok: false, firstBroken: { seq: 3, id, reason: "prev_mismatch" } });
+    const { id } = (await storedEvents(agentId))[3]!;
+    expect(await verify(agentId)).toMatchObject({ ok: false, firstBroken: { seq: 4, id, reason: "prev_mismatch" } });
   });
 
   it("detects the newest events deleted, against the head the agent's object holds", async () => {
@@ -87,11 +87,11 @@ describe("GET /v1/agents/:agentId/audit/verify", () => {
   it("detects the newest event edited and re-hashed, against the head", async () => {
     const agentId = await createAgent();
     await fiveEvents(agentId);
-    const row = await env.DB.prepare("SELECT * FROM audit_events WHERE agent_id = ? AND seq = 5").bind(agentId).first<{ id: string; at: number; actor: string; action: string; resource: string; decision: "denied"; details: string; prev_hash: string; request_id: string | null }>();
+    const row = await env.DB.prepare("SELECT * FROM audit_events WHERE agent_id = ? AND seq = 6").bind(agentId).first<{ id: string; at: number; actor: string; action: string; resource: string; decision: "denied"; details: string; prev_hash: string; request_id: string | null }>();
     const forged = {
       id: row!.id,
       agentId,
-      seq: 5,
+      seq: 6,
       at: row!.at,
       actor: row!.actor,
       action: row!.action,
@@ -101,7 +101,7 @@ describe("GET /v1/agents/:agentId/audit/verify", () => {
       ...(row!.request_id ? { requestId: row!.request_id } : {}),
     };
     await sql("UPDATE audit_events SET details = ?, hash = ? WHERE id = ?", JSON.stringify(forged.details), await eventHash(row!.prev_hash, forged), forged.id);
-    expect(await verify(agentId)).toMatchObject({ ok: false, firstBroken: { seq: 5, id: null, reason: "hash_mismatch" } });
+    expect(await verify(agentId)).toMatchObject({ ok: false, firstBroken: { seq: 6, id: null, reason: "hash_mismatch" } });
   });
 
   it("counts rows from before the chain as unchained and verifies the chain after them", async () => {
@@ -113,26 +113,28 @@ describe("GET /v1/agents/:agentId/audit/verify", () => {
       Date.now() - 60_000,
     );
     await fiveEvents(agentId);
-    expect(await verify(agentId)).toMatchObject({ checked: 5, firstSeq: 1, lastSeq: 5, ok: true, unchained: 1 });
+    expect(await verify(agentId)).toMatchObject({ checked: 6, firstSeq: 1, lastSeq: 6, ok: true, unchained: 1 });
   });
 
   it("verifies a time range that starts mid-chain from its first event's prevHash", async () => {
     const start = Date.UTC(2026, 0, 1, 9);
     const agentId = await createAgent();
     await produce(agentId, ["rejected", 0.5, "rejected", 0.7, "rejected"], start);
-    await flushUntil(agentId, 5);
+    // Seq 1 is the agent's creation; the five events are seq 2-6.
+    await flushUntil(agentId, 6);
     const from = new Date(start + 2_000).toISOString();
     const to = new Date(start + 3_000).toISOString();
-    expect(await verify(agentId, `?from=${from}&to=${to}`)).toMatchObject({ from, to, checked: 2, firstSeq: 3, lastSeq: 4, ok: true });
+    expect(await verify(agentId, `?from=${from}&to=${to}`)).toMatchObject({ from, to, checked: 2, firstSeq: 4, lastSeq: 5, ok: true });
     // Edits outside the range do not concern it; an edit of its first event does.
-    await sql(`UPDATE audit_events SET actor = 'someone else' WHERE agent_id = ? AND seq IN (1, 5)`, agentId);
+    await sql(`UPDATE audit_events SET actor = 'someone else' WHERE agent_id = ? AND seq IN (2, 6)`, agentId);
     expect((await verify(agentId, `?from=${from}&to=${to}`)).ok).toBe(true);
-    await sql(`UPDATE audit_events SET actor = 'someone else' WHERE agent_id = ? AND seq = 3`, agentId);
-    expect((await verify(agentId, `?from=${from}&to=${to}`)).firstBroken).toMatchObject({ seq: 3, reason: "hash_mismatch" });
+    await sql(`UPDATE audit_events SET actor = 'someone else' WHERE agent_id = ? AND seq = 4`, agentId);
+    expect((await verify(agentId, `?from=${from}&to=${to}`)).firstBroken).toMatchObject({ seq: 4, reason: "hash_mismatch" });
   });
 
   it("answers an agent without events with an empty, intact range", async () => {
-    const agentId = await createAgent();
+    // With audit off not even its creation is recorded.
+    const agentId = await createAgent({ audit: { enabled: false } });
     expect(await verify(agentId)).toMatchObject({ checked: 0, firstSeq: null, lastSeq: null, ok: true, firstBroken: null, unchained: 0 });
   });
 

@@ -149,7 +149,7 @@ describe("HTTP channel: verification", () => {
     const res = await sendHttp(agentId, signed, { sendBody: signed.replace("open", "close"), target: settled });
     expect(res.status).toBe(401);
     await runDurableObjectAlarm(env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId)));
-    const row = await env.DB.prepare("SELECT actor, action, decision, details, request_id FROM audit_events WHERE agent_id = ?").bind(agentId).first<Record<string, string>>();
+    const row = await env.DB.prepare("SELECT actor, action, decision, details, request_id FROM audit_events WHERE agent_id = ? AND action = 'webhook.rejected'").bind(agentId).first<Record<string, string>>();
     expect(row).toMatchObject({ actor: "unverified:http", action: "webhook.rejected", decision: "denied", request_id: res.headers.get("x-request-id") });
     expect(JSON.parse(row!.details!)).toMatchObject({ reason: "bad_signature" });
   });

@@ -55,7 +55,7 @@ describe("tools that need a person's approval (trust.ask)", () => {
     const [request] = await pending(agentId);
     const res = await decide(agentId, request!.id, { decision: "approve", note: "ok by owner" });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: "executed", result: { content: "wrote 15 bytes to refund.txt", isError: false }, decidedBy: "admin:local" });
+    expect(await res.json()).toMatchObject({ status: "executed", result: { content: "wrote 15 bytes to refund.txt", isError: false }, decidedBy: "admin:bootstrap" });
     expect(await (await env.WORKSPACE.get(`workspaces/${agentId}/refund.txt`))?.text()).toBe("refund order 42");
 
     expect((await decide(agentId, request!.id, { decision: "approve" })).status).toBe(409);

@@ -20,7 +20,7 @@ describe("POST /v1/agents/:agentId/trust", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ level: 0.9, tier: "0.9", allowedTools: ["*"] });
     const view = (await (await admin(`/v1/agents/${agentId}/trust`)).json()) as { recentChanges: unknown[] };
-    expect(view.recentChanges[0]).toMatchObject({ from: 0.3, to: 0.9, kind: "set", reason: "supervised pilot", actor: "admin:local" });
+    expect(view.recentChanges[0]).toMatchObject({ from: 0.3, to: 0.9, kind: "set", reason: "supervised pilot", actor: "admin:bootstrap" });
 
     await runDurableObjectAlarm(env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId)));
     const alert = await env.DB.prepare("SELECT type, details FROM alerts WHERE agent_id = ?").bind(agentId).first<{ type: string; details: string }>();

@@ -21,6 +21,7 @@ import {
   toolGlob,
   unit,
 } from "./fields";
+import { regexRisk, regexRiskMessage } from "./regex-safety";
 
 export { DURATION_MESSAGE, parseDuration } from "./fields";
 
@@ -128,7 +129,13 @@ function compiles(pattern: string): boolean {
 }
 
 const patternCacheRule = z.strictObject({
-  pattern: text(1_000).refine(compiles, { error: "must be a built-in intent name or a valid regular expression" }),
+  pattern: text(1_000)
+    .refine(compiles, { error: "must be a built-in intent name or a valid regular expression" })
+    // Rules run on every customer message: an expression that backtracks badly would let one message hang the worker.
+    .superRefine((pattern, ctx) => {
+      const risk = compiles(pattern) ? regexRisk(pattern) : null;
+      if (risk) ctx.addIssue({ code: "custom", message: regexRiskMessage(risk) });
+    }),
   /** Seconds. */
   ttl: intAtLeast(1),
   response: text(10_000),
@@ -170,7 +177,8 @@ export const budgetSchema = z
 
 export const optimizationSchema = z.strictObject({
   enableCache: flag(true),
-  cacheRules: z.array(cacheRuleSchema).default(() => []),
+  /** Every pattern rule is tried on every message, so their number is bounded too. */
+  cacheRules: z.array(cacheRuleSchema).max(100).default(() => []),
   patterns: z
     .strictObject({ autoDetect: flag(true), minFrequency: intAtLeast(1).default(10), confidence: unit().default(0.9) })
     .prefault({}),

@@ -3,14 +3,14 @@ import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { z } from "zod";
 import { EncryptionError, loadKeyring } from "../privacy/encryption";
-import { type AgentConfig, formatIssues, parseAgentConfig } from "../config";
+import { type AgentConfig, type ConfigIssue, allowsPrivateUrls, credentialIssues, formatIssues, hideCredentials, parseAgentConfig } from "../config";
 import { AppError } from "../core/errors";
 import * as schema from "../db/schema";
 import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { agentObject } from "../state/objects";
 import { adminActor, parseAgentId, requireAgent } from "./common";
-import { type AgentRecord, secretNames } from "../core/agent";
+import { type AgentRecord, applySecretsPatch, secretNames } from "../core/agent";
 
 /** Used when neither the body nor the config gives a system prompt. */
 export const DEFAULT_SYSTEM_PROMPT =
@@ -28,11 +28,14 @@ const putBodySchema = z.strictObject({
   secrets: z.record(secretName, z.union([secretValue, z.record(secretName, secretValue), z.null()])).optional(),
 });
 
+const invalidConfig = (issues: ConfigIssue[]) => new AppError("invalid_config", formatIssues(issues), { details: { issues } });
+
 function agentView(record: AgentRecord, trustLevel: number, secrets: string[]) {
   return {
     agentId: record.agentId,
     version: record.version,
-    config: record.config,
+    // Credentials live in secrets; a config stored before that may still hold some inline.
+    config: hideCredentials(record.config),
     systemPrompt: record.systemPrompt,
     model: record.model,
     trustLevel,
@@ -65,12 +68,17 @@ export const agentRoutes = new Hono<AppEnv>()
   .put("/agents/:agentId", async (c) => {
     const agentId = parseAgentId(c.req.param("agentId"));
     const body = parseBody(putBodySchema, parseJson(await readBodyLimited(c.req.raw, MAX_ADMIN_BODY_BYTES)));
-    const parsed = parseAgentConfig(body.config);
-    if (!parsed.ok) throw new AppError("invalid_config", formatIssues(parsed.issues), { details: { issues: parsed.issues } });
+    const policy = { allowPrivateUrls: allowsPrivateUrls(c.env.ALLOW_PRIVATE_URLS) };
+    const parsed = parseAgentConfig(body.config, policy);
+    if (!parsed.ok) throw invalidConfig(parsed.issues);
     const config = parsed.config;
     await requireEncryptionKeys(config, c.env.ENCRYPTION_KEYS);
 
     const stub = agentObject(c.env, agentId);
+    // Secrets the config names must exist once this PUT is applied, checked before anything is written.
+    const secretsAfter = applySecretsPatch((await stub.snapshot())?.secrets ?? {}, body.secrets);
+    const credentialProblems = credentialIssues(config, secretsAfter, policy);
+    if (credentialProblems.length > 0) throw invalidConfig(credentialProblems);
     const { record, created } = await stub.configure({
       agentId,
       config,

@@ -21,6 +21,7 @@ import {
   toolGlob,
   unit,
 } from "./fields";
+import { HEADER_MIGRATION, WEBHOOK_MIGRATION, secretRef } from "./credentials";
 import { regexRisk, regexRiskMessage } from "./regex-safety";
 
 export { DURATION_MESSAGE, parseDuration } from "./fields";
@@ -51,7 +52,14 @@ export const toolsSchema = z.strictObject({
   maxSteps: intBetween(1, 50).default(8),
   /** Remote MCP servers (Streamable HTTP); their tools appear as `mcp__<server>__<tool>`. */
   mcpServers: z
-    .record(mcpServerName, z.strictObject({ url: httpUrl(), headers: z.record(headerName, z.string()).optional() }))
+    .record(
+      mcpServerName,
+      z.strictObject({
+        url: httpUrl(),
+        /** Sent with every request; each value is a secret of the agent (`{ secret: "mcp_token" }`). */
+        headers: z.record(headerName, secretRef(HEADER_MIGRATION)).optional(),
+      }),
+    )
     .default(() => ({})),
 });
 
@@ -320,10 +328,10 @@ export const auditSchema = z.strictObject({
       alerts: z.array(z.enum(AUDIT_ALERTS)).default(["unusual_activity", "permission_escalation"]),
     })
     .prefault({}),
-  /** Where alerts are sent besides the alert list; one of the two. */
+  /** Where alerts are sent besides the alert list; one of the two. The Slack URL is a secret (it holds Slack's token). */
   alertChannel: z
-    .union([z.strictObject({ slackWebhook: httpUrl() }), z.strictObject({ email: email() })], {
-      error: 'must be { slackWebhook: "<url>" } or { email: "<address>" }',
+    .union([z.strictObject({ slackWebhook: secretRef(WEBHOOK_MIGRATION) }), z.strictObject({ email: email() })], {
+      error: 'must be { slackWebhook: { secret: "<name>" } } or { email: "<address>" }',
     })
     .optional(),
 });

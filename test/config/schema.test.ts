@@ -349,8 +349,8 @@ describe("channels", () => {
 
 describe("tools and audit", () => {
   it("accepts MCP servers by name and rejects names that would break mcp__<server>__<tool>", () => {
-    const config = valid({ tools: { mcpServers: { slack: { url: "http://127.0.0.1:9100/mcp", headers: { Authorization: "Bearer x" } } } } });
-    expect(config.tools.mcpServers.slack?.url).toBe("http://127.0.0.1:9100/mcp");
+    const config = valid({ tools: { mcpServers: { slack: { url: "https://mcp.example.com/mcp", headers: { Authorization: { secret: "mcp_slack" } } } } } });
+    expect(config.tools.mcpServers.slack?.url).toBe("https://mcp.example.com/mcp");
     expect(invalid({ tools: { mcpServers: { my__slack: { url: "https://mcp.example.com" } } } })).toEqual([
       { path: "tools.mcpServers.my__slack", message: 'must not contain "__"' },
     ]);
@@ -366,8 +366,9 @@ describe("tools and audit", () => {
 
   it("takes a Slack webhook or an email address as the alert channel, not both", () => {
     expect(valid({ audit: { alertChannel: { email: "ops@example.com" } } }).audit.alertChannel).toEqual({ email: "ops@example.com" });
-    expect(invalid({ audit: { alertChannel: { email: "ops@example.com", slackWebhook: "https://hooks.slack.com/x" } } })).toEqual([
-      { path: "audit.alertChannel", message: 'must be { slackWebhook: "<url>" } or { email: "<address>" }' },
+    expect(valid({ audit: { alertChannel: { slackWebhook: { secret: "alert_webhook" } } } }).audit.alertChannel).toEqual({ slackWebhook: { secret: "alert_webhook" } });
+    expect(invalid({ audit: { alertChannel: { email: "ops@example.com", slackWebhook: { secret: "alert_webhook" } } } })).toEqual([
+      { path: "audit.alertChannel", message: 'must be { slackWebhook: { secret: "<name>" } } or { email: "<address>" }' },
     ]);
   });
 });

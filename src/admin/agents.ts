@@ -3,10 +3,25 @@ import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { z } from "zod";
 import { EncryptionError, loadKeyring } from "../privacy/encryption";
-import { type AgentConfig, type ConfigIssue, allowsPrivateUrls, credentialIssues, formatIssues, hideCredentials, parseAgentConfig } from "../config";
+import {
+  type AgentConfig,
+  type ConfigIssue,
+  ROOT_PATH,
+  agentConfigSchema,
+  allowsPrivateUrls,
+  configErrorMap,
+  credentialIssues,
+  formatIssues,
+  hideCredentials,
+  parseAgentConfig,
+  runIssues,
+  runWarnings,
+  toConfigIssues,
+} from "../config";
+import { loadPriceTable } from "../cost/prices";
 import { AppError } from "../core/errors";
 import * as schema from "../db/schema";
-import { parseBody, parseJson, readBodyLimited } from "../http/body";
+import { parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { agentObject } from "../state/objects";
 import { adminActor, parseAgentId, requireAgent } from "./common";
@@ -27,6 +42,25 @@ const putBodySchema = z.strictObject({
   model: z.string().min(1).max(100).optional(),
   secrets: z.record(secretName, z.union([secretValue, z.record(secretName, secretValue), z.null()])).optional(),
 });
+
+/** Top-level config fields that the PUT body itself does not have: a body with one of them is a bare config. */
+const CONFIG_ONLY_KEYS = Object.keys(agentConfigSchema.shape).filter((key) => !Object.hasOwn(putBodySchema.shape, key));
+
+/**
+ * The PUT body, with the config's wording for unknown fields, and a bare config (the most
+ * common first mistake) told how to wrap itself.
+ */
+function parsePutBody(json: unknown): z.output<typeof putBodySchema> {
+  const isObject = typeof json === "object" && json !== null && !Array.isArray(json);
+  if (isObject && !("config" in json) && CONFIG_ONLY_KEYS.some((key) => key in json)) {
+    const message = 'looks like a bare agent config: wrap the config as { "config": { … } }, with systemPrompt, model and secrets beside it';
+    throw new AppError("invalid_request", `${ROOT_PATH}: ${message}`, { details: { issues: [{ path: ROOT_PATH, message }] } });
+  }
+  const parsed = putBodySchema.safeParse(json, { error: configErrorMap });
+  if (parsed.success) return parsed.data;
+  const issues = toConfigIssues(parsed.error.issues, [], putBodySchema);
+  throw new AppError("invalid_request", formatIssues(issues), { details: { issues } });
+}
 
 const invalidConfig = (issues: ConfigIssue[]) => new AppError("invalid_config", formatIssues(issues), { details: { issues } });
 
@@ -67,7 +101,7 @@ export async function requireEncryptionKeys(config: AgentConfig, secret: string 
 export const agentRoutes = new Hono<AppEnv>()
   .put("/agents/:agentId", async (c) => {
     const agentId = parseAgentId(c.req.param("agentId"));
-    const body = parseBody(putBodySchema, parseJson(await readBodyLimited(c.req.raw, MAX_ADMIN_BODY_BYTES)));
+    const body = parsePutBody(parseJson(await readBodyLimited(c.req.raw, MAX_ADMIN_BODY_BYTES)));
     const policy = { allowPrivateUrls: allowsPrivateUrls(c.env.ALLOW_PRIVATE_URLS) };
     const parsed = parseAgentConfig(body.config, policy);
     if (!parsed.ok) throw invalidConfig(parsed.issues);
@@ -75,15 +109,19 @@ export const agentRoutes = new Hono<AppEnv>()
     await requireEncryptionKeys(config, c.env.ENCRYPTION_KEYS);
 
     const stub = agentObject(c.env, agentId);
-    // Secrets the config names must exist once this PUT is applied, checked before anything is written.
+    // What the agent will run with is checked before anything is written: the secrets the config
+    // names must exist once this PUT is applied, and the budget must pay for one model call.
     const secretsAfter = applySecretsPatch((await stub.snapshot())?.secrets ?? {}, body.secrets);
-    const credentialProblems = credentialIssues(config, secretsAfter, policy);
-    if (credentialProblems.length > 0) throw invalidConfig(credentialProblems);
+    const systemPrompt = body.systemPrompt ?? config.systemPrompt ?? DEFAULT_SYSTEM_PROMPT;
+    const model = body.model ?? config.model;
+    const facts = { model, systemPrompt, prices: loadPriceTable(c.env.MODEL_PRICES), secrets: secretsAfter };
+    const problems = [...credentialIssues(config, secretsAfter, policy), ...runIssues(config, facts)];
+    if (problems.length > 0) throw invalidConfig(problems);
     const { record, created } = await stub.configure({
       agentId,
       config,
-      systemPrompt: body.systemPrompt ?? config.systemPrompt ?? DEFAULT_SYSTEM_PROMPT,
-      model: body.model ?? config.model,
+      systemPrompt,
+      model,
       secrets: body.secrets,
       now: c.var.clock.now(),
       actor: adminActor(c),
@@ -112,7 +150,10 @@ export const agentRoutes = new Hono<AppEnv>()
         setWhere: sql`excluded.version > ${schema.agents.version}`,
       });
     const snapshot = await stub.snapshot();
-    return c.json(agentView(record, snapshot?.trustLevel ?? config.trust.initial, secretNames(snapshot?.secrets ?? {})), created ? 201 : 200);
+    return c.json(
+      { ...agentView(record, snapshot?.trustLevel ?? config.trust.initial, secretNames(snapshot?.secrets ?? {})), warnings: runWarnings(config, facts) },
+      created ? 201 : 200,
+    );
   })
   .get("/agents/:agentId", async (c) => {
     const { snapshot } = await requireAgent(c);

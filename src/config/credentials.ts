@@ -52,6 +52,7 @@ interface Reference {
 interface CredentialFields {
   tools: { mcpServers: Record<string, { headers?: Record<string, SecretRef | string> }> };
   audit: { alertChannel?: { slackWebhook: SecretRef | string } | { email: string } };
+  channels: ReadonlyArray<{ type: string; webhook?: string }>;
 }
 
 /** Every secret the config names, with the field that names it. */
@@ -103,8 +104,8 @@ export function credentialIssues(config: CredentialFields, secrets: AgentSecrets
 export const HIDDEN = "[hidden: move it to secrets]";
 
 /**
- * The config as endpoints may show it: any credential an older config holds inline is
- * replaced by {@link HIDDEN}. Configs written since references exist hold none.
+ * The config as endpoints may show it: any credential an older config holds inline, and the
+ * Slack channel's unused `webhook` URL, is replaced by {@link HIDDEN}.
  *
  * @example
  * hideCredentials(config).tools.mcpServers.github?.headers; // { authorization: "[hidden: move it to secrets]" }
@@ -120,8 +121,11 @@ export function hideCredentials<T extends CredentialFields>(config: T): T {
   );
   const channel = config.audit.alertChannel;
   const alertChannel = channel && "slackWebhook" in channel && typeof channel.slackWebhook === "string" ? { slackWebhook: HIDDEN } : channel;
+  // The Slack channel's `webhook` (kept for the seed's shape, unused) is an incoming-webhook URL: Slack's token.
+  const channels = config.channels.map((channel) => (channel.webhook === undefined ? channel : { ...channel, webhook: HIDDEN }));
   return {
     ...config,
+    channels,
     tools: { ...config.tools, mcpServers },
     audit: { ...config.audit, ...(alertChannel ? { alertChannel } : {}) },
   };

@@ -7,7 +7,8 @@ import { agentConfigSchema, type AgentConfig, type AgentConfigInput } from "./sc
 import { type UrlPolicy, urlRisk } from "./urls";
 
 export * from "./schema";
-export { ConfigError, configErrorMap, formatIssues, formatPath, toConfigIssues, ROOT_PATH, type ConfigIssue } from "./errors";
+export { ConfigError, configErrorMap, formatIssues, formatPath, toConfigIssues, unknownFieldMessage, ROOT_PATH, type ConfigIssue } from "./errors";
+export { runIssues, runWarnings, type RunFacts } from "./checks";
 export { SEED_EXAMPLE_CONFIG } from "./seed-example";
 export { allowsPrivateUrls, privateHostReason, urlRisk, type UrlPolicy } from "./urls";
 export { credentialIssues, hideCredentials, secretReferences, HIDDEN, type SecretRef } from "./credentials";
@@ -24,7 +25,7 @@ export type ParseConfigResult = { ok: true; config: AgentConfig } | { ok: false;
  */
 export function parseAgentConfig(input: unknown, policy: UrlPolicy = {}): ParseConfigResult {
   const result = agentConfigSchema.safeParse(withPatternDefaults(input), { error: configErrorMap });
-  if (!result.success) return { ok: false, issues: toConfigIssues(result.error.issues) };
+  if (!result.success) return { ok: false, issues: toConfigIssues(result.error.issues, [], agentConfigSchema) };
   const issues = urlIssues(result.data, policy);
   return issues.length > 0 ? { ok: false, issues } : { ok: true, config: result.data };
 }

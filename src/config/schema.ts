@@ -179,7 +179,7 @@ export const budgetSchema = z
   })
   .superRefine((budget, ctx) => {
     if (budget.daily > 0 && budget.perRequest > budget.daily) {
-      ctx.addIssue({ code: "custom", path: ["perRequest"], message: `must not exceed daily (${budget.daily})` });
+      ctx.addIssue({ code: "custom", path: ["perRequest"], message: `must not exceed daily (${budget.daily}): one answer could spend more than the whole day; lower perRequest or raise daily` });
     }
   });
 

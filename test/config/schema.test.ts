@@ -119,8 +119,15 @@ describe("error messages", () => {
   });
 
   it("rejects an unknown field, naming it", () => {
-    expect(invalid({ trust: { intial: 0.5 } })).toEqual([{ path: "trust", message: 'unknown field "intial"' }]);
+    expect(invalid({ trust: { intial: 0.5 } })).toEqual([{ path: "trust", message: 'unknown field "intial": did you mean "initial"?' }]);
     expect(invalid({ budget: {} })).toEqual([{ path: "(root)", message: 'unknown field "budget"' }]);
+    expect(invalid({ optimisation: {} })).toEqual([{ path: "(root)", message: 'unknown field "optimisation": did you mean "optimization"?' }]);
+    expect(invalid({ optimization: { budget: { dialy: 5 } } })).toEqual([
+      { path: "optimization.budget", message: 'unknown field "dialy": did you mean "daily"?' },
+    ]);
+    expect(invalid({ channels: [{ type: "sms", maxSegment: 2 }] })).toEqual([
+      { path: "channels.0", message: 'unknown field "maxSegment": did you mean "maxSegments"?' },
+    ]);
   });
 
   it("says which type was expected", () => {
@@ -273,7 +280,7 @@ describe("optimization", () => {
 
   it("rejects a per-request budget above the daily budget", () => {
     expect(invalid({ optimization: { budget: { daily: 5, perRequest: 10 } } })).toEqual([
-      { path: "optimization.budget.perRequest", message: "must not exceed daily (5)" },
+      { path: "optimization.budget.perRequest", message: "must not exceed daily (5): one answer could spend more than the whole day; lower perRequest or raise daily" },
     ]);
   });
 
@@ -389,7 +396,7 @@ describe("defineAgent", () => {
     const error = caught as ConfigError;
     expect(error.name).toBe("ConfigError");
     expect(error.code).toBe("invalid_config");
-    expect(error.message).toBe("trust.initial: must be between 0 and 1; optimization.budget.perRequest: must not exceed daily (5)");
+    expect(error.message).toBe("trust.initial: must be between 0 and 1; optimization.budget.perRequest: must not exceed daily (5): one answer could spend more than the whole day; lower perRequest or raise daily");
     expect(error.issues).toHaveLength(2);
   });
 });

@@ -16,6 +16,7 @@
  * other way round for the shapes above. One long repeat alone costs at most the message
  * length squared, which the run-time cap on input length keeps small.
  */
+import { ANY, type CharSet, caseFolded, complement, contains, DIGIT, overlaps, single, SPACE, union, WORD } from "./char-set";
 
 /** Why an expression is refused, worded as the fix. */
 export type RegexRisk =
@@ -26,10 +27,6 @@ export type RegexRisk =
 
 /** A repeat longer than this is treated as unbounded: `.{0,1000}` costs like `.*`. */
 const LONG_REPEAT = 100;
-const MAX_CODE_POINT = 0x10ffff;
-
-/** A set of code points as sorted, disjoint, inclusive ranges. */
-type CharSet = ReadonlyArray<readonly [number, number]>;
 
 type Node =
   | { type: "chars"; set: CharSet }
@@ -39,59 +36,6 @@ type Node =
   | { type: "repeat"; body: Node; min: number; max: number; src: string }
   | { type: "empty" }
   | { type: "backref" };
-
-// ---------------------------------------------------------------- character sets
-
-function normalize(ranges: Array<readonly [number, number]>): CharSet {
-  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
-  const out: Array<[number, number]> = [];
-  for (const [lo, hi] of sorted) {
-    const last = out.at(-1);
-    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
-    else out.push([lo, hi]);
-  }
-  return out;
-}
-
-const union = (...sets: CharSet[]): CharSet => normalize(sets.flat());
-
-function complement(set: CharSet): CharSet {
-  const out: Array<[number, number]> = [];
-  let next = 0;
-  for (const [lo, hi] of set) {
-    if (lo > next) out.push([next, lo - 1]);
-    next = hi + 1;
-  }
-  if (next <= MAX_CODE_POINT) out.push([next, MAX_CODE_POINT]);
-  return out;
-}
-
-function overlaps(a: CharSet, b: CharSet): boolean {
-  return a.some(([alo, ahi]) => b.some(([blo, bhi]) => alo <= bhi && blo <= ahi));
-}
-
-function contains(outer: CharSet, inner: CharSet): boolean {
-  return inner.every(([lo, hi]) => outer.some(([olo, ohi]) => olo <= lo && hi <= ohi));
-}
-
-/** Rules run case-insensitively, so a letter stands for both of its ASCII cases. */
-function caseFolded(set: CharSet): CharSet {
-  const extra: Array<[number, number]> = [];
-  for (const [lo, hi] of set) {
-    for (const [from, to, shift] of [[65, 90, 32], [97, 122, -32]] as const) {
-      const a = Math.max(lo, from);
-      const b = Math.min(hi, to);
-      if (a <= b) extra.push([a + shift, b + shift]);
-    }
-  }
-  return normalize([...set, ...extra]);
-}
-
-const single = (cp: number): CharSet => [[cp, cp]];
-const ANY: CharSet = [[0, MAX_CODE_POINT]];
-const DIGIT: CharSet = [[48, 57]];
-const WORD: CharSet = normalize([[48, 57], [65, 90], [95, 95], [97, 122]]);
-const SPACE: CharSet = normalize([[9, 13], [32, 32], [160, 160], [0x1680, 0x1680], [0x2000, 0x200a], [0x2028, 0x2029], [0x202f, 0x202f], [0x205f, 0x205f], [0x3000, 0x3000], [0xfeff, 0xfeff]]);
 
 // ---------------------------------------------------------------- parser
 
@@ -364,7 +308,8 @@ class Analyzer {
     all.forEach(({ item, facts }, i) => {
       if (!facts.long) return;
       for (const next of all.slice(i + 1)) {
-        if (next.facts.long && overlaps(facts.chars, next.facts.chars)) {
+        // Only where the next repeat can start on a character the first could have taken is the split ambiguous.
+        if (next.facts.long && overlaps(facts.chars, next.facts.first)) {
           this.#flag({ kind: "adjacent_repeats", at: `${sourceOf(item)}…${sourceOf(next.item)}` });
           return;
         }

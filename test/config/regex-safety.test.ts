@@ -25,6 +25,8 @@ describe("regexRisk", () => {
     ["\\s*.*z", "adjacent_repeats"],
     [".{0,1000}x.{0,1000}y", "adjacent_repeats"],
     ["(.*)x(.*)y", "adjacent_repeats"],
+    ["\\w+(?:_\\w+)", "adjacent_repeats"],
+    ["\\d+(\\.\\d+)?\\d+", "adjacent_repeats"],
     ["(a)\\1", "backreference"],
     ["(?<w>a)\\k<w>", "backreference"],
   ])("refuses %s (%s)", (pattern, kind) => {
@@ -47,6 +49,8 @@ describe("regexRisk", () => {
     "(?:a|b){3}",
     "\\p{L}+ policy",
     "[\\]a]+b",
+    "\\d+(?:\\.\\d+)?",
+    "\\w+@\\w+\\.com",
   ])("accepts %s", (pattern) => {
     expect(regexRisk(pattern)).toBeNull();
   });

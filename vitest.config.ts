@@ -19,6 +19,8 @@ export default defineConfig(async () => {
             ENCRYPTION_KEYS: "t1:AAcOFRwjKjE4P0ZNVFtiaXB3foWMk5qhqK+2vcTL0tk=",
             SLACK_API_URL: `${inject("fakeSlackUrl")}/api`,
             TWILIO_API_URL: inject("fakeTwilioUrl"),
+            // The fake MCP server, Slack and Twilio run on 127.0.0.1 over http (src/config/urls.ts).
+            ALLOW_PRIVATE_URLS: "true",
             EMBEDDINGS: "local",
             VECTOR_INDEX: "local",
           },

@@ -3,16 +3,30 @@ import { drizzle } from "drizzle-orm/d1";
 import { Hono } from "hono";
 import { z } from "zod";
 import { EncryptionError, loadKeyring } from "../privacy/encryption";
-import { type AgentConfig, formatIssues, parseAgentConfig } from "../config";
+import {
+  type AgentConfig,
+  type ConfigIssue,
+  ROOT_PATH,
+  agentConfigSchema,
+  allowsPrivateUrls,
+  configErrorMap,
+  credentialIssues,
+  formatIssues,
+  hideCredentials,
+  parseAgentConfig,
+  toConfigIssues,
+} from "../config";
+import { loadPriceTable } from "../cost/prices";
 import { AppError } from "../core/errors";
 import * as schema from "../db/schema";
-import { parseBody, parseJson, readBodyLimited } from "../http/body";
+import { parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { forgetAgent, rememberAgent } from "../state/agent-directory";
 import { agentObject } from "../state/objects";
 import { adminActor, parseAgentId, requireAgent, requirePrincipal } from "./common";
+import { runIssues, runWarnings } from "./config-checks";
 import { retentionShortfall } from "./retention-floor";
-import { type AgentRecord, secretNames } from "../core/agent";
+import { type AgentRecord, applySecretsPatch, secretNames } from "../core/agent";
 
 /** Used when neither the body nor the config gives a system prompt. */
 export const DEFAULT_SYSTEM_PROMPT =
@@ -30,11 +44,33 @@ const putBodySchema = z.strictObject({
   secrets: z.record(secretName, z.union([secretValue, z.record(secretName, secretValue), z.null()])).optional(),
 });
 
+/** Top-level config fields that the PUT body itself does not have: a body with one of them is a bare config. */
+const CONFIG_ONLY_KEYS = Object.keys(agentConfigSchema.shape).filter((key) => !Object.hasOwn(putBodySchema.shape, key));
+
+/**
+ * The PUT body, with the config's wording for unknown fields, and a bare config (the most
+ * common first mistake) told how to wrap itself.
+ */
+function parsePutBody(json: unknown): z.output<typeof putBodySchema> {
+  const isObject = typeof json === "object" && json !== null && !Array.isArray(json);
+  if (isObject && !("config" in json) && CONFIG_ONLY_KEYS.some((key) => key in json)) {
+    const message = 'looks like a bare agent config: wrap the config as { "config": { … } }, with systemPrompt, model and secrets beside it';
+    throw new AppError("invalid_request", `${ROOT_PATH}: ${message}`, { details: { issues: [{ path: ROOT_PATH, message }] } });
+  }
+  const parsed = putBodySchema.safeParse(json, { error: configErrorMap });
+  if (parsed.success) return parsed.data;
+  const issues = toConfigIssues(parsed.error.issues, [], putBodySchema);
+  throw new AppError("invalid_request", formatIssues(issues), { details: { issues } });
+}
+
+const invalidConfig = (issues: ConfigIssue[]) => new AppError("invalid_config", formatIssues(issues), { details: { issues } });
+
 function agentView(record: AgentRecord, trustLevel: number, secrets: string[]) {
   return {
     agentId: record.agentId,
     version: record.version,
-    config: record.config,
+    // Credentials live in secrets; a config stored before that may still hold some inline.
+    config: hideCredentials(record.config),
     systemPrompt: record.systemPrompt,
     model: record.model,
     trustLevel,
@@ -85,26 +121,36 @@ async function deleteWorkspace(bucket: R2Bucket, agentId: string): Promise<numbe
 export const agentRoutes = new Hono<AppEnv>()
   .put("/agents/:agentId", async (c) => {
     const agentId = parseAgentId(c.req.param("agentId"));
-    const body = parseBody(putBodySchema, parseJson(await readBodyLimited(c.req.raw, MAX_ADMIN_BODY_BYTES)));
-    const parsed = parseAgentConfig(body.config);
-    if (!parsed.ok) throw new AppError("invalid_config", formatIssues(parsed.issues), { details: { issues: parsed.issues } });
+    const body = parsePutBody(parseJson(await readBodyLimited(c.req.raw, MAX_ADMIN_BODY_BYTES)));
+    const policy = { allowPrivateUrls: allowsPrivateUrls(c.env.ALLOW_PRIVATE_URLS) };
+    const parsed = parseAgentConfig(body.config, policy);
+    if (!parsed.ok) throw invalidConfig(parsed.issues);
     const config = parsed.config;
     await requireEncryptionKeys(config, c.env.ENCRYPTION_KEYS);
 
     const stub = agentObject(c.env, agentId);
+    const before = await stub.snapshot();
     const principal = requirePrincipal(c);
-    const shortfall = retentionShortfall((await stub.snapshot())?.record.config, config);
+    const shortfall = retentionShortfall(before?.record.config, config);
     if (shortfall && principal.role !== "admin") {
       throw new AppError(
         "forbidden",
         `audit.retention.duration: "${shortfall.to}" is shorter than the ${shortfall.required} that ${shortfall.standards.join(", ")} requires, and would erase audit events: it needs an admin key`,
       );
     }
+    // What the agent will run with is checked before anything is written: the secrets the config
+    // names must exist once this PUT is applied, and the budget must pay for one model call.
+    const secretsAfter = applySecretsPatch(before?.secrets ?? {}, body.secrets);
+    const systemPrompt = body.systemPrompt ?? config.systemPrompt ?? DEFAULT_SYSTEM_PROMPT;
+    const model = body.model ?? config.model;
+    const facts = { model, systemPrompt, prices: loadPriceTable(c.env.MODEL_PRICES), secrets: secretsAfter };
+    const problems = [...credentialIssues(config, secretsAfter, policy), ...runIssues(config, facts)];
+    if (problems.length > 0) throw invalidConfig(problems);
     const { record, created } = await stub.configure({
       agentId,
       config,
-      systemPrompt: body.systemPrompt ?? config.systemPrompt ?? DEFAULT_SYSTEM_PROMPT,
-      model: body.model ?? config.model,
+      systemPrompt,
+      model,
       secrets: body.secrets,
       now: c.var.clock.now(),
       actor: adminActor(c),
@@ -143,7 +189,10 @@ export const agentRoutes = new Hono<AppEnv>()
       ]);
     }
     const snapshot = await stub.snapshot();
-    return c.json(agentView(record, snapshot?.trustLevel ?? config.trust.initial, secretNames(snapshot?.secrets ?? {})), created ? 201 : 200);
+    return c.json(
+      { ...agentView(record, snapshot?.trustLevel ?? config.trust.initial, secretNames(snapshot?.secrets ?? {})), warnings: runWarnings(config, facts) },
+      created ? 201 : 200,
+    );
   })
   .delete("/agents/:agentId", async (c) => {
     const agentId = parseAgentId(c.req.param("agentId"));

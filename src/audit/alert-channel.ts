@@ -1,9 +1,21 @@
 import { buildNotice } from "../core/mime";
 import type { AgentConfig } from "../config";
+import type { SecretRef } from "../config/credentials";
+import { urlRisk } from "../config/urls";
+import type { SecretLookup } from "../core/agent";
 import type { Clock } from "../core/clock";
 import type { Alert } from "../core/types";
 
-export type AlertChannel = NonNullable<AgentConfig["audit"]["alertChannel"]>;
+/** The configured channel; a plain webhook string is what configs stored before secret references hold. */
+export type AlertChannel = NonNullable<AgentConfig["audit"]["alertChannel"]> | { slackWebhook: string };
+
+/** Where the Slack webhook URL comes from and which URLs may be called. */
+export interface AlertAccess {
+  /** Reads the secret the channel names; without it a Slack channel cannot be used. */
+  secret?: SecretLookup;
+  /** Local development and tests: allow private hosts and plain http (see src/config/urls.ts). */
+  allowPrivateUrls?: boolean;
+}
 
 /** How an alert leaves: HTTP for a Slack webhook, the `send_email` binding for email. */
 export interface AlertTransport {
@@ -20,7 +32,12 @@ export interface AlertTransport {
  * agent's email channel address, since Cloudflare sends only from domains with Email Routing.
  * Returns the delivery error, or null.
  */
-export async function deliverAlert(alert: Alert, channel: AlertChannel | undefined, transport: AlertTransport): Promise<string | null> {
+export async function deliverAlert(
+  alert: Alert,
+  channel: AlertChannel | undefined,
+  transport: AlertTransport,
+  access: AlertAccess = {},
+): Promise<string | null> {
   if (!channel) return "no alert channel configured";
   const summary = `Foreman alert for agent ${alert.agentId}: ${alert.type}`;
   if ("email" in channel) {
@@ -41,13 +58,25 @@ export async function deliverAlert(alert: Alert, channel: AlertChannel | undefin
       return `email alert failed: ${err instanceof Error ? err.message : String(err)}`;
     }
   }
+  const ref = channel.slackWebhook;
+  const url = typeof ref === "string" ? ref : await access.secret?.(ref.secret);
+  if (url === undefined) return `slack webhook: the agent has no secret "${(ref as SecretRef).secret}"; set it with PUT /v1/agents/:id`;
+  // Checked when the secret was set; checked again for configs stored before that, and because the value is never shown.
+  const risk = urlRisk(url, { allowPrivateUrls: access.allowPrivateUrls ?? false });
+  if (risk) return `slack webhook refused: its URL ${risk}`;
   const text = `:rotating_light: Foreman alert for agent \`${alert.agentId}\`: *${alert.type}*\n${alert.message}`;
   try {
-    const res = await transport.fetch(channel.slackWebhook, {
+    // Slack does not redirect webhooks; following one could send the worker to a private address.
+    const res = await transport.fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ text }),
+      redirect: "manual",
     });
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel();
+      return `slack webhook answered ${res.status} (a redirect), which is not followed`;
+    }
     return res.ok ? null : `slack webhook answered ${res.status}`;
   } catch (err) {
     return `slack webhook failed: ${err instanceof Error ? err.message : String(err)}`;
@@ -66,6 +95,8 @@ export async function deliverStoredAlert(input: {
   channel: AlertChannel | undefined;
   transport: AlertTransport;
   clock: Clock;
+  /** The agent's secrets and whether the worker allows private URLs (ALLOW_PRIVATE_URLS). */
+  access: AlertAccess;
 }): Promise<boolean> {
   const row = await input.db
     .prepare("SELECT id, agent_id, at, type, message, details, delivered_at, delivery_error FROM alerts WHERE id = ? AND agent_id = ?")
@@ -74,7 +105,7 @@ export async function deliverStoredAlert(input: {
   if (!row) return false;
   if (row.delivered_at !== null || row.delivery_error !== null) return true;
   const alert: Alert = { id: row.id, agentId: row.agent_id, at: row.at, type: row.type, message: row.message, details: JSON.parse(row.details) as Record<string, unknown> };
-  const error = await deliverAlert(alert, input.channel, input.transport);
+  const error = await deliverAlert(alert, input.channel, input.transport, input.access);
   await input.db
     .prepare("UPDATE alerts SET delivered_at = ?, delivery_error = ? WHERE id = ?")
     .bind(error ? null : input.clock.now(), error, alert.id)

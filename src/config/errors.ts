@@ -111,21 +111,23 @@ export const configErrorMap: z.core.$ZodErrorMap = (iss) => {
  * const r = agentConfigSchema.safeParse(input, { error: configErrorMap });
  * if (!r.success) toConfigIssues(r.error.issues);
  */
-export function toConfigIssues(issues: readonly Issue[], prefix: readonly PathSegment[] = []): ConfigIssue[] {
+export function toConfigIssues(issues: readonly Issue[], prefix: readonly PathSegment[] = [], schema?: z.core.$ZodType): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   for (const issue of issues) {
     const path = [...prefix, ...issue.path];
     switch (issue.code) {
-      case "unrecognized_keys":
-        for (const key of issue.keys) out.push({ path: formatPath(path), message: `unknown field "${key}"` });
+      case "unrecognized_keys": {
+        const known = schema ? knownKeys(schema, path) : [];
+        for (const key of issue.keys) out.push({ path: formatPath(path), message: unknownFieldMessage(key, known) });
         break;
+      }
       case "invalid_key":
         out.push({ path: formatPath(path), message: issue.issues[0]?.message ?? issue.message });
         break;
       case "invalid_union": {
         const fitting = issue.errors.filter((branch) => !branch.some((i) => i.code === "unrecognized_keys" && i.path.length === 0));
         const [only] = fitting;
-        if (fitting.length === 1 && only) out.push(...toConfigIssues(only, path));
+        if (fitting.length === 1 && only) out.push(...toConfigIssues(only, path, schema));
         else out.push({ path: formatPath(path), message: issue.message });
         break;
       }
@@ -134,4 +136,68 @@ export function toConfigIssues(issues: readonly Issue[], prefix: readonly PathSe
     }
   }
   return out;
+}
+
+/**
+ * The one wording for a field nobody reads, with the nearest known name when one is close
+ * (a typo or a British spelling).
+ *
+ * @example
+ * unknownFieldMessage("optimisation", ["trust", "optimization"]); // 'unknown field "optimisation": did you mean "optimization"?'
+ */
+export function unknownFieldMessage(key: string, known: readonly string[]): string {
+  const near = closest(key, known);
+  return near ? `unknown field "${key}": did you mean "${near}"?` : `unknown field "${key}"`;
+}
+
+/** The known name within a small edit distance of `word` (case ignored), if any. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  const limit = Math.min(3, Math.max(1, Math.floor(word.length / 2.5)));
+  for (const name of candidates) {
+    // A name that is known yet unknown here belongs to another branch of a union: no advice.
+    if (name === word) return undefined;
+    const distance = editDistance(word.toLowerCase(), name.toLowerCase());
+    if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+type Def = { type: string; shape?: Record<string, z.core.$ZodType>; innerType?: z.core.$ZodType; in?: z.core.$ZodType; element?: z.core.$ZodType; valueType?: z.core.$ZodType; options?: z.core.$ZodType[] };
+const defOf = (schema: z.core.$ZodType): Def => schema._zod.def as unknown as Def;
+
+/** The schemas a value at this point may follow, with wrappers (default, optional, pipe) removed. */
+function unwrap(schema: z.core.$ZodType): z.core.$ZodType[] {
+  const def = defOf(schema);
+  if (def.innerType) return unwrap(def.innerType);
+  if (def.type === "pipe" && def.in) return unwrap(def.in);
+  if (def.type === "union" && def.options) return def.options.flatMap(unwrap);
+  return [schema];
+}
+
+/** The field names an object at `path` may have, for suggestions; empty when unknown. */
+export function knownKeys(schema: z.core.$ZodType, path: readonly PathSegment[]): string[] {
+  let current = unwrap(schema);
+  for (const segment of path) {
+    current = current.flatMap((s) => {
+      const def = defOf(s);
+      if (def.shape && typeof segment === "string" && Object.hasOwn(def.shape, segment)) return unwrap(def.shape[segment]!);
+      if (def.element && typeof segment === "number") return unwrap(def.element);
+      if (def.valueType && def.type === "record") return unwrap(def.valueType);
+      return [];
+    });
+  }
+  return [...new Set(current.flatMap((s) => Object.keys(defOf(s).shape ?? {})))];
 }

@@ -90,11 +90,19 @@ export const httpUrl = () => z.url({ protocol: /^https?$/, error: "must be an ht
 
 export const email = () => z.email({ error: "must be an email address" });
 
+/** More `*` than this in one glob could make matching a tool name slow (each `*` can backtrack over the others). */
+const MAX_GLOB_STARS = 3;
+
 /** A tool name or glob: `Read`, `mcp__slack__*`, `*`. */
 export const toolGlob = () =>
-  z.string().regex(/^[A-Za-z0-9_*.-]{1,128}$/, {
-    error: 'must be a tool name or glob of letters, digits, "_", "-", "." and "*" (at most 128)',
-  });
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_*.-]{1,128}$/, {
+      error: 'must be a tool name or glob of letters, digits, "_", "-", "." and "*" (at most 128)',
+    })
+    .refine((glob) => glob.split("*").length - 1 <= MAX_GLOB_STARS, {
+      error: `must have at most ${MAX_GLOB_STARS} "*"`,
+    });
 
 /** A boolean switch with its default. */
 export const flag = (value: boolean) => z.boolean().default(value);

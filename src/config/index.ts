@@ -2,26 +2,39 @@
  * The agent config: one zod schema for the seed's `ClaudeAgent({...})` object, the same for
  * JSON (admin API) and TypeScript (`defineAgent`), with readable `path: rule` errors.
  */
-import { ConfigError, configErrorMap, toConfigIssues, type ConfigIssue } from "./errors";
+import { ConfigError, configErrorMap, formatPath, toConfigIssues, type ConfigIssue } from "./errors";
 import { agentConfigSchema, type AgentConfig, type AgentConfigInput } from "./schema";
+import { type UrlPolicy, urlRisk } from "./urls";
 
 export * from "./schema";
-export { ConfigError, configErrorMap, formatIssues, formatPath, toConfigIssues, ROOT_PATH, type ConfigIssue } from "./errors";
+export { ConfigError, configErrorMap, formatIssues, formatPath, toConfigIssues, unknownFieldMessage, ROOT_PATH, type ConfigIssue } from "./errors";
 export { SEED_EXAMPLE_CONFIG } from "./seed-example";
+export { allowsPrivateUrls, privateHostReason, urlRisk, type UrlPolicy } from "./urls";
+export { credentialIssues, hideCredentials, secretReferences, HIDDEN, type SecretRef } from "./credentials";
 
 export type ParseConfigResult = { ok: true; config: AgentConfig } | { ok: false; issues: ConfigIssue[] };
 
 /**
- * Validates untrusted input (a JSON body) and fills in every default.
+ * Validates untrusted input (a JSON body) and fills in every default. URLs the worker would
+ * call must be public https URLs unless `policy.allowPrivateUrls` (local development and tests).
  *
  * @example
  * const r = parseAgentConfig({ trust: { initial: 2 } });
  * // { ok: false, issues: [{ path: "trust.initial", message: "must be between 0 and 1" }] }
  */
-export function parseAgentConfig(input: unknown): ParseConfigResult {
+export function parseAgentConfig(input: unknown, policy: UrlPolicy = {}): ParseConfigResult {
   const result = agentConfigSchema.safeParse(withPatternDefaults(input), { error: configErrorMap });
-  if (result.success) return { ok: true, config: result.data };
-  return { ok: false, issues: toConfigIssues(result.error.issues) };
+  if (!result.success) return { ok: false, issues: toConfigIssues(result.error.issues, [], agentConfigSchema) };
+  const issues = urlIssues(result.data, policy);
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, config: result.data };
+}
+
+/** The URLs the worker would call: public https hosts only, unless the policy allows private ones. */
+function urlIssues(config: AgentConfig, policy: UrlPolicy): ConfigIssue[] {
+  return Object.entries(config.tools.mcpServers).flatMap(([server, { url }]) => {
+    const risk = urlRisk(url, policy);
+    return risk ? [{ path: formatPath(["tools", "mcpServers", server, "url"]), message: risk }] : [];
+  });
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -64,8 +77,8 @@ function withPatternDefaults(input: unknown): unknown {
  *   channels: [{ type: "sms", provider: "twilio", features: ["short_responses"] }],
  * });
  */
-export function defineAgent(config: AgentConfigInput): AgentConfig {
-  const result = parseAgentConfig(config);
+export function defineAgent(config: AgentConfigInput, policy: UrlPolicy = {}): AgentConfig {
+  const result = parseAgentConfig(config, policy);
   if (!result.ok) throw new ConfigError(result.issues);
   return result.config;
 }

@@ -22,6 +22,8 @@ import {
   toolGlob,
   unit,
 } from "./fields";
+import { HEADER_MIGRATION, WEBHOOK_MIGRATION, secretRef } from "./credentials";
+import { regexRisk, regexRiskMessage } from "./regex-safety";
 
 export { DURATION_MESSAGE, parseDuration } from "./fields";
 export { messageHandlingSchema } from "./message-handling";
@@ -52,7 +54,14 @@ export const toolsSchema = z.strictObject({
   maxSteps: intBetween(1, 50).default(8),
   /** Remote MCP servers (Streamable HTTP); their tools appear as `mcp__<server>__<tool>`. */
   mcpServers: z
-    .record(mcpServerName, z.strictObject({ url: httpUrl(), headers: z.record(headerName, z.string()).optional() }))
+    .record(
+      mcpServerName,
+      z.strictObject({
+        url: httpUrl(),
+        /** Sent with every request; each value is a secret of the agent (`{ secret: "mcp_token" }`). */
+        headers: z.record(headerName, secretRef(HEADER_MIGRATION)).optional(),
+      }),
+    )
     .default(() => ({})),
 });
 
@@ -130,7 +139,13 @@ function compiles(pattern: string): boolean {
 }
 
 const patternCacheRule = z.strictObject({
-  pattern: text(1_000).refine(compiles, { error: "must be a built-in intent name or a valid regular expression" }),
+  pattern: text(1_000)
+    .refine(compiles, { error: "must be a built-in intent name or a valid regular expression" })
+    // Rules run on every customer message: an expression that backtracks badly would let one message hang the worker.
+    .superRefine((pattern, ctx) => {
+      const risk = compiles(pattern) ? regexRisk(pattern) : null;
+      if (risk) ctx.addIssue({ code: "custom", message: regexRiskMessage(risk) });
+    }),
   /** Seconds. */
   ttl: intAtLeast(1),
   response: text(10_000),
@@ -166,13 +181,14 @@ export const budgetSchema = z
   })
   .superRefine((budget, ctx) => {
     if (budget.daily > 0 && budget.perRequest > budget.daily) {
-      ctx.addIssue({ code: "custom", path: ["perRequest"], message: `must not exceed daily (${budget.daily})` });
+      ctx.addIssue({ code: "custom", path: ["perRequest"], message: `must not exceed daily (${budget.daily}): one answer could spend more than the whole day; lower perRequest or raise daily` });
     }
   });
 
 export const optimizationSchema = z.strictObject({
   enableCache: flag(true),
-  cacheRules: z.array(cacheRuleSchema).default(() => []),
+  /** Every pattern rule is tried on every message, so their number is bounded too. */
+  cacheRules: z.array(cacheRuleSchema).max(100).default(() => []),
   patterns: z
     .strictObject({ autoDetect: flag(true), minFrequency: intAtLeast(1).default(10), confidence: unit().default(0.9) })
     .prefault({}),
@@ -304,10 +320,10 @@ export const auditSchema = z.strictObject({
       alerts: z.array(z.enum(AUDIT_ALERTS)).default(["unusual_activity", "permission_escalation"]),
     })
     .prefault({}),
-  /** Where alerts are sent besides the alert list; one of the two. */
+  /** Where alerts are sent besides the alert list; one of the two. The Slack URL is a secret (it holds Slack's token). */
   alertChannel: z
-    .union([z.strictObject({ slackWebhook: httpUrl() }), z.strictObject({ email: email() })], {
-      error: 'must be { slackWebhook: "<url>" } or { email: "<address>" }',
+    .union([z.strictObject({ slackWebhook: secretRef(WEBHOOK_MIGRATION) }), z.strictObject({ email: email() })], {
+      error: 'must be { slackWebhook: { secret: "<name>" } } or { email: "<address>" }',
     })
     .optional(),
 });

@@ -1,7 +1,8 @@
 import type { AgentConfig } from "../config";
+import type { AgentSecrets } from "../config/credentials";
 
 /** Provider credentials of one agent: `http`, `slack.signingSecret`, `twilio.authToken`, ... */
-export type AgentSecrets = Record<string, string | Record<string, string>>;
+export type { AgentSecrets };
 
 /** A change to the secrets: a key set to null is removed, keys not named stay as they are. */
 export type SecretsPatch = Record<string, string | Record<string, string> | null>;
@@ -85,3 +86,6 @@ export function nextRecord(
     updatedAt: now,
   };
 }
+
+/** The value of one of an agent's secrets, or undefined when the agent has no such secret. */
+export type SecretLookup = (name: string) => Promise<string | undefined>;

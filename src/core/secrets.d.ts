@@ -7,4 +7,10 @@ interface Env {
   ANTHROPIC_API_KEY?: string;
   /** AES-256 keys for `audit.compliance.encryption`: `id:base64`, comma-separated, newest first (src/privacy/encryption.ts). */
   ENCRYPTION_KEYS?: string;
+  /**
+   * "true" lets configs name private, loopback and plain-http URLs (MCP servers, alert
+   * webhooks). Local development and tests only, where the fakes run on 127.0.0.1; never set
+   * it in production (src/config/urls.ts).
+   */
+  ALLOW_PRIVATE_URLS?: string;
 }

@@ -88,6 +88,10 @@ if (!devVars.ADMIN_TOKEN) wranglerArgs.push("--var", `ADMIN_TOKEN:${adminToken}`
 if (!devVars.ENCRYPTION_KEYS && !varArg(userArgs, "ENCRYPTION_KEYS")) {
   wranglerArgs.push("--var", `ENCRYPTION_KEYS:${setting("ENCRYPTION_KEYS", LOCAL_DEFAULTS.encryptionKeys, devVars)}`);
 }
+// Local MCP servers and webhooks run on 127.0.0.1 over http; a deployment refuses such URLs.
+if (!devVars.ALLOW_PRIVATE_URLS && !varArg(userArgs, "ALLOW_PRIVATE_URLS")) {
+  wranglerArgs.push("--var", `ALLOW_PRIVATE_URLS:${setting("ALLOW_PRIVATE_URLS", "true", devVars)}`);
+}
 wranglerArgs.push(...userArgs);
 
 const wrangler = spawn(WRANGLER, wranglerArgs, { stdio: "inherit", env: { WRANGLER_SEND_METRICS: "false", ...process.env } });

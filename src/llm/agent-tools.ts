@@ -1,5 +1,6 @@
 import type { AgentRecord } from "../core/agent";
 import { type Logger, silentLogger } from "../core/logger";
+import { agentSecrets, type SecretLookup, workerAllowsPrivateUrls } from "../state/agent-secrets";
 import { connectMcpServers } from "./mcp";
 import { BUILTIN_TOOLS, type ToolDefinition } from "./tools";
 
@@ -14,11 +15,19 @@ export interface AgentTools {
  * Every tool an agent has: its built-ins and its MCP servers' tools. MCP clients live for one
  * request (Workers do not share I/O across requests), so close them when the answer is done.
  */
-export async function openAgentTools(record: AgentRecord, logger: Logger = silentLogger): Promise<AgentTools> {
+export async function openAgentTools(
+  record: AgentRecord,
+  logger: Logger = silentLogger,
+  access: { secret?: SecretLookup; allowPrivateUrls?: boolean } = {},
+): Promise<AgentTools> {
   const builtins = record.config.tools.builtin.map((name) => BUILTIN_TOOLS[name]);
   const servers = record.config.tools.mcpServers;
   if (Object.keys(servers).length === 0) return { tools: builtins, errors: [], close: async () => {} };
-  const mcp = await connectMcpServers(servers, { clientName: `foreman-${record.agentId}` });
+  const mcp = await connectMcpServers(servers, {
+    clientName: `foreman-${record.agentId}`,
+    secret: access.secret ?? agentSecrets(record.agentId),
+    allowPrivateUrls: access.allowPrivateUrls ?? workerAllowsPrivateUrls(),
+  });
   if (mcp.errors.length > 0) {
     logger.warn("mcp_servers_unavailable", { agentId: record.agentId, servers: mcp.errors.map((e) => `${e.server}: ${e.message}`) });
   }

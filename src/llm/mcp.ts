@@ -10,6 +10,9 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult, ContentBlock, Tool } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker";
+import type { SecretRef } from "../config/credentials";
+import { urlRisk } from "../config/urls";
+import type { SecretLookup } from "../core/agent";
 import type { ToolDefinition, ToolResult } from "./tools";
 
 export const MCP_TOOL_PREFIX = "mcp__";
@@ -27,7 +30,19 @@ const CLIENT_VERSION = "0.1.0";
 
 export interface McpServerConfig {
   url: string;
-  headers?: Record<string, string>;
+  /** Header values are secrets of the agent; a plain string is what configs stored before references hold. */
+  headers?: Record<string, SecretRef | string>;
+}
+
+/** How a connection reaches servers: where header secrets come from and which URLs it may call. */
+export interface McpConnectOptions {
+  timeoutMs?: number;
+  clientName?: string;
+  /** Reads a secret a header names; without it, a server with secret headers is reported unavailable. */
+  secret?: SecretLookup;
+  /** Local development and tests: allow private hosts and plain http (see src/config/urls.ts). */
+  allowPrivateUrls?: boolean;
+  fetch?: typeof fetch;
 }
 
 export interface McpConnection {
@@ -64,10 +79,7 @@ export function mcpToolName(server: string, tool: string): string {
  *   await mcp.close();
  * }
  */
-export async function connectMcpServers(
-  servers: Record<string, McpServerConfig>,
-  opts: { timeoutMs?: number; clientName?: string } = {},
-): Promise<McpConnection> {
+export async function connectMcpServers(servers: Record<string, McpServerConfig>, opts: McpConnectOptions = {}): Promise<McpConnection> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const clientName = opts.clientName ?? "foreman";
   const clients: Client[] = [];
@@ -84,7 +96,7 @@ export async function connectMcpServers(
   const listed = await Promise.all(
     Object.entries(servers).map(async ([server, config]): Promise<Listed> => {
       try {
-        return { server, ...(await connectOne(config, clientName, timeoutMs)) };
+        return { server, ...(await connectOne(config, clientName, timeoutMs, opts)) };
       } catch (err) {
         return { server, error: messageOf(err) };
       }
@@ -116,11 +128,48 @@ export async function connectMcpServers(
   return connection;
 }
 
+/** The headers with every secret read; a secret that is not set makes the server unusable, never sent without it. */
+async function resolveHeaders(headers: McpServerConfig["headers"], secret: SecretLookup | undefined): Promise<Record<string, string>> {
+  const resolved: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (typeof value === "string") {
+      resolved[name] = value;
+      continue;
+    }
+    const found = secret ? await secret(value.secret) : undefined;
+    if (found === undefined) throw new Error(`header "${name}" names the secret "${value.secret}", which is not set`);
+    resolved[name] = found;
+  }
+  return resolved;
+}
+
+/**
+ * `fetch` that never follows a redirect: the URL was checked, the target of a redirect was not,
+ * and a server could send the worker (with the agent's headers) to a metadata service or a
+ * private network. A server that moved is reported with its new address, to put in the config.
+ */
+export function withoutRedirects(fetcher: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    const res = await fetcher(input, { ...init, redirect: "manual" });
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel();
+      const location = res.headers.get("location") ?? "(no location)";
+      throw new Error(`the server answered ${res.status} redirecting to ${location}; redirects are not followed, configure the final URL`);
+    }
+    return res;
+  };
+}
+
 async function connectOne(
   config: McpServerConfig,
   clientName: string,
   timeoutMs: number,
+  opts: McpConnectOptions,
 ): Promise<{ client: Client; tools: Tool[] }> {
+  // Config refuses these URLs; a config stored before that check must not reach them either.
+  const risk = urlRisk(config.url, { allowPrivateUrls: opts.allowPrivateUrls ?? false });
+  if (risk) throw new Error(`url ${risk}`);
+  const headers = await resolveHeaders(config.headers, opts.secret);
   // The SDK's default validator is ajv, which compiles schemas with `new Function`: Workers forbid that.
   const client = new Client(
     { name: clientName, version: CLIENT_VERSION },
@@ -130,7 +179,8 @@ async function connectOne(
   const deadline = { timeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) };
   try {
     const transport = new StreamableHTTPClientTransport(new URL(config.url), {
-      requestInit: { headers: config.headers ?? {} },
+      requestInit: { headers },
+      fetch: withoutRedirects(opts.fetch ?? ((input, init) => fetch(input, init))),
     });
     await client.connect(transport, deadline);
     const tools: Tool[] = [];

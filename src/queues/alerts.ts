@@ -4,6 +4,7 @@ import type { AgentConfig } from "../config";
 import type { Clock } from "../core/clock";
 import type { Logger } from "../core/logger";
 import { alertMessageSchema } from "../core/messages";
+import { agentSecrets, workerAllowsPrivateUrls } from "../state/agent-secrets";
 import { agentObject } from "../state/objects";
 
 /** How alerts leave, for one agent's config: Slack webhooks over HTTP, email through `send_email`. */
@@ -32,7 +33,7 @@ export function bindingTransport(env: Pick<Env, "EMAIL">): TransportFor {
  */
 export async function consumeAlerts(
   batch: MessageBatch<unknown>,
-  env: Pick<Env, "DB" | "AGENT_STATE" | "EMAIL">,
+  env: Pick<Env, "DB" | "AGENT_STATE" | "EMAIL" | "ALLOW_PRIVATE_URLS">,
   deps: { clock: Clock; logger: Logger; transport?: TransportFor },
 ): Promise<void> {
   const transportFor = deps.transport ?? bindingTransport(env);
@@ -46,7 +47,15 @@ export async function consumeAlerts(
     const { agentId, alertId } = parsed.data;
     try {
       const config = (await agentObject(env, agentId).admit())?.view.record.config;
-      const found = await deliverStoredAlert({ db: env.DB, agentId, alertId, channel: config?.audit.alertChannel, transport: transportFor(config), clock: deps.clock });
+      const found = await deliverStoredAlert({
+        db: env.DB,
+        agentId,
+        alertId,
+        channel: config?.audit.alertChannel,
+        transport: transportFor(config),
+        clock: deps.clock,
+        access: { secret: agentSecrets(agentId, env), allowPrivateUrls: workerAllowsPrivateUrls(env) },
+      });
       if (!found) deps.logger.warn("alert_not_found", { agentId, alertId });
       msg.ack();
     } catch (err) {

@@ -102,3 +102,44 @@ describe("GET /v1/agents/:agentId/alerts", () => {
     expect((await admin(`/v1/agents/no-such-agent-${crypto.randomUUID().slice(0, 8)}/alerts`)).status).toBe(404);
   });
 });
+
+describe("alert delivery to a Slack webhook", () => {
+  const recording = (posts: string[], answer: () => Response = () => new Response("ok")) =>
+    ({
+      fetch: (async (url: string | URL | Request, init?: RequestInit) => {
+        posts.push(`${String(url)} redirect=${init?.redirect ?? "follow"}`);
+        return answer();
+      }) as typeof fetch,
+      sendEmail: async () => {},
+    });
+
+  it("posts to the URL kept in the agent's secrets, never following a redirect", async () => {
+    const posts: string[] = [];
+    const error = await deliverAlert(alert, { slackWebhook: { secret: "alert_webhook" } }, recording(posts), {
+      secret: async (name) => (name === "alert_webhook" ? "https://hooks.slack.com/services/T0/B0/x" : undefined),
+    });
+    expect(error).toBeNull();
+    expect(posts).toEqual(["https://hooks.slack.com/services/T0/B0/x redirect=manual"]);
+  });
+
+  it("records a redirect as the delivery error instead of following it", async () => {
+    const error = await deliverAlert(
+      alert,
+      { slackWebhook: { secret: "alert_webhook" } },
+      recording([], () => new Response(null, { status: 302, headers: { location: "http://169.254.169.254/" } })),
+      { secret: async () => "https://hooks.slack.com/services/T0/B0/x" },
+    );
+    expect(error).toBe("slack webhook answered 302 (a redirect), which is not followed");
+  });
+
+  it("says which secret is missing, and refuses a private URL at run time", async () => {
+    const posts: string[] = [];
+    expect(await deliverAlert(alert, { slackWebhook: { secret: "alert_webhook" } }, recording(posts), { secret: async () => undefined })).toBe(
+      'slack webhook: the agent has no secret "alert_webhook"; set it with PUT /v1/agents/:id',
+    );
+    expect(await deliverAlert(alert, { slackWebhook: "http://169.254.169.254/hook" }, recording(posts))).toMatch(
+      /^slack webhook refused: its URL must name a public host: "169\.254\.169\.254"/,
+    );
+    expect(posts).toEqual([]);
+  });
+});

@@ -126,8 +126,15 @@ describe("error messages", () => {
   });
 
   it("rejects an unknown field, naming it", () => {
-    expect(invalid({ trust: { intial: 0.5 } })).toEqual([{ path: "trust", message: 'unknown field "intial"' }]);
+    expect(invalid({ trust: { intial: 0.5 } })).toEqual([{ path: "trust", message: 'unknown field "intial": did you mean "initial"?' }]);
     expect(invalid({ budget: {} })).toEqual([{ path: "(root)", message: 'unknown field "budget"' }]);
+    expect(invalid({ optimisation: {} })).toEqual([{ path: "(root)", message: 'unknown field "optimisation": did you mean "optimization"?' }]);
+    expect(invalid({ optimization: { budget: { dialy: 5 } } })).toEqual([
+      { path: "optimization.budget", message: 'unknown field "dialy": did you mean "daily"?' },
+    ]);
+    expect(invalid({ channels: [{ type: "sms", maxSegment: 2 }] })).toEqual([
+      { path: "channels.0", message: 'unknown field "maxSegment": did you mean "maxSegments"?' },
+    ]);
   });
 
   it("says which type was expected", () => {
@@ -280,7 +287,7 @@ describe("optimization", () => {
 
   it("rejects a per-request budget above the daily budget", () => {
     expect(invalid({ optimization: { budget: { daily: 5, perRequest: 10 } } })).toEqual([
-      { path: "optimization.budget.perRequest", message: "must not exceed daily (5)" },
+      { path: "optimization.budget.perRequest", message: "must not exceed daily (5): one answer could spend more than the whole day; lower perRequest or raise daily" },
     ]);
   });
 
@@ -356,8 +363,8 @@ describe("channels", () => {
 
 describe("tools and audit", () => {
   it("accepts MCP servers by name and rejects names that would break mcp__<server>__<tool>", () => {
-    const config = valid({ tools: { mcpServers: { slack: { url: "http://127.0.0.1:9100/mcp", headers: { Authorization: "Bearer x" } } } } });
-    expect(config.tools.mcpServers.slack?.url).toBe("http://127.0.0.1:9100/mcp");
+    const config = valid({ tools: { mcpServers: { slack: { url: "https://mcp.example.com/mcp", headers: { Authorization: { secret: "mcp_slack" } } } } } });
+    expect(config.tools.mcpServers.slack?.url).toBe("https://mcp.example.com/mcp");
     expect(invalid({ tools: { mcpServers: { my__slack: { url: "https://mcp.example.com" } } } })).toEqual([
       { path: "tools.mcpServers.my__slack", message: 'must not contain "__"' },
     ]);
@@ -373,8 +380,9 @@ describe("tools and audit", () => {
 
   it("takes a Slack webhook or an email address as the alert channel, not both", () => {
     expect(valid({ audit: { alertChannel: { email: "ops@example.com" } } }).audit.alertChannel).toEqual({ email: "ops@example.com" });
-    expect(invalid({ audit: { alertChannel: { email: "ops@example.com", slackWebhook: "https://hooks.slack.com/x" } } })).toEqual([
-      { path: "audit.alertChannel", message: 'must be { slackWebhook: "<url>" } or { email: "<address>" }' },
+    expect(valid({ audit: { alertChannel: { slackWebhook: { secret: "alert_webhook" } } } }).audit.alertChannel).toEqual({ slackWebhook: { secret: "alert_webhook" } });
+    expect(invalid({ audit: { alertChannel: { email: "ops@example.com", slackWebhook: { secret: "alert_webhook" } } } })).toEqual([
+      { path: "audit.alertChannel", message: 'must be { slackWebhook: { secret: "<name>" } } or { email: "<address>" }' },
     ]);
   });
 });
@@ -395,7 +403,7 @@ describe("defineAgent", () => {
     const error = caught as ConfigError;
     expect(error.name).toBe("ConfigError");
     expect(error.code).toBe("invalid_config");
-    expect(error.message).toBe("trust.initial: must be between 0 and 1; optimization.budget.perRequest: must not exceed daily (5)");
+    expect(error.message).toBe("trust.initial: must be between 0 and 1; optimization.budget.perRequest: must not exceed daily (5): one answer could spend more than the whole day; lower perRequest or raise daily");
     expect(error.issues).toHaveLength(2);
   });
 });

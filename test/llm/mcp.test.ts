@@ -14,8 +14,9 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close()));
 });
 
-async function connect(...args: Parameters<typeof connectMcpServers>): Promise<McpConnection> {
-  const connection = await connectMcpServers(...args);
+/** The test server runs on 127.0.0.1 over http, which only ALLOW_PRIVATE_URLS permits. */
+async function connect(...[servers, opts]: Parameters<typeof connectMcpServers>): Promise<McpConnection> {
+  const connection = await connectMcpServers(servers, { allowPrivateUrls: true, ...opts });
   open.push(connection);
   return connection;
 }
@@ -187,6 +188,34 @@ describe("MCP tools", () => {
     } finally {
       restore();
     }
+  });
+
+  it("sends header values read from the agent's secrets, and never a header whose secret is not set", async () => {
+    const key = newKey();
+    const secrets: Record<string, string> = { mcp_key: key };
+    const connection = await connect(
+      {
+        github: { url: mcpServerUrl(), headers: { "x-test-key": { secret: "mcp_key" } } },
+        other: { url: mcpServerUrl(), headers: { authorization: { secret: "missing" } } },
+      },
+      { secret: async (name) => secrets[name] },
+    );
+    await connection.tools.find((t) => t.name === mcpToolName("github", "search_issues"))?.run({ query: "x" }, ctx);
+    expect(await mcpCalls(key)).toHaveLength(1);
+    expect(connection.errors).toEqual([{ server: "other", message: 'header "authorization" names the secret "missing", which is not set' }]);
+  });
+
+  it("does not follow a server's redirect to a metadata address, and says where it pointed", async () => {
+    const connection = await connect({ moved: { url: mcpServerUrl("/redirect") } }, { timeoutMs: 2_000 });
+    expect(connection.tools).toEqual([]);
+    expect(connection.errors).toEqual([
+      { server: "moved", message: expect.stringContaining("redirecting to http://169.254.169.254/latest/meta-data/; redirects are not followed") as string },
+    ]);
+  });
+
+  it("refuses a private or plain-http server at run time unless private URLs are allowed", async () => {
+    const connection = await connect({ local: { url: mcpServerUrl() } }, { allowPrivateUrls: false });
+    expect(connection.errors).toEqual([{ server: "local", message: expect.stringMatching(/^url must name a public host: "127\.0\.0\.1"/) as string }]);
   });
 
   it("connects to no server when none is configured", async () => {

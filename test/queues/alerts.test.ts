@@ -5,7 +5,7 @@ import type { AlertTransport } from "../../src/audit/alert-channel";
 import { fixedClock } from "../../src/core/clock";
 import { silentLogger } from "../../src/core/logger";
 import { consumeAlerts } from "../../src/queues/alerts";
-import { createAgent } from "../support/agents";
+import { createAgent, HTTP_SECRET } from "../support/agents";
 
 const AT = Date.UTC(2026, 11, 7, 12);
 
@@ -44,7 +44,7 @@ async function row(id: string) {
 
 describe("the alerts queue", () => {
   it("delivers a stored alert through the injected transport and records the delivery at the injected clock's time", async () => {
-    const agentId = await createAgent({ audit: { alertChannel: { slackWebhook: "https://hooks.slack.com/services/T0/B0/x" } } });
+    const agentId = await createAgent({ audit: { alertChannel: { slackWebhook: { secret: "alert_webhook" } } } }, { secrets: { http: HTTP_SECRET, alert_webhook: "https://hooks.slack.com/services/T0/B0/x" } });
     const alertId = await storedAlert(agentId);
     const posts: Array<{ url: string; body: string }> = [];
     const result = await consume([{ type: "alert", agentId, alertId }], recordingTransport(posts));
@@ -56,7 +56,7 @@ describe("the alerts queue", () => {
   });
 
   it("never posts an alert twice when its message is delivered again", async () => {
-    const agentId = await createAgent({ audit: { alertChannel: { slackWebhook: "https://hooks.slack.com/services/T0/B0/y" } } });
+    const agentId = await createAgent({ audit: { alertChannel: { slackWebhook: { secret: "alert_webhook" } } } }, { secrets: { http: HTTP_SECRET, alert_webhook: "https://hooks.slack.com/services/T0/B0/y" } });
     const alertId = await storedAlert(agentId);
     const posts: Array<{ url: string; body: string }> = [];
     await consume([{ type: "alert", agentId, alertId }], recordingTransport(posts));
@@ -65,7 +65,7 @@ describe("the alerts queue", () => {
   });
 
   it("records a failing webhook as the alert's delivery error, without retrying", async () => {
-    const agentId = await createAgent({ audit: { alertChannel: { slackWebhook: "https://hooks.slack.com/services/T0/B0/z" } } });
+    const agentId = await createAgent({ audit: { alertChannel: { slackWebhook: { secret: "alert_webhook" } } } }, { secrets: { http: HTTP_SECRET, alert_webhook: "https://hooks.slack.com/services/T0/B0/z" } });
     const alertId = await storedAlert(agentId);
     const result = await consume([{ type: "alert", agentId, alertId }], recordingTransport([], 500));
     expect(result.retryMessages).toHaveLength(0);
@@ -73,8 +73,8 @@ describe("the alerts queue", () => {
   });
 
   it("does not deliver another agent's alert, and acks garbage and unknown alerts", async () => {
-    const owner = await createAgent({ audit: { alertChannel: { slackWebhook: "https://hooks.slack.com/services/T0/B0/o" } } });
-    const stranger = await createAgent({ audit: { alertChannel: { slackWebhook: "https://attacker.example/hook" } } });
+    const owner = await createAgent({ audit: { alertChannel: { slackWebhook: { secret: "alert_webhook" } } } }, { secrets: { http: HTTP_SECRET, alert_webhook: "https://hooks.slack.com/services/T0/B0/o" } });
+    const stranger = await createAgent({ audit: { alertChannel: { slackWebhook: { secret: "alert_webhook" } } } }, { secrets: { http: HTTP_SECRET, alert_webhook: "https://attacker.example/hook" } });
     const alertId = await storedAlert(owner);
     const posts: Array<{ url: string; body: string }> = [];
     const result = await consume(

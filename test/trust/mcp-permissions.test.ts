@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { admin, createAgent, type HttpReply, sendHttp } from "../support/agents";
+import { admin, createAgent, HTTP_SECRET, type HttpReply, sendHttp } from "../support/agents";
 import { mcpCalls, mcpServerUrl } from "../support/mcp";
 import { modelRequests, scriptModel } from "../support/model";
 
@@ -9,8 +9,8 @@ async function agentWithGithub(initial: number): Promise<{ agentId: string; key:
   const key = crypto.randomUUID();
   const agentId = await createAgent({
     trust: { initial },
-    tools: { mcpServers: { github: { url: mcpServerUrl(), headers: { "x-test-key": key } } } },
-  });
+    tools: { mcpServers: { github: { url: mcpServerUrl(), headers: { "x-test-key": { secret: "mcp_key" } } } } },
+  }, { secrets: { http: HTTP_SECRET, mcp_key: key } });
   return { agentId, key };
 }
 
@@ -58,10 +58,10 @@ describe("MCP tools under trust permissions", () => {
   it("matches mcp__* at 0.5 for every server's tools and mcp__slack__* at 0.3 only for Slack's", async () => {
     const key = crypto.randomUUID();
     const servers = {
-      slack: { url: mcpServerUrl(), headers: { "x-test-key": key } },
-      github: { url: mcpServerUrl(), headers: { "x-test-key": key } },
+      slack: { url: mcpServerUrl(), headers: { "x-test-key": { secret: "mcp_key" } } },
+      github: { url: mcpServerUrl(), headers: { "x-test-key": { secret: "mcp_key" } } },
     };
-    const agentId = await createAgent({ trust: { initial: 0.3 }, tools: { mcpServers: servers } });
+    const agentId = await createAgent({ trust: { initial: 0.3 }, tools: { mcpServers: servers } }, { secrets: { http: HTTP_SECRET, mcp_key: key } });
     await scriptModel(agentId, [
       { type: "tool_use", calls: [{ name: "mcp__slack__post_message", input: { channel: "#ops", text: "hi" } }] },
       { type: "tool_use", calls: [{ name: "mcp__github__search_issues", input: { query: "printer" } }] },

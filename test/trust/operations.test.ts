@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { admin, clockedApp, createAgent, type HttpReply, sendHttp, type Target, uniqueAgentId } from "../support/agents";
+import { admin, clockedApp, createAgent, HTTP_SECRET, type HttpReply, sendHttp, type Target, uniqueAgentId } from "../support/agents";
 import { deliveredAlerts } from "../support/audit";
 import { hookPosts, mcpServerUrl } from "../support/mcp";
 
@@ -131,7 +131,7 @@ describe("GET /v1/agents/:agentId/trust/analytics", () => {
 describe("permission_escalation alerts", () => {
   it("posts the alert to the agent's Slack alert webhook and records the delivery", async () => {
     const key = crypto.randomUUID();
-    const agentId = await createAgent({ audit: { alertChannel: { slackWebhook: mcpServerUrl(`/hooks/${key}`) } } });
+    const agentId = await createAgent({ audit: { alertChannel: { slackWebhook: { secret: "alert_webhook" } } } }, { secrets: { http: HTTP_SECRET, alert_webhook: mcpServerUrl(`/hooks/${key}`) } });
     await post(`/v1/agents/${agentId}/trust`, { action: "set", level: 0.5, reason: "pilot" });
     const [row] = await deliveredAlerts<{ delivered_at: number | null; delivery_error: string | null }>(agentId);
     const [posted] = (await hookPosts(key)) as Array<{ text: string }>;
@@ -142,7 +142,7 @@ describe("permission_escalation alerts", () => {
   });
 
   it("keeps the alert with the delivery error when the webhook fails", async () => {
-    const agentId = await createAgent({ audit: { alertChannel: { slackWebhook: mcpServerUrl(`/hooks/x/fail`) } } });
+    const agentId = await createAgent({ audit: { alertChannel: { slackWebhook: { secret: "alert_webhook" } } } }, { secrets: { http: HTTP_SECRET, alert_webhook: mcpServerUrl(`/hooks/x/fail`) } });
     await post(`/v1/agents/${agentId}/trust`, { action: "set", level: 0.9, reason: "pilot" });
     const [row] = await deliveredAlerts<{ type: string; delivered_at: number | null; delivery_error: string | null }>(agentId);
     expect(row).toMatchObject({ type: "permission_escalation", delivered_at: null, delivery_error: "slack webhook answered 500" });

@@ -3,6 +3,7 @@
  * message is a greeting, a thanks or a goodbye, so a request that follows one always reaches
  * the model.
  */
+import { regexRisk } from "../../config/regex-safety";
 import { normalizeText } from "./normalize";
 import { STOPWORDS, wordTokens } from "./tokens";
 
@@ -140,6 +141,8 @@ function compilePattern(pattern: string): RegExp | null {
   const cached = compiled.get(pattern);
   if (cached !== undefined) return cached;
   let regex: RegExp | null = null;
+  // Config refuses these since the check exists; a rule stored before then must not hang a worker either.
+  if (regexRisk(pattern)) return remember(pattern, null);
   // Unicode mode first so \p{L} works; legacy mode for expressions only it accepts (such as "\-" outside a class).
   for (const flags of ["iu", "i"]) {
     try {
@@ -149,6 +152,10 @@ function compilePattern(pattern: string): RegExp | null {
       // try the next flags; invalid in both means the rule never matches
     }
   }
+  return remember(pattern, regex);
+}
+
+function remember(pattern: string, regex: RegExp | null): RegExp | null {
   if (compiled.size >= PATTERN_CACHE_SIZE) compiled.delete(compiled.keys().next().value as string);
   compiled.set(pattern, regex);
   return regex;
@@ -158,7 +165,7 @@ function compilePattern(pattern: string): RegExp | null {
  * Whether a static cache rule's `pattern` matches a message. A built-in intent name
  * ("greeting", "thanks", "goodbye") uses `matchIntent`; anything else is a regular expression,
  * tested case-insensitively against the first 2,000 characters of the normalized message. An
- * invalid expression never matches.
+ * invalid expression, or one that could backtrack catastrophically (see `regexRisk`), never matches.
  *
  * @example
  * matchCacheRulePattern("Hello there!", "greeting");                      // true

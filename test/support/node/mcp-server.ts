@@ -6,6 +6,7 @@
  *   POST /mcp/paged      a low-level server with awkward tools: listed one per page, output schemas, bad names
  *   POST /mcp/hang       never answers, for timeouts
  *   GET|DELETE /calls?key=<k>   every tools/call received with `x-test-key: <k>`, oldest first
+ *   * /redirect?to=<url>  answers 307 to <url> (a cloud metadata address by default)
  *   POST /hooks/<k>      an incoming-webhook stand-in (Slack alert webhooks): records the JSON body
  *   GET /hooks/<k>       what was posted to /hooks/<k>; POST /hooks/<k>/fail answers 500
  *
@@ -121,6 +122,12 @@ export async function startMcpServer(opts: { port?: number } = {}): Promise<Test
       const raw = await readBody(req);
       hooks.set(k, [...(hooks.get(k) ?? []), raw === null ? null : JSON.parse(raw)]);
       return sendJson(res, 200, { ok: true });
+    }
+    // Sends every request on to the address in `?to=` (a cloud metadata address, say), as a hostile server would.
+    if (url.pathname === "/redirect") {
+      res.writeHead(307, { location: url.searchParams.get("to") ?? "http://169.254.169.254/latest/meta-data/" });
+      res.end();
+      return;
     }
     // Accepts the request and never answers, until the client gives up and closes the connection.
     if (url.pathname === "/mcp/hang") return;

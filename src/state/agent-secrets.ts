@@ -1,0 +1,28 @@
+/**
+ * Reads one of an agent's secrets at run time, for credentials its config names by reference
+ * (MCP server headers, the Slack alert webhook). Each read is one call to the agent's object,
+ * which hands out a single named secret (`admit`), never the whole set.
+ */
+import { env } from "cloudflare:workers";
+import { allowsPrivateUrls } from "../config/urls";
+import type { SecretLookup } from "../core/agent";
+import { agentObject } from "./objects";
+
+export type { SecretLookup } from "../core/agent";
+
+/**
+ * The secrets of one agent. Callers that hold the `AGENT_STATE` binding pass it; the default is
+ * the worker's own binding, for call sites (the model tier, the alert consumer) that receive a
+ * record rather than the environment.
+ *
+ * @example
+ * const token = await agentSecrets("acme")("mcp_token");
+ */
+export function agentSecrets(agentId: string, bindings: Pick<Env, "AGENT_STATE"> = env): SecretLookup {
+  return async (name) => (await agentObject(bindings, agentId).admit({ secret: { name } }))?.secret;
+}
+
+/** Whether the worker runs with `ALLOW_PRIVATE_URLS` (local development and tests). */
+export function workerAllowsPrivateUrls(bindings: Pick<Env, "ALLOW_PRIVATE_URLS"> = env as Env): boolean {
+  return allowsPrivateUrls(bindings.ALLOW_PRIVATE_URLS);
+}

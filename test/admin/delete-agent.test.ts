@@ -21,7 +21,8 @@ describe("DELETE /v1/agents/:agentId", () => {
     expect((await admin(`/v1/agents/${agentId}`)).status).toBe(404);
     expect(await env.DB.prepare("SELECT 1 FROM agents WHERE id = ?").bind(agentId).first()).toBeNull();
     const message = await sendHttp(agentId, { id: "after-delete", conversation: "c", from: "u", text: "hello?" });
-    expect(message.status).toBe(404);
+    // A deleted agent is answered like any unknown one: as a bad signature.
+    expect(message.status).toBe(401);
 
     expect((await actions(agentId, 2)).map((e) => [e.seq, e.action, e.actor])).toEqual([
       [1, "agent.created", "admin:bootstrap"],

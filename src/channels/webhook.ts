@@ -33,7 +33,9 @@ export interface VerifiedAgent {
  * (same status, same message, about the same work), and the answer tells nobody which agents
  * exist or which secrets they hold.
  */
-const NOBODYS_SECRET = `${crypto.randomUUID()}${crypto.randomUUID()}`;
+let nobodysSecret: string | undefined;
+/** Made on first use: Workers allow no random values at global scope. */
+const NOBODYS_SECRET = () => (nobodysSecret ??= `${crypto.randomUUID()}${crypto.randomUUID()}`);
 
 /**
  * The agent a webhook names, once the request is proven to come from whoever holds the agent's
@@ -53,7 +55,7 @@ export async function verifiedAgent<Reason extends string>(c: Context<AppEnv>, c
   const stub = known ? agentObject(c.env, agentId) : null;
   const admitted = stub ? await stub.admit({ secret: check.secret }) : null;
   const secret = admitted?.secret;
-  const verdict = await check.verify(secret ?? NOBODYS_SECRET);
+  const verdict = await check.verify(secret ?? NOBODYS_SECRET());
   if (stub && admitted && secret !== undefined && verdict.ok) return { agentId, stub, agent: admitted.view };
 
   const reason = refusalReason({ wellFormed: isAgentId(agentId), admitted: admitted !== null, hasSecret: secret !== undefined, verdict });

@@ -3,9 +3,13 @@ import type { AuditSink } from "../core/audit";
 import type { UnusualFinding } from "../audit/unusual";
 import type { UrgentFlag } from "./message-desk";
 
+/** `urgent_message` alerts an agent raises in an hour at most, however many threads sound urgent. */
+export const URGENT_ALERTS_PER_HOUR = 10;
+
 /**
  * The agent object's part that decides which alerts are fresh: one `urgent_message` per
- * conversation per hour, one `unusual_activity` per hour however often the cron reports it.
+ * conversation per hour (at most `URGENT_ALERTS_PER_HOUR` in all), one `unusual_activity` per
+ * hour however often the cron reports it.
  * Owns the tables `urgent_alerts` and `unusual_hours`; runs inside the object's transaction.
  */
 export class AlertBooks {
@@ -38,12 +42,16 @@ export class AlertBooks {
     if (threshold === "off" || (threshold === "critical" && urgency !== "critical") || urgency === "normal") return false;
     const hour = Math.floor(now / 3_600_000);
     this.#sql.exec("DELETE FROM urgent_alerts WHERE hour < ?", hour - 24);
+    const alerted = this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM urgent_alerts WHERE hour = ?", hour).one().n;
+    // A flood of urgent-sounding threads raises a bounded number of alerts; each is still audited.
+    if (alerted >= URGENT_ALERTS_PER_HOUR) return false;
     const fresh = this.#sql.exec("INSERT OR IGNORE INTO urgent_alerts (conversation, hour) VALUES (?, ?)", conversation, hour).rowsWritten > 0;
     if (!fresh) return false;
+    const last = alerted + 1 === URGENT_ALERTS_PER_HOUR ? ` This is the ${URGENT_ALERTS_PER_HOUR}th urgent alert this hour: further urgent messages this hour are only in the audit trail (message.urgent).` : "";
     this.#auditor.alert(record, {
       at: now,
       type: "urgent_message",
-      message: `A ${urgency} message came in by ${channel} (${cues.join(", ") || "no cue named"}): a person should look at it.`,
+      message: `A ${urgency} message came in by ${channel} (${cues.join(", ") || "no cue named"}): a person should look at it.${last}`,
       details: { interactionId, channel, conversation, urgency, cues },
     });
     return true;

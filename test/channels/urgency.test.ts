@@ -36,6 +36,19 @@ describe("urgency", () => {
     expect(audited).toHaveLength(3);
   });
 
+  it("raises at most ten urgent alerts an hour however many threads sound urgent, and audits every one", async () => {
+    const agentId = await createAgent({ optimization: SEED_EXAMPLE_CONFIG.optimization });
+    for (let i = 0; i < 13; i++) {
+      const res = await sendHttp(agentId, { id: `flood-${i}`, conversation: `thread-${i}`, from: `sender-${i}`, text: STOLEN }, { target: settled });
+      expect(res.status).toBe(200);
+    }
+    const audited = await flushedSql(agentId, "SELECT action FROM audit_events WHERE agent_id = ? AND action = 'message.urgent'", [], 13);
+    expect(audited).toHaveLength(13);
+    const alerts = await flushedSql<{ message: string }>(agentId, "SELECT message FROM alerts WHERE agent_id = ? AND type = 'urgent_message' ORDER BY at", [], 10);
+    expect(alerts).toHaveLength(10);
+    expect(alerts[9]!.message).toContain("further urgent messages this hour are only in the audit trail");
+  });
+
   it("leaves an ordinary question alone: no hint, no alert, cached as usual", async () => {
     const agentId = await createAgent({ optimization: SEED_EXAMPLE_CONFIG.optimization });
     await scriptModel(agentId, [{ type: "text", text: "Cards arrive in 5 days." }]);

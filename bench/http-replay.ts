@@ -4,13 +4,15 @@
  *
  *   npm run bench:http -- [--count 200] [--concurrency 8] [--conversations 50]
  *
- * Settings as for `npm run send` (FOREMAN_URL, FOREMAN_AGENT, FOREMAN_HTTP_SECRET) plus
- * BANKING77_CSV. Against the fake model the figures measure Foreman's own overhead, not Claude.
+ * It creates an agent of its own (the seed's example config, rate limits lifted: see agents.ts)
+ * through the admin API (FOREMAN_URL, ADMIN_TOKEN as for `npm run send`), plus BANKING77_CSV.
+ * Against the fake model the figures measure Foreman's own overhead, not Claude.
  */
 import { parseArgs } from "node:util";
 import { DEFAULT_DATASET, readLabelledQueries } from "./dataset.ts";
 import { signHttpRequest } from "../src/channels/http/signature.ts";
 import { LOCAL_DEFAULTS, setting } from "../src/dev/local-env.ts";
+import { benchAgent } from "./agents.ts";
 
 const { values } = parseArgs({
   options: {
@@ -25,9 +27,10 @@ const conversations = Number(values.conversations);
 
 const queries = readLabelledQueries(process.env.BANKING77_CSV ?? DEFAULT_DATASET).map((q) => q.text);
 const url = setting("FOREMAN_URL", LOCAL_DEFAULTS.url);
-const agentId = setting("FOREMAN_AGENT", LOCAL_DEFAULTS.agentId);
-const secret = setting("FOREMAN_HTTP_SECRET", LOCAL_DEFAULTS.httpSecret);
 const run = crypto.randomUUID().slice(0, 8);
+/** An agent of the bench's own: the seed's example config, rate limits lifted. */
+const agentId = `bench-http-${run}`;
+const secret = await benchAgent(agentId);
 
 interface Result {
   ms: number;

@@ -1,6 +1,6 @@
 /**
  * Foreman's own latency against a floor: how much slower a message is than the worker's
- * cheapest route. Start `npm run dev` first (demo agent, local fake Messages API), then:
+ * cheapest route. Start `npm run dev` first (local fake Messages API), then:
  *
  *   npm run bench:latency -- [--count 300] [--warmup 50] [--concurrency 8] [--json]
  *   (or node_modules/.bin/node bench/latency.ts ...)
@@ -22,12 +22,13 @@
  * at FAKE_ANTHROPIC_URL (default http://127.0.0.1:$FAKE_ANTHROPIC_PORT, port 9000); unscripted,
  * the fake answers at once with its "Simulated reply" text. If the fake is unreachable the
  * bench warns: the model path then includes whatever model ANTHROPIC_BASE_URL points at.
- * Settings as for `npm run send` (FOREMAN_URL, FOREMAN_AGENT, FOREMAN_HTTP_SECRET). Each model
- * message costs the agent's daily budget a (simulated) fraction of a cent.
+ * It creates an agent of its own (the seed's example config, rate limits lifted: see agents.ts)
+ * through the admin API (FOREMAN_URL, ADMIN_TOKEN as for `npm run send`).
  */
 import { parseArgs } from "node:util";
 import { signHttpRequest } from "../src/channels/http/signature.ts";
 import { LOCAL_DEFAULTS, readDevVars, setting } from "../src/dev/local-env.ts";
+import { benchAgent } from "./agents.ts";
 
 const { values } = parseArgs({
   options: {
@@ -42,11 +43,12 @@ const warmup = Number(values.warmup);
 const concurrency = Number(values.concurrency);
 const devVars = readDevVars();
 const url = setting("FOREMAN_URL", LOCAL_DEFAULTS.url, devVars);
-const agentId = setting("FOREMAN_AGENT", LOCAL_DEFAULTS.agentId, devVars);
-const secret = setting("FOREMAN_HTTP_SECRET", LOCAL_DEFAULTS.httpSecret, devVars);
+const run = crypto.randomUUID().slice(0, 8);
+/** An agent of the bench's own: the seed's example config, rate limits lifted. */
+const agentId = `bench-latency-${run}`;
+const secret = await benchAgent(agentId);
 const fakePort = setting("FAKE_ANTHROPIC_PORT", String(LOCAL_DEFAULTS.fakePort), devVars);
 const fakeUrl = setting("FAKE_ANTHROPIC_URL", `http://127.0.0.1:${fakePort}`, devVars);
-const run = crypto.randomUUID().slice(0, 8);
 let seq = 0;
 
 /** Nearest-rank percentile of ascending `sorted`: the smallest value with >= p% at or below it. */

@@ -27,6 +27,7 @@ import { signHttpRequest } from "../src/channels/http/signature.ts";
 import { SEED_EXAMPLE_CONFIG } from "../src/config/seed-example.ts";
 import { fnv1a } from "../src/learn/features.ts";
 import { LOCAL_DEFAULTS, setting } from "../src/dev/local-env.ts";
+import { UNLIMITED } from "./agents.ts";
 import { DEFAULT_DATASET, OUT_OF_SCOPE_DATASET, readLabelledQueries, shuffled } from "./dataset.ts";
 
 const { values } = parseArgs({
@@ -127,7 +128,7 @@ async function replay(threshold: number): Promise<Outcome> {
   await call(`/v1/agents/${agentId}`, {
     method: "PUT",
     body: JSON.stringify({
-      config: { name: "learning benchmark", optimization: SEED_EXAMPLE_CONFIG.optimization, learning, trust: { initial: 0.3 } },
+      config: { name: "learning benchmark", optimization: SEED_EXAMPLE_CONFIG.optimization, learning, trust: { initial: 0.3 }, messageHandling: UNLIMITED },
       systemPrompt: "You are a bank's support assistant.",
       secrets: { http: secret },
     }),

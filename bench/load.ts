@@ -23,6 +23,7 @@ import { createHmac } from "node:crypto";
 import { parseArgs } from "node:util";
 import { SEED_EXAMPLE_CONFIG } from "../src/config/seed-example.ts";
 import { LOCAL_DEFAULTS, readDevVars, setting } from "../src/dev/local-env.ts";
+import { UNLIMITED } from "./agents.ts";
 
 const { values } = parseArgs({
   options: {
@@ -51,14 +52,13 @@ async function admin(path: string, init: RequestInit = {}): Promise<unknown> {
 }
 
 async function createAgent(agentId: string, unlimited: boolean): Promise<void> {
-  const rateLimits = unlimited ? { perSender: { messages: 1_000_000, window: "1m" }, perAgent: { messages: 1_000_000, window: "1m" } } : undefined;
   await admin(`/v1/agents/${agentId}`, {
     method: "PUT",
     body: JSON.stringify({
       config: {
         name: "load benchmark",
         optimization: { ...SEED_EXAMPLE_CONFIG.optimization, budget: { daily: 1_000, perRequest: 1 } },
-        ...(rateLimits ? { messageHandling: { rateLimits } } : {}),
+        ...(unlimited ? { messageHandling: UNLIMITED } : {}),
       },
       systemPrompt: "You are a shop's support assistant.",
       secrets: { http: secret },

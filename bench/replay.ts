@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import { signHttpRequest } from "../src/channels/http/signature.ts";
 import { SEED_EXAMPLE_CONFIG } from "../src/config/seed-example.ts";
 import { LOCAL_DEFAULTS, setting } from "../src/dev/local-env.ts";
+import { UNLIMITED } from "./agents.ts";
 import { DEFAULT_DATASET, readLabelledQueries, shuffled } from "./dataset.ts";
 
 if (process.argv.includes("--learning")) {
@@ -72,7 +73,7 @@ await check(
     method: "PUT",
     headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
     body: JSON.stringify({
-      config: { name: "replay benchmark", optimization: optimization(), trust: { initial: 0.3 } },
+      config: { name: "replay benchmark", optimization: optimization(), trust: { initial: 0.3 }, messageHandling: UNLIMITED },
       systemPrompt: "You are a bank's support assistant.",
       secrets: { http: secret },
     }),

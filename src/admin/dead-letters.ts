@@ -37,8 +37,8 @@ const view = (row: Row) => {
 };
 
 /**
- * `GET /v1/agents/:agentId/dead-letters`: the agent's messages that ran out of retries, oldest
- * first, masked. `POST …/dead-letters/:id/replay` sends one back to the work queue, and
+ * `GET /v1/agents/:agentId/dead-letters?cursor=`: the agent's messages that ran out of retries,
+ * oldest first, 100 a page, masked. `POST …/dead-letters/:id/replay` sends one back to the work queue, and
  * `POST …/dead-letters/replay` every replayable one (at most 100 a call): for use once the model
  * is back. A row is marked replayed in the same statement that checks it was not, so two replays
  * of one row send it once; the work queue's delivery claim keeps an answered message from being
@@ -47,12 +47,19 @@ const view = (row: Row) => {
 export const deadLetterRoutes = new Hono<AppEnv>()
   .get("/agents/:agentId/dead-letters", async (c) => {
     const { agentId } = await requireAgent(c);
+    const cursor = c.req.query("cursor");
+    const after = cursor
+      ? await c.env.DB.prepare("SELECT received_at, id FROM dead_letters WHERE id = ? AND agent_id = ?").bind(cursor, agentId).first<{ received_at: number; id: string }>()
+      : null;
+    if (cursor && !after) throw new AppError("invalid_request", `cursor must be the id of one of this agent's dead letters (the nextCursor of the previous page)`);
     const { results } = await c.env.DB.prepare(
-      "SELECT id, queue, body, attempts, received_at, agent_id, payload, replayed_at FROM dead_letters WHERE agent_id = ? ORDER BY received_at, id LIMIT ?",
+      `SELECT id, queue, body, attempts, received_at, agent_id, payload, replayed_at FROM dead_letters
+       WHERE agent_id = ? AND (received_at > ? OR (received_at = ? AND id > ?)) ORDER BY received_at, id LIMIT ?`,
     )
-      .bind(agentId, DEAD_LETTER_PAGE)
+      .bind(agentId, after?.received_at ?? -1, after?.received_at ?? -1, after?.id ?? "", DEAD_LETTER_PAGE + 1)
       .all<Row>();
-    return c.json({ agentId, deadLetters: results.map(view) });
+    const page = results.slice(0, DEAD_LETTER_PAGE);
+    return c.json({ agentId, deadLetters: page.map(view), nextCursor: results.length > DEAD_LETTER_PAGE ? page.at(-1)!.id : null });
   })
   .post("/agents/:agentId/dead-letters/replay", async (c) => {
     const agent = await requireAgent(c);

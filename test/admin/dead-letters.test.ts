@@ -120,4 +120,22 @@ describe("dead letters: listing and replay", () => {
     const posted = await waitForSlackCalls(botToken, 2);
     expect(posted.map((c) => c.body.text).sort()).toEqual(["One.", "Two."]);
   });
+
+  it("pages a long list with a cursor that only this agent's dead letters make", async () => {
+    const { agentId } = await slackAgent();
+    const other = await slackAgent();
+    const otherId = await deadLetter(slackWork(other.agentId));
+    const at = Date.now() - 60_000;
+    const ids = Array.from({ length: 103 }, (_, i) => `dlq-page-${agentId}-${String(i).padStart(3, "0")}`);
+    await env.DB.batch(
+      ids.map((id, i) => env.DB.prepare("INSERT INTO dead_letters (id, queue, body, attempts, received_at, agent_id) VALUES (?, 'foreman-dlq', '{}', 6, ?, ?)").bind(id, at + (i % 2), agentId)),
+    );
+    const first = (await list(agentId)) as Listed & { nextCursor: string | null };
+    expect(first.deadLetters).toHaveLength(100);
+    const second = (await (await admin(`/v1/agents/${agentId}/dead-letters?cursor=${first.nextCursor}`)).json()) as Listed & { nextCursor: string | null };
+    expect(second.nextCursor).toBeNull();
+    expect([...first.deadLetters, ...second.deadLetters].map((d) => d.id).sort()).toEqual([...ids].sort());
+    expect(second.deadLetters[0]).toMatchObject({ replayable: false });
+    expect((await admin(`/v1/agents/${agentId}/dead-letters?cursor=${otherId}`)).status).toBe(400);
+  });
 });

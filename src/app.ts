@@ -11,6 +11,7 @@ import { legalHoldRoutes } from "./admin/legal-hold";
 import { patternRoutes } from "./admin/patterns";
 import { auditRoutes } from "./admin/audit";
 import { keyRoutes } from "./admin/keys";
+import { deadLetterRoutes } from "./admin/dead-letters";
 import { CHANNELS } from "./channels/registry";
 import { type Clock, systemClock } from "./core/clock";
 import { AppError, toErrorBody } from "./core/errors";
@@ -52,6 +53,7 @@ export function createApp(opts: { clock?: Clock; logger?: Logger } = {}) {
   app.route("/v1", legalHoldRoutes);
   app.route("/v1", patternRoutes);
   app.route("/v1", keyRoutes);
+  app.route("/v1", deadLetterRoutes);
 
   app.notFound((c) => {
     const { status, body } = toErrorBody(new AppError("not_found", `no route for ${c.req.method} ${c.req.path}`), c.var.requestId);

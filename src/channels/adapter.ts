@@ -4,6 +4,7 @@ import type { Clock } from "../core/clock";
 import type { ReplyTarget, WorkMessage } from "../core/messages";
 import type { Answer } from "../core/types";
 import type { AppEnv } from "../http/context";
+import type { PostedProgress } from "../state/delivery-desk";
 
 /** How a raw email leaves: the `send_email` binding in production. */
 export type EmailSender = (from: string, to: string, raw: string) => Promise<void>;
@@ -32,6 +33,11 @@ export interface Delivery<K extends ReplyTarget["kind"]> {
   answer(hooks?: { onStep?(step: number, tools: string[]): Promise<void> }): Promise<Answer>;
   /** Whether a number sent STOP, asked at the moment of sending. */
   smsOptedOut(number: string): Promise<boolean>;
+  /**
+   * What this delivery keeps across the queue's retries: the progress placeholder an earlier
+   * attempt posted (reuse it), and where the adapter records the one it posts.
+   */
+  memo: { progress?: PostedProgress };
 }
 
 /**
@@ -43,7 +49,15 @@ export interface DeliveryAdapter<K extends ReplyTarget["kind"]> {
   /** Read in the delivery's first round trip, by this adapter only. */
   deliverySecrets: SecretRef[];
   deliver(delivery: Delivery<K>): Promise<Sent>;
+  /**
+   * Tells the customer, once per delivery, that the answer is coming: called on the first
+   * attempt that failed because the model API was down (the queue retries it later).
+   */
+  hold?(delivery: Omit<Delivery<K>, "answer" | "immediate">): Promise<void>;
 }
+
+/** The holding notice, on a delivery's first model outage: short, and true whatever happens next. */
+export const HOLDING_TEXT = "Thanks for your message. It is taking us a little longer than usual to answer; your reply is on its way.";
 
 /**
  * One channel as the worker mounts it: its webhook routes (verify, parse, answer or queue) and,

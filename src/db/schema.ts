@@ -111,17 +111,31 @@ export const patternSamples = sqliteTable(
   (t) => [primaryKey({ columns: [t.interactionId, t.kind] }), index("pattern_samples_pattern").on(t.patternId, t.kind)],
 );
 
-/** Queue messages that exhausted their retries, kept so nothing is silently lost. */
+/**
+ * Queue messages that exhausted their retries, kept so nothing is silently lost, listed and
+ * replayed per agent (`src/admin/dead-letters.ts`), deleted after `DEAD_LETTER_RETENTION_MS`.
+ */
 export const deadLetters = sqliteTable(
   "dead_letters",
   {
     id: text("id").primaryKey(),
     queue: text("queue").notNull(),
+    /** The message with customer text and addresses masked: what a listing shows. */
     body: text("body").notNull(),
     attempts: integer("attempts").notNull(),
     receivedAt: integer("received_at").notNull(),
+    /** The agent the message is for; null when it names none (a malformed message). */
+    agentId: text("agent_id"),
+    /**
+     * The whole message, for a replay: sealed under ENCRYPTION_KEYS when the agent's
+     * `audit.compliance.encryption` is on, else plain and dropped (null) after
+     * `DEAD_LETTER_PLAIN_MS`. Null: not replayable.
+     */
+    payload: text("payload"),
+    /** When it was replayed (sent to the work queue again); null until then. */
+    replayedAt: integer("replayed_at"),
   },
-  (t) => [index("dead_letters_time").on(t.receivedAt)],
+  (t) => [index("dead_letters_time").on(t.receivedAt), index("dead_letters_agent").on(t.agentId, t.receivedAt)],
 );
 
 /**

@@ -5,6 +5,7 @@ import type { Logger } from "../core/logger";
 import { runDetection } from "../learn/run";
 import { patternStore } from "../pipeline/services";
 import { agentObject } from "../state/objects";
+import { applyAttachmentRetention, applyDeadLetterRetention } from "./retention";
 
 /** The crons of wrangler.toml `[triggers]`, each with the jobs it runs. */
 export const CRONS = {
@@ -13,7 +14,7 @@ export const CRONS = {
   /**
    * Hourly at :05: unusual activity in the hour that just ended (the learning queue has had
    * minutes to write its last interactions), then pattern detection for agents that learned
-   * something new in it.
+   * something new in it, then the retention of dead letters and email attachments (`retention.ts`).
    */
   hourly: "5 * * * *",
 } as const;
@@ -28,6 +29,8 @@ export async function runScheduled(cron: string, env: Env, clock: Clock, logger:
     case CRONS.hourly:
       await job(logger, "unusual_activity", async () => ({ raised: await alertUnusualActivity(env, now) }));
       await job(logger, "pattern_detection", async () => detectPatterns(env, now, logger));
+      await job(logger, "dead_letter_retention", async () => applyDeadLetterRetention(env.DB, now));
+      await job(logger, "attachment_retention", async () => applyAttachmentRetention({ db: env.DB, bucket: env.WORKSPACE, kv: env.CACHE }, now));
       return;
     case CRONS.archive: {
       const deps = { ...archiveDeps(env), logger };

@@ -9,6 +9,7 @@ import type { LearningMessage } from "../core/messages";
 import { ClaimRefusedError } from "../core/protocol";
 import { expandFallback, type TierAnswer, type TierContext, type TierHandler, type TierName } from "../core/tier";
 import type { Answer, NormalizedMessage, Outcome } from "../core/types";
+import { providerOutage } from "../llm/client";
 import { partialResultOf } from "../llm/tool-loop";
 import { isSealed, loadKeyring, open, sealWith } from "../privacy/encryption";
 import type { AgentState } from "../state/agent-state";
@@ -129,8 +130,10 @@ async function answerInTurn(deps: PipelineDeps, message: NormalizedMessage, agen
   } catch (err) {
     if (err instanceof ClaimRefusedError) return refused(deps, message, turn, err.refusal);
     // Tool calls refused before the failure are still recorded (and audited); the claim is given back.
+    // A provider outage says nothing of the agent: it records no outcome, so it cannot move trust.
     const denials = partialResultOf(err)?.denials ?? [];
-    await stub.finish({ now: deps.clock.now(), claim, ...account.drain(), outcome: { interactionId, outcome: "error", denials } });
+    const outage = providerOutage(err);
+    await stub.finish({ now: deps.clock.now(), claim, ...account.drain(), ...(outage ? {} : { outcome: { interactionId, outcome: "error" as const, denials } }) });
     throw toAppError(err);
   }
 
@@ -258,18 +261,18 @@ async function runChain(tiers: PipelineDeps["tiers"], set: TierSet, agent: Agent
 }
 
 /**
- * Model failures the SDK gave up retrying (429, 5xx, no connection) become a retryable 503.
- * Other 4xx mean the request itself is wrong (unknown model, bad key): retrying cannot help,
- * so they are a 502 without Retry-After.
+ * Model failures the SDK gave up retrying (429, 5xx, 529, no connection) become a retryable 503,
+ * waiting the provider's `retry-after` when it sent one. Other 4xx mean the request itself is
+ * wrong (unknown model, bad key): retrying cannot help, so they are a 502 without Retry-After.
  */
 function toAppError(err: unknown): unknown {
   if (!(err instanceof APIError)) return err;
-  const status = err.status;
-  const transient = status === undefined || status === 408 || status === 409 || status === 429 || status >= 500;
-  if (transient) {
+  const outage = providerOutage(err);
+  const status: number | undefined = err.status;
+  if (outage) {
     return new AppError("model_unavailable", `the model API is unavailable (${status ?? "no response"}); try again later`, {
       cause: err,
-      retryAfter: 30,
+      retryAfter: outage.retryAfter ?? 30,
     });
   }
   return new AppError("model_rejected", `the model API rejected the request (${status}); check the agent's model and key`, {

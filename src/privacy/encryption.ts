@@ -14,7 +14,9 @@
  * Sealed form: `enc:v1:<keyId>:<base64 iv>:<base64 ciphertext+tag>`.
  */
 
-const PREFIX = "enc:v1:";
+/** What every sealed value starts with (storage can tell sealed from plain without opening it). */
+export const SEALED_PREFIX = "enc:v1:";
+const PREFIX = SEALED_PREFIX;
 const IV_BYTES = 12;
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 

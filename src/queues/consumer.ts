@@ -2,11 +2,12 @@ import { drizzle } from "drizzle-orm/d1";
 import * as schema from "../db/schema";
 import { type Clock, systemClock } from "../core/clock";
 import { type Logger, silentLogger } from "../core/logger";
-import { learningMessageSchema } from "../core/messages";
+import { learningMessageSchema, workMessageSchema } from "../core/messages";
 import { decide, recordSamples, type Sample, servedBy } from "../learn/canary";
 import { republishIfBehind } from "../learn/lifecycle";
 import { patternStore } from "../pipeline/services";
 import { agentObject } from "../state/objects";
+import { deadLetteredEvent, deadLetterRow } from "./dead-letters";
 
 type Parsed = ReturnType<typeof learningMessageSchema.parse>;
 
@@ -111,21 +112,29 @@ async function consumeEvidence(
   }
 }
 
-/** The dead-letter queue: every message that ran out of retries is kept in D1 for the operator. */
-export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Pick<Env, "DB">, logger: Logger = silentLogger): Promise<void> {
+/**
+ * The dead-letter queue: every message that ran out of retries is kept in D1 for the operator,
+ * its customer text masked and its whole message sealed or kept briefly for a replay
+ * (`dead-letters.ts`); a channel message's dead-lettering is audited in its agent's trail. Listed
+ * and replayed by `GET/POST /v1/agents/:agentId/dead-letters…`.
+ */
+export async function consumeDeadLetters(
+  batch: MessageBatch<unknown>,
+  env: Pick<Env, "DB" | "AGENT_STATE"> & { ENCRYPTION_KEYS?: string },
+  logger: Logger = silentLogger,
+  clock: Clock = systemClock,
+): Promise<void> {
   const db = drizzle(env.DB, { schema });
   for (const msg of batch.messages) {
     try {
-      await db
-        .insert(schema.deadLetters)
-        .values({
-          id: msg.id,
-          queue: batch.queue,
-          body: JSON.stringify(msg.body),
-          attempts: msg.attempts,
-          receivedAt: msg.timestamp.getTime(),
-        })
-        .onConflictDoNothing();
+      const row = await deadLetterRow(msg, batch.queue, env, logger);
+      const inserted = await db.insert(schema.deadLetters).values(row).onConflictDoNothing();
+      const work = workMessageSchema.safeParse(msg.body);
+      if ((inserted.meta.changes ?? 0) > 0 && work.success && row.agentId) {
+        await agentObject(env, row.agentId)
+          .recordEvents([deadLetteredEvent(row, work.data, clock.now())])
+          .catch((err: unknown) => logger.error("dead_letter_audit_failed", { id: msg.id, error: String(err) }));
+      }
       msg.ack();
     } catch (err) {
       logger.error("dead_letter_insert_failed", { id: msg.id, error: String(err) });

@@ -20,7 +20,8 @@ export { PROGRESS_TEXT } from "../channels/slack/deliver";
  * The `work` queue: messages of asynchronous channels. Each is answered through the pipeline
  * (whose claim makes a redelivered message replay its stored answer rather than call the model
  * again) and delivered to its channel once, by the channel's adapter: sending is claimed too. A
- * transient failure is retried with backoff and ends in the dead-letter queue. A message is acked
+ * transient failure is retried with backoff (`retryDelaySeconds`) and ends in the dead-letter
+ * queue; on a delivery's first model outage the customer is told the answer is coming. A message is acked
  * only once it was handled or kept as a dead letter: a malformed one, or one whose failure must
  * not be retried, is written to the dead letters at once (and retried if even that fails).
  */
@@ -51,10 +52,37 @@ export async function consumeWork(
         await deadLetter(batch, msg, env, services);
         continue;
       }
-      const retryAfter = err instanceof SlackApiError ? err.retryAfter : err instanceof AppError ? err.retryAfter : undefined;
-      msg.retry({ delaySeconds: retryAfter ?? Math.min(300, 10 * 2 ** msg.attempts) });
+      if (err instanceof AppError && err.code === "model_rejected") {
+        // The model API refused the request itself (unknown model, bad key): every retry would
+        // fail the same way and count against the agent again. Kept for a replay once fixed.
+        await deadLetter(batch, msg, env, services);
+        continue;
+      }
+      msg.retry({ delaySeconds: retryDelaySeconds(err, msg.attempts) });
     }
   }
+}
+
+/** The longest wait between two attempts at a queued message. */
+export const MAX_RETRY_DELAY_S = 300;
+
+/**
+ * How long the queue waits before attempt `attempts + 1`: exponential backoff (20, 40, 80, 160,
+ * 300 s after attempts 1 to 5), never less than the `retry-after` the failure asked for, never
+ * more than 5 minutes. With the consumer's `max_retries = 5` (6 attempts, wrangler.toml), a model
+ * outage of up to about 10 minutes is ridden out before the message becomes a dead letter.
+ * Other failures that name their own wait (a busy conversation, Slack's rate limit) get just that.
+ */
+export function retryDelaySeconds(err: unknown, attempts: number): number {
+  const backoff = Math.min(MAX_RETRY_DELAY_S, 10 * 2 ** Math.max(1, attempts));
+  const retryAfter = err instanceof SlackApiError ? err.retryAfter : err instanceof AppError ? err.retryAfter : undefined;
+  if (isModelOutage(err)) return Math.min(MAX_RETRY_DELAY_S, Math.max(retryAfter ?? 0, backoff));
+  return Math.min(MAX_RETRY_DELAY_S, retryAfter ?? backoff);
+}
+
+/** The model API was down (429, 5xx, 529, no connection): the provider's outage, not the agent's fault. */
+function isModelOutage(err: unknown): boolean {
+  return err instanceof AppError && err.code === "model_unavailable";
 }
 
 /** The rate-limit notice, as the fallback answer it is: no model, no cost, not an interaction. */
@@ -96,6 +124,7 @@ async function deliver<K extends ReplyTarget["kind"]>(work: WorkMessage, service
     clock,
     sendEmail,
     smsOptedOut: (number: string) => stub.smsOptedOut(number),
+    memo: opened.progress ? { progress: opened.progress } : {},
   };
   let sent: Sent;
   try {
@@ -115,7 +144,12 @@ async function deliver<K extends ReplyTarget["kind"]>(work: WorkMessage, service
       // Limited between the delivery's check and the claim: nothing was answered, nothing is retried.
       sent = unanswered();
     } else {
-      await stub.abandonDelivery(work.message.deliveryId);
+      const outage = isModelOutage(err);
+      const { hold } = await stub.abandonDelivery({ deliveryId: work.message.deliveryId, ...(base.memo.progress ? { progress: base.memo.progress } : {}), outage, now: clock.now() });
+      // Told once per delivery, on its first outage; the note was kept first, so never twice.
+      if (hold && adapter.hold) {
+        await adapter.hold(base).catch((holdErr: unknown) => services.logger.warn("holding_notice_failed", { deliveryId: work.message.deliveryId, error: String(holdErr) }));
+      }
       throw err;
     }
   }

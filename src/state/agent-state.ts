@@ -21,7 +21,7 @@ import { AlertBooks } from "./alert-books";
 import { ClaimStore } from "./claim-store";
 import { RateStore } from "./rate-store";
 import { type Rejection, RejectionLog } from "./rejections";
-import { type CloseDelivery, DeliveryDesk, type SmsKeyword } from "./delivery-desk";
+import { type AbandonDelivery, type CloseDelivery, DeliveryDesk, NOTE_TTL_MS, type PostedProgress, type SmsKeyword } from "./delivery-desk";
 import { type DeskParts, type FinishInput, type FinishReply, finishMessage, type OpenDeliveryInput, type OpenedQueued, openQueued, type ReserveInput, type ReserveReply, reserveCall, viewOf } from "./message-desk";
 import { DEFAULT_CLAIM_POLICY } from "../core/claims";
 
@@ -192,17 +192,20 @@ export class AgentState extends DurableObject<Env> {
    * with, the claim on sending it and whether the rate limits are full now. Null when the agent
    * is gone.
    */
-  async openDelivery(input: OpenDeliveryInput & { secrets: SecretRef[] }): Promise<(OpenedQueued & { view: AgentView; secrets: Array<string | null> }) | null> {
+  async openDelivery(input: OpenDeliveryInput & { secrets: SecretRef[] }): Promise<(OpenedQueued & { view: AgentView; secrets: Array<string | null>; progress?: PostedProgress }) | null> {
     const record = this.#book.record();
     if (!record) return null;
     const stored = this.#book.secrets();
     const opened = await this.#changing((r) => openQueued(this.#desk, this.#deliveries, r, input));
-    return { ...opened, view: viewOf(record, this.#trust, this.#book.patterns()), secrets: input.secrets.map((ref) => secretValue(stored, ref) ?? null) };
+    const progress = this.#deliveries.progressOf(input.deliveryId);
+    return { ...opened, view: viewOf(record, this.#trust, this.#book.patterns()), secrets: input.secrets.map((ref) => secretValue(stored, ref) ?? null), ...(progress ? { progress } : {}) };
   }
 
-  /** Gives the sending of a queued answer back after a failure, so the queue's retry sends it. */
-  abandonDelivery(deliveryId: string): void {
-    this.#deliveries.abandonDelivery(deliveryId);
+  /** Gives a failed sending back for the queue's retry, noting its placeholder; `hold` on the delivery's first outage. */
+  async abandonDelivery(input: AbandonDelivery): Promise<{ hold: boolean }> {
+    const held = this.ctx.storage.transactionSync(() => this.#deliveries.abandonDelivery(input));
+    await this.#wakeAt(input.now + NOTE_TTL_MS);
+    return held;
   }
 
   /** A queued answer was sent (or deliberately not): kept as sent, its posted messages linked, audited. */

@@ -6,9 +6,12 @@
  *    message does not post twice;
  *  - links (`message_links`): a posted message → the interaction it answers (a Slack reaction
  *    becomes feedback), kept as long as a provider lets a reaction come;
- *  - SMS opt-outs (`sms_opt_outs`): STOP until START.
- * Receipts and deliveries are claims (the claims table, one expiry sweep); links and opt-outs
- * have tables of their own.
+ *  - SMS opt-outs (`sms_opt_outs`): STOP until START;
+ *  - delivery notes (`delivery_notes`): what a queued answer's failed attempts leave for the next
+ *    one, the progress placeholder they posted (reused, not posted again) and whether the
+ *    customer was told the answer is coming (told once).
+ * Receipts and deliveries are claims (the claims table, one expiry sweep); links, opt-outs and
+ * notes have tables of their own.
  */
 import type { AgentRecord } from "../core/agent";
 import type { AuditSink, PendingAuditEvent } from "../core/audit";
@@ -27,6 +30,21 @@ export interface CloseDelivery {
   now: number;
 }
 
+/** A progress placeholder a delivery posted (Slack: its channel and ts), updated rather than posted again. */
+export interface PostedProgress {
+  channel: string;
+  ts: string;
+}
+
+export interface AbandonDelivery {
+  deliveryId: string;
+  /** The placeholder this attempt posted or reused, for the next attempt. */
+  progress?: PostedProgress;
+  /** The attempt failed because the model API was down (not the agent's fault, retried later). */
+  outage?: boolean;
+  now: number;
+}
+
 export class DeliveryDesk {
   #sql: SqlStorage;
   #claims: ClaimStore;
@@ -38,6 +56,7 @@ export class DeliveryDesk {
     this.#auditor = auditor;
     sql.exec("CREATE TABLE IF NOT EXISTS sms_opt_outs (number TEXT PRIMARY KEY, at INTEGER NOT NULL)");
     sql.exec("CREATE TABLE IF NOT EXISTS message_links (key TEXT PRIMARY KEY, interaction_id TEXT NOT NULL, expires_at INTEGER NOT NULL)");
+    sql.exec("CREATE TABLE IF NOT EXISTS delivery_notes (delivery_id TEXT PRIMARY KEY, progress TEXT, held_at INTEGER, expires_at INTEGER NOT NULL)");
   }
 
   /** Records a webhook delivery as seen; false when it was seen before (a retry). */
@@ -73,11 +92,38 @@ export class DeliveryDesk {
     return decision;
   }
 
-  /** Gives the sending back after a failure, so the queue's retry sends. */
-  abandonDelivery(deliveryId: string): void {
-    const key = deliveredKey(deliveryId);
+  /**
+   * Gives the sending back after a failure, so the queue's retry sends, and notes what the next
+   * attempt needs: the placeholder to reuse and, on the delivery's first outage, `hold: true`
+   * (the caller tells the customer the answer is coming; the note is kept first, so a failure
+   * to tell them is never followed by a second notice).
+   */
+  abandonDelivery(input: AbandonDelivery): { hold: boolean } {
+    const key = deliveredKey(input.deliveryId);
     const row = this.#claims.get(key);
     if (row && ownsClaim(row, undefined)) this.#claims.remove(key);
+    const before = this.#note(input.deliveryId);
+    const hold = input.outage === true && before?.held_at == null;
+    const progress = input.progress ? JSON.stringify(input.progress) : (before?.progress ?? null);
+    const heldAt = hold ? input.now : (before?.held_at ?? null);
+    this.#sql.exec(
+      "INSERT OR REPLACE INTO delivery_notes (delivery_id, progress, held_at, expires_at) VALUES (?, ?, ?, ?)",
+      input.deliveryId,
+      progress,
+      heldAt,
+      input.now + NOTE_TTL_MS,
+    );
+    return { hold };
+  }
+
+  /** The placeholder an earlier attempt at this delivery posted, if any. */
+  progressOf(deliveryId: string): PostedProgress | undefined {
+    const progress = this.#note(deliveryId)?.progress;
+    return progress ? (JSON.parse(progress) as PostedProgress) : undefined;
+  }
+
+  #note(deliveryId: string): { progress: string | null; held_at: number | null } | undefined {
+    return this.#sql.exec<{ progress: string | null; held_at: number | null }>("SELECT progress, held_at FROM delivery_notes WHERE delivery_id = ?", deliveryId).toArray()[0];
   }
 
   /** The answer was sent (or deliberately not): the delivery kept, its links and its audit event. Returns the latest expiry written. */
@@ -90,6 +136,7 @@ export class DeliveryDesk {
       this.#claims.put(done);
       expiresAt = done.expiresAt;
     }
+    this.#sql.exec("DELETE FROM delivery_notes WHERE delivery_id = ?", input.deliveryId);
     for (const link of input.links) {
       this.#sql.exec("INSERT OR IGNORE INTO message_links (key, interaction_id, expires_at) VALUES (?, ?, ?)", link.key, link.interactionId, input.now + LINK_TTL_MS);
     }
@@ -106,11 +153,18 @@ export class DeliveryDesk {
     return row && row.state === "done" && row.expiresAt > now ? row.response : null;
   }
 
-  /** Forgets expired links. */
+  /** Forgets expired links and delivery notes. */
   pruneLinks(now: number): void {
     this.#sql.exec("DELETE FROM message_links WHERE expires_at <= ?", now);
+    this.#sql.exec("DELETE FROM delivery_notes WHERE expires_at <= ?", now);
   }
 }
+
+/**
+ * How long a failed delivery's note is kept: longer than the queue's retries (about 10 minutes)
+ * and the dead letters' replayable window, so a replay reuses the placeholder too.
+ */
+export const NOTE_TTL_MS = 7 * 24 * 3600_000;
 
 /** How long a posted answer's reaction still counts as feedback. */
 export const LINK_TTL_MS = 7 * 24 * 3600_000;

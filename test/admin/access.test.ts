@@ -78,6 +78,10 @@ const TABLE: Record<string, Case> = {
     operator: 404,
     admin: 404,
   },
+  "GET /v1/agents/:agentId/dead-letters": { path: (i) => `/v1/agents/${i.agentId}/dead-letters`, ...READ },
+  "POST /v1/agents/:agentId/dead-letters/replay": { path: (i) => `/v1/agents/${i.agentId}/dead-letters/replay`, viewer: 403, operator: 202, admin: 202 },
+  // An unknown dead letter: 404 once past access control.
+  "POST /v1/agents/:agentId/dead-letters/:id/replay": { path: (i) => `/v1/agents/${i.agentId}/dead-letters/dlq-unknown/replay`, viewer: 403, operator: 404, admin: 404 },
   // Keys are managed by admin keys only, whatever their agents.
   "POST /v1/keys": { path: () => "/v1/keys", body: { role: "viewer", name: "made by the access table" }, viewer: 403, operator: 403, admin: 201, otherOperator: 403 },
   "GET /v1/keys": { path: () => "/v1/keys", viewer: 403, operator: 403, admin: 200, otherOperator: 403 },

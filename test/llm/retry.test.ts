@@ -34,8 +34,9 @@ describe("model API failures", () => {
     const retried = await sendHttp(agentId, msg("r529"));
     expect(retried.status).toBe(200);
     expect(((await retried.json()) as HttpReply).text).toBe("Back again.");
+    // The outage was the provider's: it records no outcome, so the agent's trust is untouched.
     const summary = await env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId)).outcomeSummary();
-    expect(summary.counts).toEqual({ error: 1, success: 1 });
+    expect(summary.counts).toEqual({ success: 1 });
   });
 
   it("does not retry a 400 from the model API and answers 502 without Retry-After", async () => {
@@ -45,6 +46,18 @@ describe("model API failures", () => {
     expect(res.status).toBe(502);
     expect(res.headers.get("retry-after")).toBeNull();
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("model_rejected");
+    expect(await modelRequests(agentId)).toHaveLength(1);
+    // The request itself was wrong (the agent's model or key): that counts.
+    const summary = await env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId)).outcomeSummary();
+    expect(summary.counts).toEqual({ error: 1 });
+  });
+
+  it("answers 503 at once, without waiting inline, when the model asks for more than 10 s", async () => {
+    const agentId = await createAgent();
+    await scriptModel(agentId, [{ type: "error", status: 529, retryAfter: 90, message: "overloaded" }, { type: "text", text: "Later." }]);
+    const res = await sendHttp(agentId, msg("r529-long"));
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("90");
     expect(await modelRequests(agentId)).toHaveLength(1);
   });
 });

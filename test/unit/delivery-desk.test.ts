@@ -5,7 +5,7 @@ import type { AgentRecord } from "../../src/core/agent";
 import type { AuditSink } from "../../src/core/audit";
 import { completeClaim, DEFAULT_CLAIM_POLICY, decideClaim } from "../../src/core/claims";
 import { ClaimStore } from "../../src/state/claim-store";
-import { DeliveryDesk, LINK_TTL_MS } from "../../src/state/delivery-desk";
+import { DeliveryDesk, LINK_TTL_MS, NOTE_TTL_MS } from "../../src/state/delivery-desk";
 
 const DAY = 24 * 3600_000;
 const T0 = Date.UTC(2026, 11, 7, 9);
@@ -61,6 +61,40 @@ describe("DeliveryDesk", () => {
       expect(desk.smsInbound({ receipt: "sms-receipt:SM1", from: "+1555", keyword: "stop", now: T0 })).toEqual({ fresh: true, optedOut: true });
       expect(desk.smsInbound({ receipt: "sms-receipt:SM1", from: "+1555", keyword: "stop", now: T0 })).toEqual({ fresh: false, optedOut: true });
       expect(desk.smsInbound({ receipt: "sms-receipt:SM2", from: "+1555", keyword: "start", now: T0 })).toEqual({ fresh: true, optedOut: false });
+    });
+  });
+
+  it("remembers a failed delivery's placeholder for its retries, asks for the holding notice on its first outage only, and forgets both once sent", async () => {
+    await withDesk((desk) => {
+      const progress = { channel: "C1", ts: "1.1" };
+      expect(desk.openDelivery("m2", T0).kind).toBe("claimed");
+      // A failure that is not an outage (a Slack error) notes the placeholder but tells no one.
+      expect(desk.abandonDelivery({ deliveryId: "m2", progress, outage: false, now: T0 })).toEqual({ hold: false });
+      expect(desk.progressOf("m2")).toEqual(progress);
+      expect(desk.openDelivery("m2", T0 + 1).kind).toBe("claimed");
+      expect(desk.abandonDelivery({ deliveryId: "m2", outage: true, now: T0 + 2 })).toEqual({ hold: true });
+      expect(desk.openDelivery("m2", T0 + 3).kind).toBe("claimed");
+      expect(desk.abandonDelivery({ deliveryId: "m2", outage: true, now: T0 + 4 })).toEqual({ hold: false });
+      // The placeholder outlives attempts that did not post one.
+      expect(desk.progressOf("m2")).toEqual(progress);
+      expect(desk.openDelivery("m2", T0 + 5).kind).toBe("claimed");
+      desk.closeDelivery(record, {
+        deliveryId: "m2",
+        links: [],
+        now: T0 + 6,
+        event: { level: "standard", event: { at: T0, actor: "agent", action: "message.delivered", resource: "i-2", decision: "recorded", details: {} } },
+      });
+      expect(desk.progressOf("m2")).toBeUndefined();
+    });
+  });
+
+  it("forgets a note left by a delivery that never finished once it expires", async () => {
+    await withDesk((desk) => {
+      desk.abandonDelivery({ deliveryId: "m3", progress: { channel: "C1", ts: "2.2" }, outage: true, now: T0 });
+      desk.pruneLinks(T0 + NOTE_TTL_MS - 1);
+      expect(desk.progressOf("m3")).toEqual({ channel: "C1", ts: "2.2" });
+      desk.pruneLinks(T0 + NOTE_TTL_MS);
+      expect(desk.progressOf("m3")).toBeUndefined();
     });
   });
 });

@@ -1,9 +1,12 @@
-import type { DeliveryAdapter } from "../adapter";
+import { type DeliveryAdapter, HOLDING_TEXT } from "../adapter";
 import { requireSecret } from "../secrets";
 import { sendSms, TwilioApiError } from "./api";
 import { fitToSegments, segmentBudget } from "./segments";
 
-/** Sends a queued answer by Twilio's Messages API, fitted to the channel's segments, unless the customer sent STOP meanwhile. */
+/**
+ * Sends a queued answer by Twilio's Messages API, fitted to the channel's segments, unless the
+ * customer sent STOP meanwhile; the holding notice of a model outage is one short SMS.
+ */
 export const smsDelivery: DeliveryAdapter<"sms"> = {
   kind: "sms",
   deliverySecrets: [
@@ -27,5 +30,11 @@ export const smsDelivery: DeliveryAdapter<"sms"> = {
       throw err;
     }
     return { interactionId: answered.interactionId, parts: 1, links: [] };
+  },
+  async hold({ work, secrets, env, smsOptedOut }) {
+    if (await smsOptedOut(work.reply.to)) return;
+    const accountSid = requireSecret(secrets[0], "twilio.accountSid");
+    const authToken = requireSecret(secrets[1], "twilio.authToken");
+    await sendSms({ baseUrl: env.TWILIO_API_URL, accountSid, authToken, from: work.reply.from, to: work.reply.to, body: HOLDING_TEXT });
   },
 };

@@ -49,7 +49,8 @@ describe("dashboard sign-in", () => {
   });
 
   it("refuses a sign-in posted from another origin or from no browser page", async () => {
-    for (const headers of [{ origin: "https://evil.test" }, { "sec-fetch-site": "cross-site", origin: "null" }, {}]) {
+    const attempts: Array<Record<string, string>> = [{ origin: "https://evil.test" }, { "sec-fetch-site": "cross-site", origin: "null" }, {}];
+    for (const headers of attempts) {
       const res = await page("/dashboard/sign-in", { form: { key: "test-admin-token" }, headers });
       expect(res.status).toBe(403);
       expect(res.headers.get("set-cookie")).toBeNull();
@@ -98,7 +99,8 @@ describe("dashboard roles", () => {
     const html = await overview.text();
     expect(html).toContain("This key is read-only.");
     const csrf = csrfOf(html);
-    for (const form of [{ _csrf: csrf, action: "freeze", reason: "viewer tries" }, { action: "freeze", reason: "viewer tries" }]) {
+    const forms: Array<Record<string, string>> = [{ _csrf: csrf, action: "freeze", reason: "viewer tries" }, { action: "freeze", reason: "viewer tries" }];
+    for (const form of forms) {
       const res = await page(`/dashboard/agents/${agentId}/trust`, { cookie, form });
       expect(res.status).toBe(403);
       expect(res.headers.get("content-type")).toContain("text/html");

@@ -101,6 +101,9 @@ dashboardRoutes
       return c.html(<SignInPage error="That key is not valid, or it has been revoked." />, 401);
     }
     const now = c.var.clock.now();
+    // A sign-in always starts a new session (never one a cookie planted before it named).
+    const previous = await currentSession(c);
+    if (previous) await deleteSession(c.env.DB, previous.id);
     const { token } = await createSession(c.env, principal, now);
     setCookie(c, SESSION_COOKIE, token, { path: "/dashboard", httpOnly: true, secure: true, sameSite: "Strict", maxAge: SESSION_TTL_MS / 1000 });
     logger.info("dashboard_signed_in", { keyId: principal.keyId, role: principal.role });
@@ -145,4 +148,8 @@ dashboardRoutes
     // The agent's object audits the command with the key's id as the actor.
     await stub.command(parsed.data, adminActor(c), c.var.clock.now());
     return c.redirect(`/dashboard/agents/${encodeURIComponent(agentId)}`, 303);
+  })
+  // Registered last: reached only when no page above matched.
+  .all("/*", (c) => {
+    throw new AppError("not_found", `no dashboard page at ${c.req.path}`);
   });

@@ -83,6 +83,23 @@ describe("dashboard sessions", () => {
     expect((await page("/dashboard/agents", { cookie })).status).toBe(303);
   });
 
+  it("answers an unknown dashboard page with an HTML 404 under the same headers", async () => {
+    const { cookie } = await signIn();
+    const res = await page("/dashboard/no-such-page", { cookie });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toContain("text/html");
+    expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+  });
+
+  it("signing in again replaces the session the browser held", async () => {
+    const first = await signIn();
+    const res = await page("/dashboard/sign-in", { form: { key: "test-admin-token" }, headers: { cookie: first.cookie, "sec-fetch-site": "same-origin" } });
+    expect(res.status).toBe(303);
+    expect((await page("/dashboard/agents", { cookie: first.cookie })).status).toBe(303);
+    const second = (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    expect((await page("/dashboard/agents", { cookie: second })).status).toBe(200);
+  });
+
   it("a forged or unknown cookie is no session", async () => {
     const res = await page("/dashboard/agents", { cookie: `foreman_session=${"x".repeat(43)}` });
     expect(res.status).toBe(303);

@@ -16,6 +16,7 @@ header.top .who { color: var(--muted); font-size: .875rem; }
 main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.5rem; margin: .5rem 0 1rem; }
 h2 { font-size: 1.1rem; margin: 0 0 .75rem; }
+.card h2:not(:first-child) { margin-top: 1.25rem; }
 .grid { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: .5rem; padding: 1rem; }
 .wide { grid-column: 1 / -1; }

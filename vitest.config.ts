@@ -29,6 +29,8 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
+      // Browser tests drive Chromium from Node: vitest.browser.config.ts runs them.
+      exclude: ["test/browser/**", "**/node_modules/**"],
       globalSetup: ["./test/support/node/global-setup.ts"],
       setupFiles: ["./test/support/apply-migrations.ts"],
     },

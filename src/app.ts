@@ -13,6 +13,7 @@ import { auditRoutes } from "./admin/audit";
 import { keyRoutes } from "./admin/keys";
 import { deadLetterRoutes } from "./admin/dead-letters";
 import { CHANNELS } from "./channels/registry";
+import { dashboardRoutes } from "./dashboard/routes";
 import { type Clock, systemClock } from "./core/clock";
 import { AppError, toErrorBody } from "./core/errors";
 import { jsonLogger, type Logger } from "./core/logger";
@@ -41,6 +42,7 @@ export function createApp(opts: { clock?: Clock; logger?: Logger } = {}) {
 
   app.get("/", (c) => c.json({ name: "foreman", status: "ok" }));
   for (const channel of CHANNELS) if (channel.routes) app.route("/", channel.routes);
+  app.route("/dashboard", dashboardRoutes);
   app.use("/v1/*", adminAuth());
   app.route("/v1", agentRoutes);
   app.route("/v1", trustRoutes);

@@ -218,23 +218,31 @@ export const agentRoutes = new Hono<AppEnv>()
   .get("/agents", async (c) => {
     const limit = z.coerce.number().int().min(1).max(200).catch(50).parse(c.req.query("limit") ?? 50);
     const cursor = c.req.query("cursor");
-    const scope = requirePrincipal(c).agents;
-    const rows = await drizzle(c.env.DB, { schema })
-      .select({
-        agentId: schema.agents.id,
-        version: schema.agents.version,
-        name: schema.agents.name,
-        model: schema.agents.model,
-        updatedAt: schema.agents.updatedAt,
-      })
-      .from(schema.agents)
-      // A key limited to agents lists only those.
-      .where(and(cursor ? gt(schema.agents.id, cursor) : undefined, scope ? inArray(schema.agents.id, scope) : undefined))
-      .orderBy(asc(schema.agents.id))
-      .limit(limit + 1);
-    const page = rows.slice(0, limit);
-    return c.json({
-      agents: page.map((r) => ({ ...r, updatedAt: new Date(r.updatedAt).toISOString() })),
-      nextCursor: rows.length > limit ? (page.at(-1)?.agentId ?? null) : null,
-    });
+    return c.json(await listAgents(c.env.DB, requirePrincipal(c).agents, { cursor, limit }));
   });
+
+/**
+ * A page of the agents a key may see (all, or its `agents`), by id: what `GET /v1/agents` answers
+ * and the dashboard's agent list shows.
+ */
+export async function listAgents(db: D1Database, scope: string[] | null, page: { cursor?: string | undefined; limit: number }) {
+  const { cursor, limit } = page;
+  const rows = await drizzle(db, { schema })
+    .select({
+      agentId: schema.agents.id,
+      version: schema.agents.version,
+      name: schema.agents.name,
+      model: schema.agents.model,
+      updatedAt: schema.agents.updatedAt,
+    })
+    .from(schema.agents)
+    // A key limited to agents lists only those.
+    .where(and(cursor ? gt(schema.agents.id, cursor) : undefined, scope ? inArray(schema.agents.id, scope) : undefined))
+    .orderBy(asc(schema.agents.id))
+    .limit(limit + 1);
+  const shown = rows.slice(0, limit);
+  return {
+    agents: shown.map((r) => ({ ...r, updatedAt: new Date(r.updatedAt).toISOString() })),
+    nextCursor: rows.length > limit ? (shown.at(-1)?.agentId ?? null) : null,
+  };
+}

@@ -17,6 +17,30 @@ interface AlertRow {
   delivery_error: string | null;
 }
 
+/**
+ * The SQL filter of an agent's alerts in `[from, to]` (of one type, when given): the listing of
+ * `GET /v1/agents/:agentId/alerts` and the dashboard's count share it, so they cannot disagree.
+ */
+function alertFilter(agentId: string, from: number, to: number, type: string): { where: string[]; binds: Array<string | number> } {
+  const where = ["agent_id = ?", "at >= ?", "at <= ?"];
+  const binds: Array<string | number> = [agentId, from, to];
+  if (type) {
+    where.push("type = ?");
+    binds.push(type);
+  }
+  return { where, binds };
+}
+
+/** How many alerts an agent raised in `[from, to]`, and how many of them were never delivered. */
+export async function countAlerts(db: D1Database, agentId: string, from: number, to: number): Promise<{ total: number; undelivered: number }> {
+  const { where, binds } = alertFilter(agentId, from, to, "");
+  const row = await db
+    .prepare(`SELECT COUNT(*) AS total, COUNT(*) - COUNT(delivered_at) AS undelivered FROM alerts WHERE ${where.join(" AND ")}`)
+    .bind(...binds)
+    .first<{ total: number; undelivered: number }>();
+  return { total: row?.total ?? 0, undelivered: row?.undelivered ?? 0 };
+}
+
 /** `GET /v1/agents/:agentId/alerts`: an agent's alerts, newest first, with how their delivery went. */
 export const alertRoutes = new Hono<AppEnv>().get("/agents/:agentId/alerts", async (c) => {
   const { agentId } = await requireAgent(c);
@@ -29,12 +53,7 @@ export const alertRoutes = new Hono<AppEnv>().get("/agents/:agentId/alerts", asy
   const rawCursor = c.req.query("cursor");
   const after = rawCursor ? await decodeCursor(key, scope, rawCursor) : null;
 
-  const where = ["agent_id = ?", "at >= ?", "at <= ?"];
-  const binds: Array<string | number> = [agentId, from, to];
-  if (type) {
-    where.push("type = ?");
-    binds.push(type);
-  }
+  const { where, binds } = alertFilter(agentId, from, to, type);
   if (after) {
     where.push("(at < ? OR (at = ? AND id < ?))");
     binds.push(after.at, after.at, after.id);

@@ -5,7 +5,7 @@ import { AppError } from "../core/errors";
 import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { openAgentTools } from "../llm/agent-tools";
-import { conversationObject } from "../state/objects";
+import { type agentObject, conversationObject } from "../state/objects";
 import { matchesAny } from "../trust/permissions";
 import type { Approval } from "../trust/approvals";
 import { adminActor, requireAgent } from "./common";
@@ -41,6 +41,11 @@ async function view(a: Approval, keys: string | undefined) {
   };
 }
 
+/** The tool requests of an agent waiting for a person: the listing's `?status=pending` and the overview's count. */
+export function pendingApprovals(stub: ReturnType<typeof agentObject>, now: number): Promise<Approval[]> {
+  return stub.approvals(now, "pending");
+}
+
 /**
  * Approvals of `ask` tools: list the requests, and approve (the call runs now, once) or reject.
  * The outcome is added to the conversation so the agent knows it when the customer writes again.
@@ -52,7 +57,8 @@ export const approvalRoutes = new Hono<AppEnv>()
     if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) {
       throw new AppError("invalid_request", `status must be one of ${STATUSES.join(", ")}`);
     }
-    const approvals = await stub.approvals(c.var.clock.now(), status as Approval["status"] | undefined);
+    const now = c.var.clock.now();
+    const approvals = status === "pending" ? await pendingApprovals(stub, now) : await stub.approvals(now, status as Approval["status"] | undefined);
     return c.json({ approvals: await Promise.all(approvals.map((a) => view(a, c.env.ENCRYPTION_KEYS))) });
   })
   .post("/agents/:agentId/approvals/:approvalId", async (c) => {

@@ -2,48 +2,54 @@ import { Hono } from "hono";
 import { summarizeCost, type TierRow } from "../cost/analytics";
 import { microsToUsd } from "../core/money";
 import type { AppEnv } from "../http/context";
+import type { agentObject } from "../state/objects";
 import { DEFAULT_ANALYTICS_SPAN_MS, requireAgent, timeRange } from "./common";
 
-/** Budget and cost analytics of an agent. */
-export const costRoutes = new Hono<AppEnv>()
-  .get("/agents/:agentId/analytics", async (c) => {
-    const { agentId } = await requireAgent(c);
-    const { from, to } = timeRange(c, DEFAULT_ANALYTICS_SPAN_MS);
-    const { results } = await c.env.DB.prepare(
+/**
+ * An agent's cost analytics over `[from, to]`, as `GET /v1/agents/:agentId/analytics` answers and
+ * the dashboard's overview shows it: one query for both, so their figures cannot disagree.
+ */
+export async function costReport(db: D1Database, agentId: string, from: number, to: number) {
+  const { results } = await db
+    .prepare(
       `SELECT date(created_at / 1000, 'unixepoch') AS day, tier, COUNT(*) AS requests, SUM(cost_micros) AS costMicros
        FROM interactions WHERE agent_id = ? AND created_at >= ? AND created_at <= ? GROUP BY day, tier ORDER BY day`,
     )
-      .bind(agentId, from, to)
-      .all<TierRow>();
-    // The baseline needs a measured intelligent cost: from the range, else from all history.
-    const mean = await c.env.DB.prepare(
+    .bind(agentId, from, to)
+    .all<TierRow>();
+  // The baseline needs a measured intelligent cost: from the range, else from all history.
+  const mean = await db
+    .prepare(
       `SELECT AVG(CASE WHEN created_at >= ?2 AND created_at <= ?3 THEN cost_micros END) AS inRange, AVG(cost_micros) AS overall
        FROM interactions WHERE agent_id = ?1 AND tier = 'intelligent'`,
     )
-      .bind(agentId, from, to)
-      .first<{ inRange: number | null; overall: number | null }>();
-    const summary = summarizeCost(results, mean?.inRange ?? mean?.overall ?? null);
-    const usd = (m: number | null) => (m === null ? null : microsToUsd(Math.round(m)));
-    return c.json({
-      agentId,
-      from: new Date(from).toISOString(),
-      to: new Date(to).toISOString(),
-      requests: summary.requests,
-      costUsd: usd(summary.costMicros),
-      baselineUsd: usd(summary.baselineMicros),
-      savingsUsd: usd(summary.savingsMicros),
-      savingsShare: summary.baselineMicros ? (summary.savingsMicros ?? 0) / summary.baselineMicros : null,
-      intelligentMeanUsd: usd(summary.intelligentMeanMicros),
-      tiers: Object.fromEntries(
-        Object.entries(summary.tiers).map(([tier, t]) => [tier, { requests: t.requests, share: t.share, costUsd: usd(t.costMicros) }]),
-      ),
-      days: summary.days.map((d) => ({ day: d.day, requests: d.requests, costUsd: usd(d.costMicros), baselineUsd: usd(d.baselineMicros), tiers: d.tiers })),
-    });
-  })
-  .get("/agents/:agentId/budget", async (c) => {
-  const { agentId, stub } = await requireAgent(c);
-  const b = await stub.budget(c.var.clock.now());
-  return c.json({
+    .bind(agentId, from, to)
+    .first<{ inRange: number | null; overall: number | null }>();
+  const summary = summarizeCost(results, mean?.inRange ?? mean?.overall ?? null);
+  const usd = (m: number | null) => (m === null ? null : microsToUsd(Math.round(m)));
+  return {
+    agentId,
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    requests: summary.requests,
+    costUsd: usd(summary.costMicros),
+    baselineUsd: usd(summary.baselineMicros),
+    savingsUsd: usd(summary.savingsMicros),
+    savingsShare: summary.baselineMicros ? (summary.savingsMicros ?? 0) / summary.baselineMicros : null,
+    intelligentMeanUsd: usd(summary.intelligentMeanMicros),
+    tiers: Object.fromEntries(
+      Object.entries(summary.tiers).map(([tier, t]) => [tier, { requests: t.requests, share: t.share, costUsd: usd(t.costMicros) }]),
+    ),
+    days: summary.days.map((d) => ({ day: d.day, requests: d.requests, costUsd: usd(d.costMicros), baselineUsd: usd(d.baselineMicros), tiers: d.tiers })),
+  };
+}
+
+export type CostReport = Awaited<ReturnType<typeof costReport>>;
+
+/** Today's budget of an agent, as `GET /v1/agents/:agentId/budget` answers and the overview's gauge shows it. */
+export async function budgetReport(stub: ReturnType<typeof agentObject>, agentId: string, now: number) {
+  const b = await stub.budget(now);
+  return {
     agentId,
     day: b.day,
     timeZone: b.timeZone,
@@ -55,5 +61,19 @@ export const costRoutes = new Hono<AppEnv>()
     alertThreshold: b.alertThreshold,
     openReservations: b.openReservations,
     micros: { daily: b.dailyMicros, spent: b.spentMicros, reserved: b.reservedMicros, remaining: b.remainingMicros },
+  };
+}
+
+export type BudgetReport = Awaited<ReturnType<typeof budgetReport>>;
+
+/** Budget and cost analytics of an agent. */
+export const costRoutes = new Hono<AppEnv>()
+  .get("/agents/:agentId/analytics", async (c) => {
+    const { agentId } = await requireAgent(c);
+    const { from, to } = timeRange(c, DEFAULT_ANALYTICS_SPAN_MS);
+    return c.json(await costReport(c.env.DB, agentId, from, to));
+  })
+  .get("/agents/:agentId/budget", async (c) => {
+    const { agentId, stub } = await requireAgent(c);
+    return c.json(await budgetReport(stub, agentId, c.var.clock.now()));
   });
-});

@@ -243,3 +243,28 @@ export const apiKeys = sqliteTable(
   },
   (t) => [uniqueIndex("api_keys_hash").on(t.hash)],
 );
+
+/**
+ * Dashboard sessions (`/dashboard`): one row per signed-in browser. The cookie holds a random
+ * token; the row is keyed by its SHA-256, so these rows alone let nobody sign in. A session of
+ * an API key ends when the key is revoked; one of the `ADMIN_TOKEN` secret keeps an HMAC of the
+ * secret (`bootstrapCheck`) and ends when the secret changes.
+ */
+export const dashboardSessions = sqliteTable(
+  "dashboard_sessions",
+  {
+    /** Hex SHA-256 of the cookie's token. */
+    id: text("id").primaryKey(),
+    /** `key_…`, or `bootstrap` for the ADMIN_TOKEN secret. Never the key. */
+    keyId: text("key_id").notNull(),
+    role: text("role").notNull(),
+    /** The agents the key is limited to (JSON array); null for every agent. */
+    agents: text("agents", { mode: "json" }).$type<string[]>(),
+    /** The CSRF token every form of the session carries. */
+    csrf: text("csrf").notNull(),
+    bootstrapCheck: text("bootstrap_check"),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("dashboard_sessions_expiry").on(t.expiresAt), index("dashboard_sessions_key").on(t.keyId)],
+);

@@ -3,8 +3,10 @@
  *  1. applies the D1 migrations locally;
  *  2. starts the fake Messages API unless a model endpoint is given (ANTHROPIC_API_KEY, or
  *     `--var ANTHROPIC_BASE_URL:<url>`), and says so: its answers are simulated;
- *  3. starts `wrangler dev` on 127.0.0.1:8787 with the arguments given after `--`;
- *  4. creates the demo agent (the seed's example config) once the worker answers.
+ *  3. starts `wrangler dev` on 127.0.0.1:8787 with the arguments given after `--` (`--port`,
+ *     `--ip`, `--persist-to`, which the migrations of step 1 follow too, and any other);
+ *  4. creates the demo agent (the seed's example config) once the worker answers, and prints the
+ *     dashboard's URL with the key to sign in with.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -53,8 +55,10 @@ async function shutdown(code: number): Promise<never> {
 process.on("SIGINT", () => void shutdown(130));
 process.on("SIGTERM", () => void shutdown(143));
 
+// `--persist-to <dir>` keeps local state elsewhere (tests use a throwaway one): migrate that state.
+const persistTo = flagArg(userArgs, "persist-to");
 console.log("[foreman] applying D1 migrations locally");
-if ((await run(WRANGLER, ["d1", "migrations", "apply", "DB", "--local"])) !== 0) {
+if ((await run(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", ...(persistTo ? ["--persist-to", persistTo] : [])])) !== 0) {
   console.error("[foreman] migrations failed");
   process.exit(1);
 }
@@ -119,6 +123,8 @@ async function createDemoAgent(): Promise<void> {
         return;
       }
       console.log(`[foreman] demo agent "${agentId}" is ready at ${workerUrl}. Try:  npm run send -- "Hello!"`);
+      const keySource = devVars.ADMIN_TOKEN ? "the ADMIN_TOKEN in .dev.vars" : process.env.ADMIN_TOKEN ? "the ADMIN_TOKEN of your environment" : `the local ADMIN_TOKEN "${adminToken}"`;
+      console.log(`[foreman] dashboard: ${workerUrl}/dashboard (sign in with ${keySource})`);
       return;
     } catch {
       await sleep(500);

@@ -1,0 +1,35 @@
+import { pendingApprovals } from "../admin/approvals";
+import { countAlerts } from "../admin/alerts";
+import { budgetReport, costReport } from "../admin/cost";
+import type { agentObject } from "../state/objects";
+import { type ChartDay, dayRange } from "./chart";
+import type { OverviewData } from "./pages/overview";
+import { OVERVIEW_DAYS, overviewSpan } from "./span";
+
+export { OVERVIEW_DAYS, overviewSpan } from "./span";
+
+/** Everything the overview shows, read through the admin API's own query functions. */
+export async function loadOverview(env: { DB: D1Database }, stub: ReturnType<typeof agentObject>, agentId: string, now: number): Promise<OverviewData> {
+  const { from, to } = overviewSpan(now);
+  const [cost, budget, alerts, pending, trust] = await Promise.all([
+    costReport(env.DB, agentId, from, to),
+    budgetReport(stub, agentId, now),
+    countAlerts(env.DB, agentId, from, to),
+    pendingApprovals(stub, now),
+    stub.trustView(now),
+  ]);
+  const byDay = new Map(cost.days.map((d) => [d.day, d]));
+  const days: ChartDay[] = dayRange(new Date(now).toISOString().slice(0, 10), OVERVIEW_DAYS).map(
+    (day) => byDay.get(day) ?? { day, requests: 0, costUsd: 0, tiers: {} },
+  );
+  return {
+    agentId,
+    spanDays: OVERVIEW_DAYS,
+    cost,
+    days,
+    budget,
+    alerts,
+    pendingApprovals: pending.length,
+    trust: { level: trust.level, frozen: trust.frozen, frozenReason: trust.frozenReason ?? null },
+  };
+}

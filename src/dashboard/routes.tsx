@@ -1,0 +1,155 @@
+import { type Context, Hono } from "hono";
+import { deleteCookie, setCookie } from "hono/cookie";
+import { z } from "zod";
+import { BOOTSTRAP_PRINCIPAL, denial, type Principal } from "../admin/access";
+import { listAgents } from "../admin/agents";
+import { adminActor, parseAgentId } from "../admin/common";
+import { findKey } from "../admin/keys";
+import { timingSafeEqualStrings } from "../core/crypto";
+import { AppError, toErrorBody } from "../core/errors";
+import type { AppEnv } from "../http/context";
+import { agentObject } from "../state/objects";
+import { APP_CSS, APP_JS } from "./assets";
+import { currentSession, originCheck, readForm, requireCsrf, securityHeaders } from "./guard";
+import { ErrorPage } from "./layout";
+import { loadOverview } from "./overview-data";
+import { AgentsPage } from "./pages/agents";
+import { OverviewPage } from "./pages/overview";
+import { SignInPage } from "./pages/sign-in";
+import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS, type Session } from "./session";
+
+type DashboardEnv = AppEnv & { Variables: { session?: Session } };
+
+const trustCommand = z.object({
+  action: z.enum(["freeze", "unfreeze"], { error: 'action must be "freeze" or "unfreeze"' }),
+  reason: z.string().trim().min(1, "reason: must not be empty").max(500, "reason: must be at most 500 characters"),
+});
+
+/** The signed-in session, or a 401 (the auth middleware redirects page views before this). */
+function requireSession(c: Context<DashboardEnv>): Session {
+  const session = c.var.session;
+  if (!session) throw new AppError("unauthorized", "sign in first");
+  return session;
+}
+
+/**
+ * Refuses what the admin API would refuse this key for the same request: the dashboard's rules
+ * are `denial`'s, applied to the JSON route each page reads or each form stands for.
+ */
+function authorize(principal: Principal, method: string, adminPath: string): void {
+  const refused = denial(principal, { method, path: adminPath });
+  if (refused) throw new AppError("forbidden", refused);
+}
+
+/** The principal a presented key stands for: the ADMIN_TOKEN secret or a live API key. */
+async function principalOf(env: Env, key: string): Promise<Principal | null> {
+  if (!key) return null;
+  if (env.ADMIN_TOKEN && (await timingSafeEqualStrings(key, env.ADMIN_TOKEN))) return BOOTSTRAP_PRINCIPAL;
+  return findKey(env.DB, key);
+}
+
+const PUBLIC_PATHS = new Set(["/dashboard/sign-in", "/dashboard/assets/app.css", "/dashboard/assets/app.js"]);
+
+/**
+ * `/dashboard`: server-rendered pages over the admin API's query functions, signed in with an API
+ * key; mounted at `/dashboard` (paths below are relative to it). Design, session and CSRF rules:
+ * docs/dashboard.md.
+ */
+export const dashboardRoutes = new Hono<DashboardEnv>();
+
+dashboardRoutes.use("*", securityHeaders());
+// Errors become pages; the envelope's code and message, never anything internal.
+dashboardRoutes.use("*", async (c, next) => {
+  await next();
+  if (!c.error) return;
+  const { status, body } = toErrorBody(c.error, c.var.requestId);
+  const title = status === 403 ? "Not allowed" : status === 401 ? "Signed out" : status === 404 ? "Not found" : "Something went wrong";
+  c.res = await c.html(
+    <ErrorPage title={title} status={status} message={body.error.message} requestId={c.var.requestId} principal={c.var.session?.principal} csrf={c.var.session?.csrf} />,
+    status,
+  );
+});
+dashboardRoutes.use("*", originCheck());
+dashboardRoutes.use("*", async (c, next) => {
+  if (!c.env.ADMIN_TOKEN) throw new AppError("admin_disabled", "the dashboard is disabled: set the ADMIN_TOKEN secret");
+  if (PUBLIC_PATHS.has(c.req.path)) return next();
+  const session = await currentSession(c);
+  if (!session) {
+    deleteCookie(c, SESSION_COOKIE, { path: "/dashboard", secure: true });
+    if (c.req.method === "GET" || c.req.method === "HEAD") return c.redirect("/dashboard/sign-in", 303);
+    throw new AppError("unauthorized", "your session has ended: sign in again");
+  }
+  c.set("session", session);
+  // Audit events and logs name the key behind the session, as for the admin API.
+  c.set("principal", session.principal);
+  await next();
+});
+
+dashboardRoutes
+  .get("/assets/app.css", (c) => c.body(APP_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=300" }))
+  .get("/assets/app.js", (c) => c.body(APP_JS, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300" }))
+  .get("/sign-in", async (c) => {
+    if (await currentSession(c)) return c.redirect("/dashboard/agents", 303);
+    return c.html(<SignInPage />);
+  })
+  .post("/sign-in", async (c) => {
+    const form = await readForm(c);
+    const principal = await principalOf(c.env, (form.get("key") ?? "").trim());
+    const { logger } = c.var.services;
+    if (!principal) {
+      logger.warn("dashboard_sign_in_refused", {});
+      return c.html(<SignInPage error="That key is not valid, or it has been revoked." />, 401);
+    }
+    const now = c.var.clock.now();
+    // A sign-in always starts a new session (never one a cookie planted before it named).
+    const previous = await currentSession(c);
+    if (previous) await deleteSession(c.env.DB, previous.id);
+    const { token } = await createSession(c.env, principal, now);
+    setCookie(c, SESSION_COOKIE, token, { path: "/dashboard", httpOnly: true, secure: true, sameSite: "Strict", maxAge: SESSION_TTL_MS / 1000 });
+    logger.info("dashboard_signed_in", { keyId: principal.keyId, role: principal.role });
+    return c.redirect("/dashboard/agents", 303);
+  })
+  .post("/sign-out", async (c) => {
+    const session = requireSession(c);
+    await requireCsrf(session, await readForm(c));
+    await deleteSession(c.env.DB, session.id);
+    deleteCookie(c, SESSION_COOKIE, { path: "/dashboard", secure: true });
+    c.var.services.logger.info("dashboard_signed_out", { keyId: session.principal.keyId });
+    return c.redirect("/dashboard/sign-in", 303);
+  })
+  .get("/", (c) => c.redirect("/dashboard/agents", 303))
+  .get("/agents", async (c) => {
+    const session = requireSession(c);
+    authorize(session.principal, "GET", "/v1/agents");
+    const cursor = c.req.query("cursor") || undefined;
+    const page = await listAgents(c.env.DB, session.principal.agents, { cursor, limit: 100 });
+    return c.html(<AgentsPage principal={session.principal} csrf={session.csrf} agents={page.agents} nextCursor={page.nextCursor} />);
+  })
+  .get("/agents/:agentId", async (c) => {
+    const session = requireSession(c);
+    const agentId = parseAgentId(c.req.param("agentId"));
+    authorize(session.principal, "GET", `/v1/agents/${agentId}/analytics`);
+    const stub = agentObject(c.env, agentId);
+    if (!(await stub.snapshot())) throw new AppError("not_found", `unknown agent "${agentId}"`);
+    const data = await loadOverview(c.env, stub, agentId, c.var.clock.now());
+    const canAct = denial(session.principal, { method: "POST", path: `/v1/agents/${agentId}/trust` }) === null;
+    return c.html(<OverviewPage principal={session.principal} csrf={session.csrf} canAct={canAct} data={data} />);
+  })
+  .post("/agents/:agentId/trust", async (c) => {
+    const session = requireSession(c);
+    const form = await readForm(c);
+    await requireCsrf(session, form);
+    const agentId = parseAgentId(c.req.param("agentId"));
+    authorize(session.principal, "POST", `/v1/agents/${agentId}/trust`);
+    const parsed = trustCommand.safeParse({ action: form.get("action"), reason: form.get("reason") ?? "" });
+    if (!parsed.success) throw new AppError("invalid_request", parsed.error.issues[0]?.message ?? "invalid trust command");
+    const stub = agentObject(c.env, agentId);
+    if (!(await stub.snapshot())) throw new AppError("not_found", `unknown agent "${agentId}"`);
+    // The agent's object audits the command with the key's id as the actor.
+    await stub.command(parsed.data, adminActor(c), c.var.clock.now());
+    return c.redirect(`/dashboard/agents/${encodeURIComponent(agentId)}`, 303);
+  })
+  // Registered last: reached only when no page above matched.
+  .all("/*", (c) => {
+    throw new AppError("not_found", `no dashboard page at ${c.req.path}`);
+  });

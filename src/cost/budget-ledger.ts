@@ -88,7 +88,9 @@ export class BudgetLedger {
   settle(record: AgentRecord, reservationId: string, actual: Micros, now: number): void {
     const policy = budgetPolicy(record.config);
     this.#store.expire(now);
-    const reservation = this.#store.takeReservation(reservationId);
+    const reservation = this.#store.settleReservation(reservationId);
+    // Settled already: the same settlement sent again.
+    if (reservation?.settled) return;
     const day = reservation?.day ?? budgetDay(now, policy.timeZone);
     const before = this.#store.day(day);
     const delta = reservation?.expired ? actual - reservation.amount : actual;

@@ -42,42 +42,47 @@ export function failingOnce<T extends object>(
   return { binding: proxy, failures: () => thrown };
 }
 
-/** A D1 database whose next `prepare(...)` statement fails when run (drizzle and raw statements alike). */
+/**
+ * A D1 database whose next query fails: the next statement run (`run`, `all`, `first`, `raw`,
+ * as drizzle and raw statements do) or the next `batch`, whichever comes first.
+ */
 export function d1FailingOnce(db: D1Database, times = 1): { binding: D1Database; failures(): number } {
   let thrown = 0;
+  const failNow = () => {
+    if (thrown >= times) return false;
+    thrown += 1;
+    return true;
+  };
+  const real = new WeakMap<object, D1PreparedStatement>();
+  const statement = (s: D1PreparedStatement): D1PreparedStatement => {
+    const wrapped = new Proxy(s, {
+      get(t, p) {
+        if (p === "bind") return (...args: unknown[]) => statement(t.bind(...args));
+        const v = Reflect.get(t, p);
+        if (p === "run" || p === "all" || p === "first" || p === "raw") {
+          return (...args: unknown[]) => (failNow() ? Promise.reject(new InjectedFault("D1 statement")) : (v as (...a: unknown[]) => unknown).apply(t, args));
+        }
+        return typeof v === "function" ? v.bind(t) : v;
+      },
+    });
+    real.set(wrapped, s);
+    return wrapped;
+  };
   const proxy = new Proxy(db, {
     get(target, prop) {
-      const value = Reflect.get(target, prop);
-      if (prop === "batch") {
-        return (statements: D1PreparedStatement[]) => {
-          if (thrown < times) {
-            thrown += 1;
-            return Promise.reject(new InjectedFault("D1 batch"));
-          }
-          return target.batch(statements);
-        };
-      }
       if (prop === "prepare") {
-        return (sql: string) => {
-          const statement = target.prepare(sql);
-          if (thrown >= times) return statement;
-          thrown += 1;
-          const fail = () => Promise.reject(new InjectedFault("D1 statement"));
-          const failing = (s: D1PreparedStatement): D1PreparedStatement =>
-            new Proxy(s, {
-              get(t, p) {
-                if (p === "bind") return (...args: unknown[]) => failing(t.bind(...args));
-                if (p === "run" || p === "all" || p === "first" || p === "raw") return fail;
-                const v = Reflect.get(t, p);
-                return typeof v === "function" ? v.bind(t) : v;
-              },
-            });
-          return failing(statement);
-        };
+        return (sql: string) => statement(target.prepare(sql));
       }
+      if (prop === "batch") {
+        // D1 wants its own statements in a batch; a failed batch writes none of them.
+        return (statements: D1PreparedStatement[]) =>
+          failNow() ? Promise.reject(new InjectedFault("D1 batch")) : target.batch(statements.map((s) => unwrap(s)));
+      }
+      const value = Reflect.get(target, prop);
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+  const unwrap = (s: D1PreparedStatement): D1PreparedStatement => real.get(s) ?? s;
   return { binding: proxy, failures: () => thrown };
 }
 

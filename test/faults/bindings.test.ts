@@ -100,3 +100,22 @@ describe("D1 failing once on the learning queue", () => {
     expect(results).toHaveLength(1);
   });
 });
+
+describe("R2 failing once in a model's tool call", () => {
+  it("tells the model the tool failed, answers the customer, and the model's retry of the write lands", async () => {
+    const agentId = await createAgent({ trust: { initial: 0.5 } });
+    await scriptModel(agentId, [
+      { type: "tool_use", calls: [{ name: "Write", input: { path: "notes/hours.md", content: "Mon-Fri 9-5" } }] },
+      { type: "tool_use", calls: [{ name: "Write", input: { path: "notes/hours.md", content: "Mon-Fri 9-5" } }] },
+      { type: "text", text: "Noted: {{tool_result}}" },
+    ]);
+    const r2 = failingOnce(env.WORKSPACE, "put");
+    const res = await ask(agentId, "Please note our hours.", appOver(envWith({ WORKSPACE: r2.binding }), capturedLogger().logger));
+    expect(r2.failures()).toBe(1);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as HttpReply).text).toBe("Noted: wrote 11 bytes to notes/hours.md");
+    const second = (await modelRequests(agentId))[1]!.body as { messages: Array<{ content: unknown }> };
+    expect(second.messages.at(-1)!.content).toMatchObject([{ type: "tool_result", is_error: true }]);
+    expect(await (await env.WORKSPACE.get(`workspaces/${agentId}/notes/hours.md`))?.text()).toBe("Mon-Fri 9-5");
+  });
+});

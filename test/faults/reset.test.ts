@@ -18,7 +18,7 @@ async function resetObject(agentId: string): Promise<void> {
  * The agent namespace, with the object reset once, right after the first `method` call of the
  * request has been answered (the reservation is stored; the rest of the request is not).
  */
-function resettingAfter(method: keyof AgentState, agentId: string): DurableObjectNamespace<AgentState> {
+function resettingAfter(method: keyof AgentState, agentId: string, opts: { hideReply?: boolean } = {}): DurableObjectNamespace<AgentState> {
   const ns = env.AGENT_STATE;
   let reset = false;
   return new Proxy(ns, {
@@ -41,6 +41,8 @@ function resettingAfter(method: keyof AgentState, agentId: string): DurableObjec
               if (!reset) {
                 reset = true;
                 await resetObject(agentId);
+                // The call was applied, but its caller sees only the reset (as when it lands mid-reply).
+                if (opts.hideReply) throw Object.assign(new Error("Durable Object reset because its code was updated."), { durableObjectReset: true });
               }
               return result;
             };
@@ -81,6 +83,25 @@ describe("the agent's object reset in the middle of a message", () => {
     const res = await sendHttp(agentId, { id: "r-2", conversation: "rc-2", from: "customer", text: "opening hours?" }, { target });
     expect(res.status).toBe(200);
     expect(((await res.json()) as HttpReply).text).toBe("9 to 5.");
+  });
+});
+
+describe("the agent's object reset as finish replies", () => {
+  it("answers once: the finish sent again applies nothing twice", async () => {
+    const agentId = await createAgent();
+    await scriptModel(agentId, [{ type: "text", text: "Yes, we deliver." }]);
+    const target = appOver(envWith({ AGENT_STATE: resettingAfter("finish", agentId, { hideReply: true }) }), capturedLogger().logger);
+    const res = await sendHttp(agentId, { id: "r-3", conversation: "rc-3", from: "customer", text: "Do you deliver?" }, { target });
+    expect(res.status).toBe(200);
+    const reply = (await res.json()) as HttpReply;
+    expect(reply.text).toBe("Yes, we deliver.");
+    const stub = stateOf(agentId);
+    const budget = await stub.budget(Date.now());
+    expect(budget.openReservations).toBe(0);
+    // The call's cost, counted once.
+    expect(budget.spentMicros).toBe(Math.round(reply.costUsd * 1e6));
+    expect((await stub.outcomeSummary()).counts).toEqual({ success: 1 });
+    expect((await modelRequests(agentId)).length).toBe(1);
   });
 });
 

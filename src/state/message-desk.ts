@@ -137,10 +137,10 @@ export function reserveCall(parts: DeskParts, record: AgentRecord, input: Reserv
 export function finishMessage(parts: DeskParts, record: AgentRecord, input: FinishInput): { reply: FinishReply; expiresAt?: number } {
   const { claim, now } = input;
   const row = parts.claims.get(claim.deliveryId);
-  // The same attempt's finish again (its reply was lost to a reset): it was stored, nothing is applied twice.
-  if (input.response !== undefined && row?.state === "done" && claim.owner !== undefined && row.owner === claim.owner && row.expiresAt > now) {
-    return { reply: { kind: "done" } };
-  }
+  // The same attempt's finish again (its reply was lost to a reset): it was stored, nothing is
+  // applied twice. Each attempt has its own interaction id, so its outcome marks it too.
+  const stored = input.response !== undefined && row?.state === "done" && claim.owner !== undefined && row.owner === claim.owner && row.expiresAt > now;
+  if (stored || (input.outcome && parts.trust.hasOutcome(input.outcome.interactionId))) return { reply: { kind: "done" } };
   applySettlements(parts, record, input);
   let expiresAt: number | undefined;
   if (input.response !== undefined) {

@@ -130,6 +130,20 @@ describe("finish repeated by the attempt that already finished", () => {
     expect(outboxAfter).toBeLessThanOrEqual(outboxBefore);
   });
 
+  it("gives a failed attempt's claim back once: a repeat records no second error outcome or settlement", async () => {
+    const agentId = await createAgent();
+    const stub = stateOf(agentId);
+    const now = Date.now();
+    const claim = { deliveryId: "d-3", fingerprint: await sha256Hex("d-3"), owner: "attempt-3" };
+    const reserved = await stub.reserveCall({ amount: 50_000, now, claim });
+    if (reserved.kind !== "reserved") throw new Error(`not reserved: ${reserved.kind}`);
+    const failed = { now, claim, settle: [{ reservationId: reserved.reservationId, actualMicros: 99 }], outcome: { interactionId: "i-3", outcome: "error" as const, denials: [] } };
+    expect(await stub.finish(failed)).toEqual({ kind: "done" });
+    expect(await stub.finish(failed)).toEqual({ kind: "done" });
+    expect((await stub.budget(now)).spentMicros).toBe(99);
+    expect((await stub.outcomeSummary()).counts).toEqual({ error: 1 });
+  });
+
   it("keeps the claim of a repeated reserveCall by its own attempt, and counts a repeated settlement once", async () => {
     const agentId = await createAgent();
     const stub = stateOf(agentId);

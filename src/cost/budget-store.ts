@@ -72,6 +72,10 @@ export class BudgetStore {
     return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM reservations WHERE day = ? AND state = 'open'", day).one().n;
   }
 
+  hasReservation(id: string): boolean {
+    return this.#sql.exec("SELECT 1 FROM reservations WHERE id = ?", id).toArray().length > 0;
+  }
+
   addReservation(id: string, day: string, amount: Micros, expiresAt: number): void {
     this.#sql.exec("INSERT INTO reservations (id, day, amount, expires_at) VALUES (?, ?, ?, ?)", id, day, amount, expiresAt);
   }

@@ -125,7 +125,7 @@ export function reserveCall(parts: DeskParts, record: AgentRecord, input: Reserv
     if (limited) return { kind: "unclaimed", claim: limited };
     parts.claims.put(decision.row);
   }
-  const reserved = parts.budget.reserve(record, input.amount, input.now);
+  const reserved = parts.budget.reserve(record, input.amount, input.now, input.callId);
   const level = parts.trust.level();
   return reserved.ok ? { kind: "reserved", reservationId: reserved.reservationId, level } : { kind: "denied", remaining: reserved.remaining, level };
 }

@@ -105,6 +105,20 @@ describe("the agent's object reset as finish replies", () => {
   });
 });
 
+describe("the agent's object reset as reserveCall replies", () => {
+  it("answers with one reservation, settled to the call's cost, and the claim still this attempt's", async () => {
+    const agentId = await createAgent();
+    await scriptModel(agentId, [{ type: "text", text: "Parcels take two days." }]);
+    const target = appOver(envWith({ AGENT_STATE: resettingAfter("reserveCall", agentId, { hideReply: true }) }), capturedLogger().logger);
+    const res = await sendHttp(agentId, { id: "r-4", conversation: "rc-4", from: "customer", text: "How long does shipping take?" }, { target });
+    expect(res.status).toBe(200);
+    const reply = (await res.json()) as HttpReply;
+    const budget = await stateOf(agentId).budget(Date.now());
+    expect(budget).toMatchObject({ openReservations: 0, reservedMicros: 0, spentMicros: Math.round(reply.costUsd * 1e6) });
+    expect((await stateOf(agentId).outcomeSummary()).counts).toEqual({ success: 1 });
+  });
+});
+
 describe("finish repeated by the attempt that already finished", () => {
   it("changes nothing the second time: no second settlement, outcome or audit event", async () => {
     const agentId = await createAgent();
@@ -142,6 +156,19 @@ describe("finish repeated by the attempt that already finished", () => {
     expect(await stub.finish(failed)).toEqual({ kind: "done" });
     expect((await stub.budget(now)).spentMicros).toBe(99);
     expect((await stub.outcomeSummary()).counts).toEqual({ error: 1 });
+  });
+
+  it("gives a reserveCall sent again the same reservation, so none is left to expire at its worst case", async () => {
+    const agentId = await createAgent();
+    const stub = stateOf(agentId);
+    const now = Date.now();
+    const claim = { deliveryId: "d-4", fingerprint: await sha256Hex("d-4"), owner: "attempt-4" };
+    const input = { amount: 50_000, now, claim, callId: "attempt-4:1" };
+    const first = await stub.reserveCall(input);
+    const again = await stub.reserveCall(input);
+    expect(first.kind).toBe("reserved");
+    expect(again).toEqual(first);
+    expect(await stub.budget(now)).toMatchObject({ openReservations: 1, reservedMicros: 50_000 });
   });
 
   it("keeps the claim of a repeated reserveCall by its own attempt, and counts a repeated settlement once", async () => {

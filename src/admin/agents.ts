@@ -21,7 +21,7 @@ import { AppError } from "../core/errors";
 import * as schema from "../db/schema";
 import { parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
-import { forgetAgent, rememberAgent } from "../state/agent-directory";
+import { agentExists, forgetAgent, rememberAgent } from "../state/agent-directory";
 import { agentObject } from "../state/objects";
 import { adminActor, parseAgentId, requireAgent, requirePrincipal } from "./common";
 import { runIssues, runWarnings } from "./config-checks";
@@ -129,7 +129,9 @@ export const agentRoutes = new Hono<AppEnv>()
     await requireEncryptionKeys(config, c.env.ENCRYPTION_KEYS);
 
     const stub = agentObject(c.env, agentId);
-    const before = await stub.snapshot();
+    // A Durable Object exists from its first call: a new agent's is not reached until the body
+    // has passed every check, so a refused PUT leaves nothing behind.
+    const before = (await agentExists(c.env, agentId)) ? await stub.snapshot() : null;
     const principal = requirePrincipal(c);
     const shortfall = retentionShortfall(before?.record.config, config);
     if (shortfall && principal.role !== "admin") {

@@ -21,6 +21,11 @@ export interface ReserveInput {
   /** Earlier calls' real costs, and reservations given back. */
   settle?: Settlement[];
   release?: string[];
+  /**
+   * This model call of this attempt (`<owner>:<n>`): a reserveCall sent again after a reset hid
+   * its reply gets the same reservation instead of a second one.
+   */
+  callId?: string;
 }
 
 export type ReserveReply =

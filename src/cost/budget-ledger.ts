@@ -50,7 +50,9 @@ export class BudgetLedger {
     this.#auditor = auditor;
   }
 
-  reserve(record: AgentRecord, amount: Micros, now: number): ReserveResult {
+  /** With `callId`, the reservation is that call's: asked again, the one already made is returned. */
+  reserve(record: AgentRecord, amount: Micros, now: number, callId?: string): ReserveResult {
+    if (callId !== undefined && this.#store.hasReservation(`res_${callId}`)) return { ok: true, reservationId: `res_${callId}` };
     const policy = budgetPolicy(record.config);
     const day = budgetDay(now, policy.timeZone);
     this.#store.expire(now);
@@ -76,7 +78,7 @@ export class BudgetLedger {
       }
       return decision;
     }
-    const reservationId = `res_${crypto.randomUUID()}`;
+    const reservationId = `res_${callId ?? crypto.randomUUID()}`;
     this.#store.addReservation(reservationId, day, amount, now + RESERVATION_TTL_MS);
     return { ok: true, reservationId };
   }
@@ -88,7 +90,9 @@ export class BudgetLedger {
   settle(record: AgentRecord, reservationId: string, actual: Micros, now: number): void {
     const policy = budgetPolicy(record.config);
     this.#store.expire(now);
-    const reservation = this.#store.takeReservation(reservationId);
+    const reservation = this.#store.settleReservation(reservationId);
+    // Settled already: the same settlement sent again.
+    if (reservation?.settled) return;
     const day = reservation?.day ?? budgetDay(now, policy.timeZone);
     const before = this.#store.day(day);
     const delta = reservation?.expired ? actual - reservation.amount : actual;

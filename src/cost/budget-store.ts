@@ -51,7 +51,7 @@ export class BudgetStore {
   /**
    * Reservations past their expiry belong to calls that never settled (the worker died, the
    * client went away): the model may still have billed them, so their worst case counts as
-   * spent. A late settlement corrects it. Expired rows are forgotten after a day.
+   * spent. A late settlement corrects it. Expired and settled rows are forgotten after a day.
    */
   expire(now: number): void {
     const expired = this.#sql
@@ -61,7 +61,7 @@ export class BudgetStore {
       )
       .toArray();
     for (const r of expired) this.addSpent(r.day, r.amount);
-    this.#sql.exec("DELETE FROM reservations WHERE state = 'expired' AND expires_at <= ?", now - 86_400_000);
+    this.#sql.exec("DELETE FROM reservations WHERE state IN ('expired', 'settled') AND expires_at <= ?", now - 86_400_000);
   }
 
   reserved(day: string): Micros {
@@ -72,6 +72,10 @@ export class BudgetStore {
     return this.#sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM reservations WHERE day = ? AND state = 'open'", day).one().n;
   }
 
+  hasReservation(id: string): boolean {
+    return this.#sql.exec("SELECT 1 FROM reservations WHERE id = ?", id).toArray().length > 0;
+  }
+
   addReservation(id: string, day: string, amount: Micros, expiresAt: number): void {
     this.#sql.exec("INSERT INTO reservations (id, day, amount, expires_at) VALUES (?, ?, ?, ?)", id, day, amount, expiresAt);
   }
@@ -79,9 +83,21 @@ export class BudgetStore {
   /** Removes a reservation; returns it (an expired one was already counted as spent), or null. */
   takeReservation(id: string): { day: string; amount: Micros; expired: boolean } | null {
     const row = this.#sql
-      .exec<{ day: string; amount: number; state: string }>("DELETE FROM reservations WHERE id = ? RETURNING day, amount, state", id)
+      .exec<{ day: string; amount: number; state: string }>("DELETE FROM reservations WHERE id = ? AND state != 'settled' RETURNING day, amount, state", id)
       .toArray()[0];
     return row ? { day: row.day, amount: row.amount, expired: row.state === "expired" } : null;
+  }
+
+  /**
+   * Marks a reservation settled, keeping its row for a day so a settlement sent again (after a
+   * reset hid the reply) is recognised. Returns the reservation as it was, `settled` when it
+   * already was; null when unknown.
+   */
+  settleReservation(id: string): { day: string; amount: Micros; expired: boolean; settled: boolean } | null {
+    const row = this.#sql.exec<{ day: string; amount: number; state: string }>("SELECT day, amount, state FROM reservations WHERE id = ?", id).toArray()[0];
+    if (!row) return null;
+    if (row.state !== "settled") this.#sql.exec("UPDATE reservations SET state = 'settled' WHERE id = ?", id);
+    return { day: row.day, amount: row.amount, expired: row.state === "expired", settled: row.state === "settled" };
   }
 
   /** Spending per day in a range of days, oldest first. */

@@ -24,6 +24,7 @@ export function messageAccount(stub: ReserveRpc, claim: ClaimAttempt, clock: Clo
   let settle: Settlement[] = [];
   let release: string[] = [];
   let claimed = false;
+  let calls = 0;
   const drain = () => {
     const out = { settle, release };
     settle = [];
@@ -36,9 +37,11 @@ export function messageAccount(stub: ReserveRpc, claim: ClaimAttempt, clock: Clo
     },
     async reserve(amount) {
       const pending = drain();
+      calls += 1;
       const reply = await stub.reserveCall({
         amount,
         now: clock.now(),
+        ...(claim.owner ? { callId: `${claim.owner}:${calls}` } : {}),
         ...(claimed ? {} : { claim }),
         ...(pending.settle.length ? { settle: pending.settle } : {}),
         ...(pending.release.length ? { release: pending.release } : {}),

@@ -52,7 +52,8 @@ export async function forgetAgent(env: Pick<DirectoryBindings, "CACHE">, agentId
  * Whether an agent exists, without creating anything for one that does not: one KV read for a
  * known agent; for a miss, one D1 read (and, when D1 knows the agent, KV is written back through
  * `defer`). A malformed id is unknown without a read. A failing KV read falls back to D1; a
- * failing D1 read throws (a 500, which providers retry), since neither answer would be known.
+ * failing D1 read is tried once more (D1 advises retrying reads on transient errors), and a second
+ * failure throws (a 500, which providers retry), since neither answer would be known.
  *
  * @example
  * if (!(await agentExists(env, agentId, (p) => ctx.waitUntil(p)))) return refuse();
@@ -62,7 +63,8 @@ export async function agentExists(env: DirectoryBindings, agentId: string, defer
   // KV failing is no reason to turn an agent's customers away: D1 knows every agent too.
   const cached = await env.CACHE.get(agentKey(agentId)).catch(() => null);
   if (cached !== null) return true;
-  const row = await env.DB.prepare("SELECT 1 AS found FROM agents WHERE id = ?").bind(agentId).first<{ found: number }>();
+  const lookup = () => env.DB.prepare("SELECT 1 AS found FROM agents WHERE id = ?").bind(agentId).first<{ found: number }>();
+  const row = await lookup().catch(() => lookup());
   if (!row) return false;
   // A failed write-back costs the next lookup one more D1 read, nothing else.
   defer(rememberAgent(env, agentId).catch(() => {}));

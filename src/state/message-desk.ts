@@ -106,17 +106,26 @@ export function rateLimitedEvent(senderKey: string, limited: { scope: "sender" |
   };
 }
 
+/**
+ * Whether this very attempt already holds the claim: a `reserveCall` sent again after a reset hid
+ * its reply. Its claim stands (and is not counted against the rate limits twice).
+ */
+function heldBy(claims: ClaimStore, claim: ClaimAttempt, now: number): boolean {
+  const row = claims.get(claim.deliveryId);
+  return row !== undefined && row.state === "pending" && claim.owner !== undefined && row.owner === claim.owner && row.expiresAt > now;
+}
+
 /** Runs inside the object's transaction. */
 export function reserveCall(parts: DeskParts, record: AgentRecord, input: ReserveInput): ReserveReply {
   applySettlements(parts, record, input);
-  if (input.claim) {
+  if (input.claim && !heldBy(parts.claims, input.claim, input.now)) {
     const decision = decideClaim(input.claim.deliveryId, parts.claims.get(input.claim.deliveryId), input.now, DEFAULT_CLAIM_POLICY, input.claim);
     if (decision.kind !== "claimed") return { kind: "unclaimed", claim: decision };
     const limited = overLimit(parts, record, input.claim, input.now);
     if (limited) return { kind: "unclaimed", claim: limited };
     parts.claims.put(decision.row);
   }
-  const reserved = parts.budget.reserve(record, input.amount, input.now);
+  const reserved = parts.budget.reserve(record, input.amount, input.now, input.callId);
   const level = parts.trust.level();
   return reserved.ok ? { kind: "reserved", reservationId: reserved.reservationId, level } : { kind: "denied", remaining: reserved.remaining, level };
 }
@@ -126,9 +135,13 @@ export function reserveCall(parts: DeskParts, record: AgentRecord, input: Reserv
  * answer (the object wakes then to forget it).
  */
 export function finishMessage(parts: DeskParts, record: AgentRecord, input: FinishInput): { reply: FinishReply; expiresAt?: number } {
-  applySettlements(parts, record, input);
   const { claim, now } = input;
   const row = parts.claims.get(claim.deliveryId);
+  // The same attempt's finish again (its reply was lost to a reset): it was stored, nothing is
+  // applied twice. Each attempt has its own interaction id, so its outcome marks it too.
+  const stored = input.response !== undefined && row?.state === "done" && claim.owner !== undefined && row.owner === claim.owner && row.expiresAt > now;
+  if (stored || (input.outcome && parts.trust.hasOutcome(input.outcome.interactionId))) return { reply: { kind: "done" } };
+  applySettlements(parts, record, input);
   let expiresAt: number | undefined;
   if (input.response !== undefined) {
     let held = row && ownsClaim(row, claim.owner) && row.expiresAt > now ? row : undefined;

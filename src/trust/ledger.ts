@@ -150,6 +150,11 @@ export class TrustLedger {
     };
   }
 
+  /** Whether an interaction's outcome is recorded (each attempt at a message has its own interaction). */
+  hasOutcome(interactionId: string): boolean {
+    return this.#store.hasOutcome(interactionId);
+  }
+
   /** Outcome totals and the latest denials. */
   summary() {
     return { counts: this.#store.counts(), recentDenials: this.#store.recentDenials(50) };

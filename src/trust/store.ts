@@ -114,6 +114,11 @@ export class TrustStore {
    * Records an interaction's outcome; returns its sequence number. `counts` is false for answers
    * the agent did not make itself (rules, caches, patterns): kept for feedback, never measured.
    */
+  /** Whether an interaction's outcome is recorded. */
+  hasOutcome(interactionId: string): boolean {
+    return this.#sql.exec("SELECT 1 FROM outcomes WHERE interaction_id = ? LIMIT 1", interactionId).toArray().length > 0;
+  }
+
   record(interactionId: string, outcome: Outcome, at: number, counts = true): number {
     return this.#sql
       .exec<{ seq: number }>(

@@ -1,45 +1,19 @@
 import { type Context, Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
-import { z } from "zod";
-import { BOOTSTRAP_PRINCIPAL, denial, type Principal } from "../admin/access";
+import { BOOTSTRAP_PRINCIPAL, type Principal } from "../admin/access";
 import { listAgents } from "../admin/agents";
-import { adminActor, parseAgentId } from "../admin/common";
 import { findKey } from "../admin/keys";
 import { timingSafeEqualStrings } from "../core/crypto";
 import { AppError, toErrorBody } from "../core/errors";
 import type { AppEnv } from "../http/context";
-import { agentObject } from "../state/objects";
 import { APP_CSS, APP_JS } from "./assets";
 import { currentSession, originCheck, readForm, requireCsrf, securityHeaders } from "./guard";
 import { ErrorPage } from "./layout";
-import { loadOverview } from "./overview-data";
 import { AgentsPage } from "./pages/agents";
-import { OverviewPage } from "./pages/overview";
 import { SignInPage } from "./pages/sign-in";
-import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS, type Session } from "./session";
-
-type DashboardEnv = AppEnv & { Variables: { session?: Session } };
-
-const trustCommand = z.object({
-  action: z.enum(["freeze", "unfreeze"], { error: 'action must be "freeze" or "unfreeze"' }),
-  reason: z.string().trim().min(1, "reason: must not be empty").max(500, "reason: must be at most 500 characters"),
-});
-
-/** The signed-in session, or a 401 (the auth middleware redirects page views before this). */
-function requireSession(c: Context<DashboardEnv>): Session {
-  const session = c.var.session;
-  if (!session) throw new AppError("unauthorized", "sign in first");
-  return session;
-}
-
-/**
- * Refuses what the admin API would refuse this key for the same request: the dashboard's rules
- * are `denial`'s, applied to the JSON route each page reads or each form stands for.
- */
-function authorize(principal: Principal, method: string, adminPath: string): void {
-  const refused = denial(principal, { method, path: adminPath });
-  if (refused) throw new AppError("forbidden", refused);
-}
+import { authorize, type DashboardEnv, requireSession } from "./context";
+import { agentPageRoutes } from "./pages/agent-routes";
+import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS } from "./session";
 
 /** The principal a presented key stands for: the ADMIN_TOKEN secret or a live API key. */
 async function principalOf(env: Env, key: string): Promise<Principal | null> {
@@ -125,30 +99,8 @@ dashboardRoutes
     const page = await listAgents(c.env.DB, session.principal.agents, { cursor, limit: 100 });
     return c.html(<AgentsPage principal={session.principal} csrf={session.csrf} agents={page.agents} nextCursor={page.nextCursor} />);
   })
-  .get("/agents/:agentId", async (c) => {
-    const session = requireSession(c);
-    const agentId = parseAgentId(c.req.param("agentId"));
-    authorize(session.principal, "GET", `/v1/agents/${agentId}/analytics`);
-    const stub = agentObject(c.env, agentId);
-    if (!(await stub.snapshot())) throw new AppError("not_found", `unknown agent "${agentId}"`);
-    const data = await loadOverview(c.env, stub, agentId, c.var.clock.now());
-    const canAct = denial(session.principal, { method: "POST", path: `/v1/agents/${agentId}/trust` }) === null;
-    return c.html(<OverviewPage principal={session.principal} csrf={session.csrf} canAct={canAct} data={data} />);
-  })
-  .post("/agents/:agentId/trust", async (c) => {
-    const session = requireSession(c);
-    const form = await readForm(c);
-    await requireCsrf(session, form);
-    const agentId = parseAgentId(c.req.param("agentId"));
-    authorize(session.principal, "POST", `/v1/agents/${agentId}/trust`);
-    const parsed = trustCommand.safeParse({ action: form.get("action"), reason: form.get("reason") ?? "" });
-    if (!parsed.success) throw new AppError("invalid_request", parsed.error.issues[0]?.message ?? "invalid trust command");
-    const stub = agentObject(c.env, agentId);
-    if (!(await stub.snapshot())) throw new AppError("not_found", `unknown agent "${agentId}"`);
-    // The agent's object audits the command with the key's id as the actor.
-    await stub.command(parsed.data, adminActor(c), c.var.clock.now());
-    return c.redirect(`/dashboard/agents/${encodeURIComponent(agentId)}`, 303);
-  })
+  // One sub-app per agent page area.
+  .route("/", agentPageRoutes)
   // Registered last: reached only when no page above matched.
   .all("/*", (c) => {
     throw new AppError("not_found", `no dashboard page at ${c.req.path}`);

@@ -5,6 +5,7 @@ import { AppError } from "../core/errors";
 import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { openAgentTools } from "../llm/agent-tools";
+import { agentSecrets, workerAllowsPrivateUrls } from "../state/agent-secrets";
 import { type agentObject, conversationObject } from "../state/objects";
 import { matchesAny } from "../trust/permissions";
 import type { Approval } from "../trust/approvals";
@@ -75,7 +76,8 @@ export const approvalRoutes = new Hono<AppEnv>()
       const { trust } = snapshot.record.config;
       // The config may have changed since the request: a tool denied now never runs.
       const stillPermitted = !matchesAny(approval.tool, trust.deny);
-      const tools = await openAgentTools(snapshot.record);
+      const agentId = snapshot.record.agentId;
+      const tools = await openAgentTools(snapshot.record, c.var.services.logger, { secret: agentSecrets(agentId, c.env), allowPrivateUrls: workerAllowsPrivateUrls(c.env) });
       try {
         const tool = tools.tools.find((t) => t.name === approval.tool);
         const result = !stillPermitted

@@ -1,6 +1,6 @@
 import type { AgentRecord } from "../core/agent";
 import { type Logger, silentLogger } from "../core/logger";
-import { agentSecrets, type SecretLookup, workerAllowsPrivateUrls } from "../state/agent-secrets";
+import type { SecretLookup } from "../core/agent";
 import { connectMcpServers } from "./mcp";
 import { BUILTIN_TOOLS, type ToolDefinition } from "./tools";
 
@@ -18,6 +18,7 @@ export interface AgentTools {
 export async function openAgentTools(
   record: AgentRecord,
   logger: Logger = silentLogger,
+  /** How MCP servers reach the agent's secrets; without it, a server whose headers name a secret is unavailable and private addresses are refused. */
   access: { secret?: SecretLookup; allowPrivateUrls?: boolean } = {},
 ): Promise<AgentTools> {
   const builtins = record.config.tools.builtin.map((name) => BUILTIN_TOOLS[name]);
@@ -25,8 +26,8 @@ export async function openAgentTools(
   if (Object.keys(servers).length === 0) return { tools: builtins, errors: [], close: async () => {} };
   const mcp = await connectMcpServers(servers, {
     clientName: `foreman-${record.agentId}`,
-    secret: access.secret ?? agentSecrets(record.agentId),
-    allowPrivateUrls: access.allowPrivateUrls ?? workerAllowsPrivateUrls(),
+    ...(access.secret ? { secret: access.secret } : {}),
+    allowPrivateUrls: access.allowPrivateUrls ?? false,
   });
   if (mcp.errors.length > 0) {
     logger.warn("mcp_servers_unavailable", { agentId: record.agentId, servers: mcp.errors.map((e) => `${e.server}: ${e.message}`) });

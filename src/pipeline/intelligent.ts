@@ -1,5 +1,6 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { AgentConfig } from "../config";
+import type { SecretLookup } from "../core/agent";
 import type { Logger } from "../core/logger";
 import { BudgetDeniedError, type CallBudget } from "../cost/call-budget";
 import { openAgentTools } from "../llm/agent-tools";
@@ -23,6 +24,8 @@ export interface IntelligentDeps {
   currentLevel?(ctx: TierContext): Promise<number>;
   /** The budget that guards this answer's model calls (its reservations bring the level too). */
   budget?(ctx: TierContext, price: ModelPrice): CallBudget;
+  /** How MCP servers reach the agent's secrets, and whether they may be on private addresses. */
+  mcpAccess?(agentId: string): { secret: SecretLookup; allowPrivateUrls: boolean };
 }
 
 /** Asks for brevity where the channel is short: SMS with `short_responses`. */
@@ -73,7 +76,7 @@ export function intelligentTier(deps: IntelligentDeps): TierHandler {
       const policyAt = (level: number) => ({ level, permissions: config.trust.permissions, deny: config.trust.deny, ask: config.trust.ask });
       const model = chooseModel(record.model, config, ctx.message.text);
       const price = priceFor(model, deps.prices).price;
-      const agentTools = await openAgentTools(record, deps.logger);
+      const agentTools = await openAgentTools(record, deps.logger, deps.mcpAccess?.(record.agentId));
       const result = await runToolLoop({
         client: deps.client,
         model,

@@ -3,7 +3,6 @@
  * (MCP server headers, the Slack alert webhook). Each read is one call to the agent's object,
  * which hands out a single named secret (`admit`), never the whole set.
  */
-import { env } from "cloudflare:workers";
 import { allowsPrivateUrls } from "../config/urls";
 import type { SecretLookup } from "../core/agent";
 import { agentObject } from "./objects";
@@ -11,18 +10,16 @@ import { agentObject } from "./objects";
 export type { SecretLookup } from "../core/agent";
 
 /**
- * The secrets of one agent. Callers that hold the `AGENT_STATE` binding pass it; the default is
- * the worker's own binding, for call sites (the model tier, the alert consumer) that receive a
- * record rather than the environment.
+ * The secrets of one agent, read through its object.
  *
  * @example
- * const token = await agentSecrets("acme")("mcp_token");
+ * const token = await agentSecrets("acme", env)("mcp_token");
  */
-export function agentSecrets(agentId: string, bindings: Pick<Env, "AGENT_STATE"> = env): SecretLookup {
+export function agentSecrets(agentId: string, bindings: Pick<Env, "AGENT_STATE">): SecretLookup {
   return async (name) => (await agentObject(bindings, agentId).admit({ secret: { name } }))?.secret;
 }
 
 /** Whether the worker runs with `ALLOW_PRIVATE_URLS` (local development and tests). */
-export function workerAllowsPrivateUrls(bindings: Pick<Env, "ALLOW_PRIVATE_URLS"> = env as Env): boolean {
+export function workerAllowsPrivateUrls(bindings: Pick<Env, "ALLOW_PRIVATE_URLS">): boolean {
   return allowsPrivateUrls(bindings.ALLOW_PRIVATE_URLS);
 }

@@ -5,6 +5,8 @@ import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { trustPolicy } from "../trust/policy";
 import { sendFeedback } from "../pipeline/interaction";
+import type { AgentSnapshot } from "../core/agent";
+import type { agentObject } from "../state/objects";
 import { adminActor, DEFAULT_ANALYTICS_SPAN_MS, requireAgent, timeRange } from "./common";
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -26,27 +28,52 @@ const feedbackSchema = z.strictObject({
   note: z.string().max(1000, "must be at most 1000 characters").optional(),
 });
 
+/** `GET /v1/agents/:agentId/trust`: the level, its tier and tools, the window's metrics, the policy. */
+export async function trustReport(agentId: string, stub: ReturnType<typeof agentObject>, snapshot: AgentSnapshot, now: number) {
+  const view = await stub.trustView(now);
+  const { trust } = snapshot.record.config;
+  const policy = trustPolicy(trust);
+  return {
+    agentId,
+    ...view,
+    lastChangeAt: view.lastChangeAt === null ? null : new Date(view.lastChangeAt).toISOString(),
+    lastEvaluatedAt: view.lastEvaluatedAt === null ? null : new Date(view.lastEvaluatedAt).toISOString(),
+    recentChanges: view.recentChanges.map((ch) => ({ ...ch, at: new Date(ch.at).toISOString() })),
+    policy: {
+      rules: policy.rules,
+      minOutcomes: policy.minOutcomes,
+      cooldown: trust.cooldown,
+      evaluationPeriod: trust.evaluationPeriod,
+      window: trust.window,
+      permissions: trust.permissions,
+    },
+  };
+}
+
+export type TrustReport = Awaited<ReturnType<typeof trustReport>>;
+
+/** `GET /v1/agents/:agentId/trust/analytics`: levels over time, rule firings, overrides, outcomes per day. */
+export async function trustAnalyticsReport(agentId: string, stub: ReturnType<typeof agentObject>, from: number, to: number) {
+  const analytics = await stub.trustAnalytics(from, to);
+  const iso = (t: number) => new Date(t).toISOString();
+  return {
+    agentId,
+    from: iso(from),
+    to: iso(to),
+    levels: analytics.levels.map((p) => ({ ...p, at: iso(p.at) })),
+    firings: analytics.firings.map((f) => ({ ...f, at: iso(f.at) })),
+    overrides: analytics.overrides.map((o) => ({ ...o, at: iso(o.at) })),
+    outcomesByDay: analytics.outcomesByDay,
+  };
+}
+
+export type TrustAnalyticsReport = Awaited<ReturnType<typeof trustAnalyticsReport>>;
+
 /** Trust operations: the level and its evidence, operator overrides, feedback, analytics. */
 export const trustRoutes = new Hono<AppEnv>()
   .get("/agents/:agentId/trust", async (c) => {
     const { agentId, stub, snapshot } = await requireAgent(c);
-    const view = await stub.trustView(c.var.clock.now());
-    const policy = trustPolicy(snapshot.record.config.trust);
-    return c.json({
-      agentId,
-      ...view,
-      lastChangeAt: view.lastChangeAt === null ? null : new Date(view.lastChangeAt).toISOString(),
-      lastEvaluatedAt: view.lastEvaluatedAt === null ? null : new Date(view.lastEvaluatedAt).toISOString(),
-      recentChanges: view.recentChanges.map((ch) => ({ ...ch, at: new Date(ch.at).toISOString() })),
-      policy: {
-        rules: policy.rules,
-        minOutcomes: policy.minOutcomes,
-        cooldown: snapshot.record.config.trust.cooldown,
-        evaluationPeriod: snapshot.record.config.trust.evaluationPeriod,
-        window: snapshot.record.config.trust.window,
-        permissions: snapshot.record.config.trust.permissions,
-      },
-    });
+    return c.json(await trustReport(agentId, stub, snapshot, c.var.clock.now()));
   })
   .post("/agents/:agentId/trust", async (c) => {
     const { stub } = await requireAgent(c);
@@ -71,15 +98,5 @@ export const trustRoutes = new Hono<AppEnv>()
   .get("/agents/:agentId/trust/analytics", async (c) => {
     const { agentId, stub } = await requireAgent(c);
     const { from, to } = timeRange(c, DEFAULT_ANALYTICS_SPAN_MS);
-    const analytics = await stub.trustAnalytics(from, to);
-    const iso = (t: number) => new Date(t).toISOString();
-    return c.json({
-      agentId,
-      from: iso(from),
-      to: iso(to),
-      levels: analytics.levels.map((p) => ({ ...p, at: iso(p.at) })),
-      firings: analytics.firings.map((f) => ({ ...f, at: iso(f.at) })),
-      overrides: analytics.overrides.map((o) => ({ ...o, at: iso(o.at) })),
-      outcomesByDay: analytics.outcomesByDay,
-    });
+    return c.json(await trustAnalyticsReport(agentId, stub, from, to));
   });

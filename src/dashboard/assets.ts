@@ -44,6 +44,9 @@ button:disabled { opacity: .5; cursor: not-allowed; }
 .error { color: var(--bad); }
 .badge { display: inline-block; padding: 0 .5rem; border-radius: 1rem; font-size: .8rem; background: #edf0f5; }
 .badge.bad { background: #fed7d7; color: var(--bad); }
+tr.current td { background: #ebf1ff; font-weight: 600; }
+.request { border-top: 1px solid var(--line); padding-top: .75rem; margin-top: .75rem; }
+pre.input { overflow-x: auto; background: #f1f3f7; padding: .5rem; border-radius: .35rem; font-size: .85rem; margin: 0 0 .5rem; }
 @media (max-width: 40rem) { .figure { font-size: 1.4rem; } main { padding: .75rem; } }
 `;
 

@@ -118,6 +118,9 @@ export function OverviewPage(props: { principal: Principal; csrf: string; canAct
             {data.trust.level.toFixed(2)} {data.trust.frozen ? <span class="badge bad">frozen</span> : null}
           </div>
           {data.trust.frozen && data.trust.frozenReason ? <p class="muted">{data.trust.frozenReason}</p> : null}
+          <p>
+            <a href={`/dashboard/agents/${encodeURIComponent(data.agentId)}/trust`}>Trust, permissions and approvals</a>
+          </p>
           <form method="post" action={`/dashboard/agents/${encodeURIComponent(data.agentId)}/trust`} class="inline" data-testid="trust-form" data-confirm={data.trust.frozen ? undefined : "Freeze this agent's trust level?"}>
             <input type="hidden" name="_csrf" value={props.csrf} />
             <input type="hidden" name="action" value={data.trust.frozen ? "unfreeze" : "freeze"} />

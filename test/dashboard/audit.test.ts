@@ -155,7 +155,10 @@ describe("dashboard audit log", () => {
     const viewer = await signIn((await createKey({ role: "viewer", agents: [agentId] })).key);
     const outsider = await signIn((await createKey({ role: "viewer", agents: [other] })).key);
     for (const path of paths) {
-      expect((await page(`/dashboard/agents/${agentId}/${path}`, { cookie: viewer.cookie })).status, path).toBe(200);
+      const read = await page(`/dashboard/agents/${agentId}/${path}`, { cookie: viewer.cookie });
+      expect(read.status, path).toBe(200);
+      // No inline code for the CSP to refuse.
+      expect(await read.text()).not.toMatch(/\sstyle=|<style|<script(?![^>]*\bsrc=)/);
       const refused = await page(`/dashboard/agents/${agentId}/${path}`, { cookie: outsider.cookie });
       expect(refused.status, path).toBe(403);
       expect(await refused.text()).toContain(`not allowed to reach agent &quot;${agentId}&quot;`);

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { buildReport, type ComplianceReport, parseStandard, REPORT_STANDARDS } from "../audit/reports";
 import { AppError } from "../core/errors";
 import type { AppEnv } from "../http/context";
@@ -48,17 +48,18 @@ export function reportCsv(report: ComplianceReport): string {
   return lines.map((line) => line.map(csvField).join(",")).join("\r\n") + "\r\n";
 }
 
-/** `GET /v1/agents/:agentId/reports/:standard?from=&to=&format=json|csv`: SOC2 and HIPAA evidence. */
-export const reportRoutes = new Hono<AppEnv>().get("/agents/:agentId/reports/:standard", async (c) => {
-  const standard = parseStandard(c.req.param("standard"));
+/**
+ * The report for the agent of the request, the standard named and the request's `from`/`to`
+ * (the last 30 days by default, at most 366 days): what the admin report route and the
+ * dashboard's report view and downloads return.
+ */
+export async function loadReport(c: Context<AppEnv>, rawStandard: string): Promise<ComplianceReport> {
+  const standard = parseStandard(rawStandard);
   if (!standard) throw new AppError("invalid_request", `standard must be one of ${REPORT_STANDARDS.join(", ")}`);
-  const format = c.req.query("format") ?? "json";
-  if (format !== "json" && format !== "csv") throw new AppError("invalid_request", "format must be json or csv");
   const { from, to } = timeRange(c, DEFAULT_ANALYTICS_SPAN_MS);
   if (to - from > MAX_RANGE_MS) throw new AppError("invalid_request", "the range is longer than 366 days: report it in parts");
   const { agentId, snapshot } = await requireAgent(c);
-
-  const report = await buildReport(c.env, {
+  return buildReport(c.env, {
     agentId,
     record: snapshot.record,
     trustLevel: snapshot.trustLevel,
@@ -67,10 +68,29 @@ export const reportRoutes = new Hono<AppEnv>().get("/agents/:agentId/reports/:st
     to,
     now: c.var.clock.now(),
   });
+}
+
+/** The file name a report downloads as. */
+export function reportFilename(report: ComplianceReport, format: "json" | "csv"): string {
+  return `foreman-${report.agentId}-${report.standard}-${report.from.slice(0, 10)}-${report.to.slice(0, 10)}.${format}`;
+}
+
+/** `format` of a report request: json (the default) or csv. */
+export function reportFormat(raw: string | undefined): "json" | "csv" {
+  const format = raw ?? "json";
+  if (format !== "json" && format !== "csv") throw new AppError("invalid_request", "format must be json or csv");
+  return format;
+}
+
+/** `GET /v1/agents/:agentId/reports/:standard?from=&to=&format=json|csv`: SOC2 and HIPAA evidence. */
+export const reportRoutes = new Hono<AppEnv>().get("/agents/:agentId/reports/:standard", async (c) => {
+  // Standard, then format, then range and agent: the order the errors have always come in.
+  if (!parseStandard(c.req.param("standard"))) throw new AppError("invalid_request", `standard must be one of ${REPORT_STANDARDS.join(", ")}`);
+  const format = reportFormat(c.req.query("format"));
+  const report = await loadReport(c, c.req.param("standard"));
   if (format === "json") return c.json(report);
-  const filename = `foreman-${agentId}-${standard}-${report.from.slice(0, 10)}-${report.to.slice(0, 10)}.csv`;
   return c.body(reportCsv(report), 200, {
     "content-type": "text/csv; charset=utf-8",
-    "content-disposition": `attachment; filename="${filename}"`,
+    "content-disposition": `attachment; filename="${reportFilename(report, "csv")}"`,
   });
 });

@@ -47,6 +47,16 @@ button:disabled { opacity: .5; cursor: not-allowed; }
 tr.current td { background: #ebf1ff; font-weight: 600; }
 .request { border-top: 1px solid var(--line); padding-top: .75rem; margin-top: .75rem; }
 pre.input { overflow-x: auto; background: #f1f3f7; padding: .5rem; border-radius: .35rem; font-size: .85rem; margin: 0 0 .5rem; }
+form.filters { display: grid; gap: .5rem .75rem; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); align-items: end; }
+form.filters label { display: grid; gap: .2rem; font-size: .85rem; color: var(--muted); }
+form.filters .actions { display: flex; gap: .75rem; align-items: center; }
+select, input[type=date] { font: inherit; padding: .45rem .5rem; border: 1px solid var(--line); border-radius: .35rem; min-width: 0; background: #fff; }
+pre.json { margin: .35rem 0; padding: .5rem; background: #f3f5f8; border-radius: .35rem; font-size: .8rem; overflow-x: auto; }
+td.nowrap { white-space: nowrap; } td.detail { font-size: .85rem; word-break: break-word; }
+.pager { display: flex; flex-wrap: wrap; gap: 1rem; }
+dl.counts { display: grid; gap: .25rem 1rem; grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr)); margin: 0 0 .75rem; }
+dl.counts dt { font-size: .8rem; color: var(--muted); } dl.counts dd { margin: 0; font-weight: 600; }
+.badge.ok { background: #c6f6d5; color: var(--ok); }
 @media (max-width: 40rem) { .figure { font-size: 1.4rem; } main { padding: .75rem; } }
 `;
 

@@ -14,6 +14,7 @@ import { SignInPage } from "./pages/sign-in";
 import { authorize, type DashboardEnv, requireSession } from "./context";
 import { agentPageRoutes } from "./pages/agent-routes";
 import { trustPageRoutes } from "./pages/trust-routes";
+import { auditPageRoutes } from "./pages/audit-routes";
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS } from "./session";
 
 /** The principal a presented key stands for: the ADMIN_TOKEN secret or a live API key. */
@@ -103,6 +104,7 @@ dashboardRoutes
   // One sub-app per agent page area.
   .route("/", agentPageRoutes)
   .route("/", trustPageRoutes)
+  .route("/", auditPageRoutes)
   // Registered last: reached only when no page above matched.
   .all("/*", (c) => {
     throw new AppError("not_found", `no dashboard page at ${c.req.path}`);

@@ -44,6 +44,12 @@ button:disabled { opacity: .5; cursor: not-allowed; }
 .error { color: var(--bad); }
 .badge { display: inline-block; padding: 0 .5rem; border-radius: 1rem; font-size: .8rem; background: #edf0f5; }
 .badge.bad { background: #fed7d7; color: var(--bad); }
+ul.patterns { list-style: none; margin: 0; padding: 0; display: grid; gap: .75rem; }
+li.pattern { border-top: 1px solid var(--line); padding-top: .5rem; display: grid; gap: .5rem; }
+li.pattern summary { cursor: pointer; overflow-wrap: anywhere; }
+li.pattern .answer { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--bg); padding: .5rem; border-radius: .35rem; }
+dl.report { display: grid; grid-template-columns: auto 1fr; gap: .25rem 1rem; margin: 0; }
+dl.report dd { margin: 0; }
 @media (max-width: 40rem) { .figure { font-size: 1.4rem; } main { padding: .75rem; } }
 `;
 

@@ -13,6 +13,7 @@ import { AgentsPage } from "./pages/agents";
 import { SignInPage } from "./pages/sign-in";
 import { authorize, type DashboardEnv, requireSession } from "./context";
 import { agentPageRoutes } from "./pages/agent-routes";
+import { learningPageRoutes } from "./pages/learning-routes";
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS } from "./session";
 
 /** The principal a presented key stands for: the ADMIN_TOKEN secret or a live API key. */
@@ -101,6 +102,7 @@ dashboardRoutes
   })
   // One sub-app per agent page area.
   .route("/", agentPageRoutes)
+  .route("/", learningPageRoutes)
   // Registered last: reached only when no page above matched.
   .all("/*", (c) => {
     throw new AppError("not_found", `no dashboard page at ${c.req.path}`);

@@ -46,6 +46,9 @@ export function OverviewPage(props: { principal: Principal; csrf: string; canAct
       <h1>
         {data.agentId} <span class="muted">last {data.spanDays} days</span>
       </h1>
+      <p>
+        <a href={`/dashboard/agents/${encodeURIComponent(data.agentId)}/learning`}>Learning</a>
+      </p>
       <div class="grid">
         <Figure name="requests" label="Messages" value={cost.requests} />
         <Figure name="cost-usd" label="Cost" value={usd(cost.costUsd)} raw={cost.costUsd} />

@@ -17,6 +17,8 @@ export interface DevServer {
   adminToken: string;
   agentId: string;
   httpSecret: string;
+  /** The fake Messages API the worker calls (its `/_fake` control API sets oracles). */
+  fakeUrl: string;
   stop(): Promise<void>;
 }
 
@@ -78,6 +80,7 @@ export async function startDevServer(): Promise<DevServer> {
     adminToken: setting("ADMIN_TOKEN", LOCAL_DEFAULTS.adminToken, devVars),
     agentId: setting("FOREMAN_AGENT", LOCAL_DEFAULTS.agentId, devVars),
     httpSecret: setting("FOREMAN_HTTP_SECRET", LOCAL_DEFAULTS.httpSecret, devVars),
+    fakeUrl: fake.url,
     stop,
   };
 }

@@ -11,6 +11,7 @@ declare module "vitest" {
     devAdminToken: string;
     devAgentId: string;
     devMessages: number;
+    devFakeUrl: string;
   }
 }
 
@@ -49,5 +50,6 @@ export default async function setup(project: TestProject) {
   project.provide("devAdminToken", server.adminToken);
   project.provide("devAgentId", server.agentId);
   project.provide("devMessages", MESSAGES.length);
+  project.provide("devFakeUrl", server.fakeUrl);
   return () => server.stop();
 }

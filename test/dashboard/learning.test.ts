@@ -112,6 +112,13 @@ describe("dashboard learning page", { timeout: 60_000 }, () => {
     const wrong = await page(`/dashboard/agents/${agentId}/learning/${pending.id}/approve`, { cookie: session, form: { _csrf: csrfOf(after) } });
     expect(wrong.status).toBe(409);
     expect(await wrong.text()).toContain(`pattern &quot;${pending.id}&quot; is active; approve applies to a pattern that is validated, pending_approval, canary, shadow`);
+
+    // The active pattern offers a roll back, which ends its serving.
+    const active = await (await page(`/dashboard/agents/${agentId}/learning`, { cookie: session })).text();
+    expect(active).toContain(`data-testid="rollback-${pending.id}"`);
+    const rolledBack = await page(`/dashboard/agents/${agentId}/learning/${pending.id}/rollback`, { cookie: session, form: { _csrf: csrfOf(active), note: "wrong tone" } });
+    expect(rolledBack.status).toBe(303);
+    expect(await getPattern(agentId, pending.id)).toMatchObject({ status: "rolled_back", changed: { by: `admin:${id}`, reason: "wrong tone" } });
   });
 
   it("refuses a viewer every action, with and without the CSRF token, and shows it the forms disabled", async () => {
@@ -135,6 +142,9 @@ describe("dashboard learning page", { timeout: 60_000 }, () => {
   });
 
   it("downloads the export as an attachment with the JSON route's body, and imports a pack into another agent", async () => {
+    // One active pattern to export: approved into canary, then promoted.
+    const exported = run.candidates.filter((c) => c.status === "pending_approval")[1]!;
+    for (let i = 0; i < 2; i++) expect((await admin(`/v1/agents/${agentId}/patterns/${exported.id}/approve`, { method: "POST" })).status).toBe(200);
     const download = await page(`/dashboard/agents/${agentId}/learning/export`, { cookie });
     expect(download.status).toBe(200);
     expect(download.headers.get("content-disposition")).toBe(`attachment; filename="${agentId}-patterns.json"`);
@@ -143,7 +153,7 @@ describe("dashboard learning page", { timeout: 60_000 }, () => {
     const strip = (s: string) => s.replace(/"exportedAt":"[^"]+"/, "");
     expect(strip(body)).toBe(strip(json));
     const pack = JSON.parse(body) as { patterns: unknown[] };
-    expect(pack.patterns.length).toBeGreaterThan(0);
+    expect(pack.patterns).toHaveLength(1);
 
     const other = await trafficAgent(0);
     const html = await (await page(`/dashboard/agents/${other}/learning`, { cookie })).text();

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { PATTERN_STATUSES } from "../../src/learn/lifecycle";
-import { admin } from "../support/agents";
+import { admin, worker } from "../support/agents";
 import { flushedSql } from "../support/audit";
 import { getPattern, learnRun, type PatternJson, type RunJson, trafficAgent } from "../support/learning";
 import { createKey, csrfOf, figuresOf, page, SAME_ORIGIN, signIn } from "./support";
@@ -24,16 +24,15 @@ function listsOf(html: string): Record<string, { count: number; ids: string[] }>
 }
 
 /** A multipart upload of a pack, as the import form sends it. */
-function upload(agentId: string, cookie: string, csrf: string | null, pack: string): Promise<Response> {
+async function upload(agentId: string, cookie: string, csrf: string | null, pack: string): Promise<Response> {
   const form = new FormData();
   if (csrf !== null) form.set("_csrf", csrf);
   form.set("pack", new File([pack], "pack.json", { type: "application/json" }));
-  return (async () => {
-    const req = new Request("https://foreman.test/x", { method: "POST", body: form });
-    const headers = new Headers({ cookie, ...SAME_ORIGIN, "content-type": req.headers.get("content-type")! });
-    const { worker } = await import("../support/agents");
-    return worker.fetch(new Request(`https://foreman.test/dashboard/agents/${agentId}/learning/import`, { method: "POST", headers, body: await req.arrayBuffer(), redirect: "manual" }));
-  })();
+  // Encoded by a Request, as a browser encodes the form.
+  const encoded = new Request("https://foreman.test/", { method: "POST", body: form });
+  const headers = new Headers({ cookie, ...SAME_ORIGIN, "content-type": encoded.headers.get("content-type")! });
+  const path = `https://foreman.test/dashboard/agents/${agentId}/learning/import`;
+  return worker.fetch(new Request(path, { method: "POST", headers, body: await encoded.arrayBuffer(), redirect: "manual" }));
 }
 
 describe("dashboard learning page", { timeout: 60_000 }, () => {
@@ -138,6 +137,18 @@ describe("dashboard learning page", { timeout: 60_000 }, () => {
     const pack = await (await admin(`/v1/agents/${agentId}/patterns/export`)).text();
     expect((await upload(agentId, viewer, csrfOf(html), pack)).status).toBe(403);
     expect((await upload(agentId, viewer, null, pack)).status).toBe(403);
+    expect((await getPattern(agentId, target.id)).status).toBe("pending_approval");
+  });
+
+  it("refuses an operator of another agent the page and its actions", async () => {
+    const { key } = await createKey({ role: "operator", agents: ["someone-else"] });
+    const operator = (await signIn(key)).cookie;
+    expect((await page(`/dashboard/agents/${agentId}/learning`, { cookie: operator })).status).toBe(403);
+    expect((await page(`/dashboard/agents/${agentId}/learning/export`, { cookie: operator })).status).toBe(403);
+    const own = await (await page("/dashboard/agents", { cookie: operator })).text();
+    const target = run.candidates.filter((c) => c.status === "pending_approval").at(-1)!;
+    const refused = await page(`/dashboard/agents/${agentId}/learning/${target.id}/reject`, { cookie: operator, form: { _csrf: csrfOf(own) } });
+    expect(refused.status).toBe(403);
     expect((await getPattern(agentId, target.id)).status).toBe("pending_approval");
   });
 

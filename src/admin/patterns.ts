@@ -8,12 +8,37 @@ import { learningAnalytics } from "../learn/analytics";
 import { exportPack, importPack, packSchema } from "../learn/packs";
 import { getPattern, listPatterns, runDetection } from "../learn/run";
 import { patternStore } from "../pipeline/services";
+import type { AgentSnapshot } from "../core/agent";
 import { adminActor, DEFAULT_ANALYTICS_SPAN_MS, requireAgent, timeRange } from "./common";
 
 const statusSchema = z.enum(PATTERN_STATUSES, { error: `status must be one of ${PATTERN_STATUSES.join(", ")}` }).optional();
 /** A pack of 500 patterns of 4,000 characters each fits. */
-const MAX_PACK_BYTES = 4 * 1024 * 1024;
+export const MAX_PACK_BYTES = 4 * 1024 * 1024;
 const decisionSchema = z.strictObject({ note: z.string().max(1000, "must be at most 1000 characters").optional() });
+
+/** The learning analytics of `[from, to]` as `GET …/learning/analytics` answers them (the dashboard shows the same). */
+export async function learningAnalyticsReport(db: D1Database, agentId: string, from: number, to: number) {
+  return { agentId, from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...(await learningAnalytics(db, agentId, from, to)) };
+}
+
+/** Validates a pack's JSON text and adds its patterns as `imported` (`POST …/patterns/import`, and the dashboard's upload). */
+export async function importPackText(env: Env, agentId: string, text: string, actor: string, now: number) {
+  const pack = parseBody(packSchema, parseJson(text));
+  return { agentId, ...(await importPack(patternStore(env, agentId), agentId, pack, actor, now)) };
+}
+
+/**
+ * A person's decision on a pattern (`POST …/patterns/:id/approve|reject|rollback`, and the
+ * dashboard's forms): audited with the actor and note; 409 from a status it does not apply to.
+ */
+export async function decidePattern(
+  env: Env,
+  snapshot: AgentSnapshot,
+  decision: { agentId: string; patternId: string; action: PatternAction; actor: string; note: string | null; now: number },
+) {
+  const { from, to } = await transition(patternStore(env, decision.agentId), { ...decision, strategy: snapshot.record.config.learning.deployment.strategy });
+  return { ...(await getPattern(env.DB, decision.agentId, decision.patternId)), previousStatus: from, status: to };
+}
 
 /**
  * Pattern learning through the admin API:
@@ -46,7 +71,7 @@ export const patternRoutes = new Hono<AppEnv>()
   .get("/agents/:agentId/learning/analytics", async (c) => {
     const { agentId } = await requireAgent(c);
     const { from, to } = timeRange(c, DEFAULT_ANALYTICS_SPAN_MS);
-    return c.json({ agentId, from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...(await learningAnalytics(c.env.DB, agentId, from, to)) });
+    return c.json(await learningAnalyticsReport(c.env.DB, agentId, from, to));
   })
   .get("/agents/:agentId/patterns/export", async (c) => {
     const { agentId } = await requireAgent(c);
@@ -54,9 +79,7 @@ export const patternRoutes = new Hono<AppEnv>()
   })
   .post("/agents/:agentId/patterns/import", async (c) => {
     const { agentId } = await requireAgent(c);
-    const pack = parseBody(packSchema, parseJson(await readBodyLimited(c.req.raw, MAX_PACK_BYTES)));
-    const result = await importPack(patternStore(c.env, agentId), agentId, pack, adminActor(c), c.var.clock.now());
-    return c.json({ agentId, ...result });
+    return c.json(await importPackText(c.env, agentId, await readBodyLimited(c.req.raw, MAX_PACK_BYTES), adminActor(c), c.var.clock.now()));
   })
   .get("/agents/:agentId/patterns/:patternId", async (c) => {
     const { agentId } = await requireAgent(c);
@@ -68,15 +91,14 @@ export const patternRoutes = new Hono<AppEnv>()
     const { agentId, snapshot } = await requireAgent(c);
     const raw = await readBodyLimited(c.req.raw, 8 * 1024);
     const body = raw.trim() === "" ? {} : parseBody(decisionSchema, parseJson(raw));
-    const patternId = c.req.param("patternId");
-    const { from, to } = await transition(patternStore(c.env, agentId), {
-      agentId,
-      patternId,
-      action: c.req.param("action") as PatternAction,
-      strategy: snapshot.record.config.learning.deployment.strategy,
-      actor: adminActor(c),
-      note: body.note ?? null,
-      now: c.var.clock.now(),
-    });
-    return c.json({ ...(await getPattern(c.env.DB, agentId, patternId)), previousStatus: from, status: to });
+    return c.json(
+      await decidePattern(c.env, snapshot, {
+        agentId,
+        patternId: c.req.param("patternId"),
+        action: c.req.param("action") as PatternAction,
+        actor: adminActor(c),
+        note: body.note ?? null,
+        now: c.var.clock.now(),
+      }),
+    );
   });

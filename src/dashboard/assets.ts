@@ -57,6 +57,12 @@ td.nowrap { white-space: nowrap; } td.detail { font-size: .85rem; word-break: br
 dl.counts { display: grid; gap: .25rem 1rem; grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr)); margin: 0 0 .75rem; }
 dl.counts dt { font-size: .8rem; color: var(--muted); } dl.counts dd { margin: 0; font-weight: 600; }
 .badge.ok { background: #c6f6d5; color: var(--ok); }
+ul.patterns { list-style: none; margin: 0; padding: 0; display: grid; gap: .75rem; }
+li.pattern { border-top: 1px solid var(--line); padding-top: .5rem; display: grid; gap: .5rem; }
+li.pattern summary { cursor: pointer; overflow-wrap: anywhere; }
+li.pattern .answer { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--bg); padding: .5rem; border-radius: .35rem; }
+dl.report { display: grid; grid-template-columns: auto 1fr; gap: .25rem 1rem; margin: 0; }
+dl.report dd { margin: 0; }
 @media (max-width: 40rem) { .figure { font-size: 1.4rem; } main { padding: .75rem; } }
 `;
 

@@ -153,7 +153,7 @@ export function deployedStatus(strategy: "canary" | "immediate" | "shadow"): Ser
 export type PatternAction = "approve" | "reject" | "rollback";
 
 /** What each action accepts, and where it leads (approve depends on the strategy and on where it starts). */
-const ACCEPTS: Record<PatternAction, readonly PatternStatus[]> = {
+export const ACCEPTS: Record<PatternAction, readonly PatternStatus[]> = {
   approve: ["validated", "pending_approval", "canary", "shadow"],
   reject: ["candidate", "validated", "imported", "pending_approval", "canary", "shadow", "active"],
   rollback: ["canary", "shadow", "active"],

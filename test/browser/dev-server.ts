@@ -17,7 +17,7 @@ export interface DevServer {
   adminToken: string;
   agentId: string;
   httpSecret: string;
-  /** The fake Messages API the worker answers with (`/_fake/scripts/:agentId` scripts it). */
+  /** The fake Messages API the worker calls (its `/_fake` control API sets scripts and oracles). */
   fakeUrl: string;
   stop(): Promise<void>;
 }

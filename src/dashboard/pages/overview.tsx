@@ -49,7 +49,8 @@ export function OverviewPage(props: { principal: Principal; csrf: string; canAct
       <p>
         <a href={`/dashboard/agents/${encodeURIComponent(data.agentId)}/audit`} data-testid="audit-link">
           Audit log
-        </a>
+        </a>{" "}
+        · <a href={`/dashboard/agents/${encodeURIComponent(data.agentId)}/learning`}>Learning</a>
       </p>
       <div class="grid">
         <Figure name="requests" label="Messages" value={cost.requests} />

@@ -5,7 +5,7 @@ import { AppError } from "../core/errors";
 import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { openAgentTools } from "../llm/agent-tools";
-import { agentSecrets, workerAllowsPrivateUrls } from "../state/agent-secrets";
+import { outboundAccess } from "../state/agent-secrets";
 import { type agentObject, conversationObject } from "../state/objects";
 import { matchesAny } from "../trust/permissions";
 import type { Approval } from "../trust/approvals";
@@ -101,7 +101,7 @@ export async function settleApproval(
     // The config may have changed since the request: a tool denied now never runs.
     const stillPermitted = !matchesAny(approval.tool, trust.deny);
     const agentId = snapshot.record.agentId;
-    const tools = await openAgentTools(snapshot.record, undefined, { secret: agentSecrets(agentId, env), allowPrivateUrls: workerAllowsPrivateUrls(env) });
+    const tools = await openAgentTools(snapshot.record, undefined, outboundAccess(agentId, env));
     try {
       const tool = tools.tools.find((t) => t.name === approval.tool);
       const result = !stillPermitted

@@ -8,7 +8,7 @@ import { loadPriceTable, type PriceTable } from "../cost/prices";
 import { createModelClient } from "../llm/client";
 import type { PatternStore } from "../learn/lifecycle";
 import { patternTier } from "../learn/tier";
-import { agentSecrets, workerAllowsPrivateUrls } from "../state/agent-secrets";
+import { outboundAccess } from "../state/agent-secrets";
 import { agentObject } from "../state/objects";
 import { pendingMessage } from "../trust/approvals";
 import { similarityBackend } from "../vectors/similarity";
@@ -113,6 +113,6 @@ function modelTier(env: Env, clock: Clock, logger: Logger, onStep?: IntelligentD
     },
     currentLevel: async ({ message }) => agentObject(env, message.agentId).trustLevelNow(),
     budget: ({ account, agent }, price) => callBudget(account, price, budgetPolicy(agent.record.config).perRequestMicros),
-    mcpAccess: (agentId) => ({ secret: agentSecrets(agentId, env), allowPrivateUrls: workerAllowsPrivateUrls(env) }),
+    mcpAccess: (agentId) => outboundAccess(agentId, env),
   });
 }

@@ -4,7 +4,7 @@ import type { AgentConfig } from "../config";
 import type { Clock } from "../core/clock";
 import type { Logger } from "../core/logger";
 import { alertMessageSchema } from "../core/messages";
-import { agentSecrets, workerAllowsPrivateUrls } from "../state/agent-secrets";
+import { outboundAccess } from "../state/agent-secrets";
 import { agentObject } from "../state/objects";
 
 /** How alerts leave, for one agent's config: Slack webhooks over HTTP, email through `send_email`. */
@@ -54,7 +54,7 @@ export async function consumeAlerts(
         channel: config?.audit.alertChannel,
         transport: transportFor(config),
         clock: deps.clock,
-        access: { secret: agentSecrets(agentId, env), allowPrivateUrls: workerAllowsPrivateUrls(env) },
+        access: outboundAccess(agentId, env),
       });
       if (!found) deps.logger.warn("alert_not_found", { agentId, alertId });
       msg.ack();

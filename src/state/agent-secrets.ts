@@ -23,3 +23,11 @@ export function agentSecrets(agentId: string, bindings: Pick<Env, "AGENT_STATE">
 export function workerAllowsPrivateUrls(bindings: Pick<Env, "ALLOW_PRIVATE_URLS">): boolean {
   return allowsPrivateUrls(bindings.ALLOW_PRIVATE_URLS);
 }
+
+/**
+ * What reaching out on an agent's behalf needs (MCP servers, alert webhooks): its secrets, and
+ * whether this worker allows private addresses.
+ */
+export function outboundAccess(agentId: string, bindings: Pick<Env, "AGENT_STATE" | "ALLOW_PRIVATE_URLS">): { secret: SecretLookup; allowPrivateUrls: boolean } {
+  return { secret: agentSecrets(agentId, bindings), allowPrivateUrls: workerAllowsPrivateUrls(bindings) };
+}

@@ -39,26 +39,42 @@ function niceMax(max: number): number {
   return 10 * step;
 }
 
+/** One bar per day in a plot `height` high scaled to `max`: where each bar starts, its width, and the y of a value. */
+function barPlot(days: number, max: number, height: number) {
+  const plotW = W - PAD.left - PAD.right;
+  const plotH = height - PAD.top - PAD.bottom;
+  const slot = plotW / Math.max(1, days);
+  const barW = Math.max(4, slot * 0.7);
+  return {
+    barW,
+    x: (i: number) => PAD.left + i * slot + (slot - barW) / 2,
+    y: (v: number) => PAD.top + plotH - (v / max) * plotH,
+  };
+}
+
+/** A horizontal grid line at `y`, labelled on the left. */
+function GridLine(props: { y: number; label: string }) {
+  return (
+    <g>
+      <line x1={PAD.left} x2={W - PAD.right} y1={props.y} y2={props.y} stroke="#d9dee7" stroke-width="1" />
+      <text x={PAD.left - 6} y={props.y + 4} text-anchor="end" font-size="11" fill="#5b6475">
+        {props.label}
+      </text>
+    </g>
+  );
+}
+
 /** Messages per day, stacked by tier. */
 export function MessagesChart(props: { days: ChartDay[] }) {
   const max = niceMax(Math.max(0, ...props.days.map((d) => d.requests)));
-  const plotW = W - PAD.left - PAD.right;
-  const plotH = H - PAD.top - PAD.bottom;
-  const slot = plotW / Math.max(1, props.days.length);
-  const barW = Math.max(4, slot * 0.7);
-  const y = (v: number) => PAD.top + plotH - (v / max) * plotH;
+  const { barW, x: barX, y } = barPlot(props.days.length, max, H);
   return (
     <svg class="chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label="Messages per day by tier" data-testid="messages-chart">
       {[0, max / 2, max].map((v) => (
-        <g>
-          <line x1={PAD.left} x2={W - PAD.right} y1={y(v)} y2={y(v)} stroke="#d9dee7" stroke-width="1" />
-          <text x={PAD.left - 6} y={y(v) + 4} text-anchor="end" font-size="11" fill="#5b6475">
-            {String(Number(v.toFixed(1)))}
-          </text>
-        </g>
+        <GridLine y={y(v)} label={String(Number(v.toFixed(1)))} />
       ))}
       {props.days.map((d, i) => {
-        const x = PAD.left + i * slot + (slot - barW) / 2;
+        const x = barX(i);
         let base = 0;
         return (
           <g data-day={d.day} data-requests={String(d.requests)}>
@@ -85,24 +101,15 @@ export function MessagesChart(props: { days: ChartDay[] }) {
 /** Cost per day, in dollars. */
 export function CostChart(props: { days: ChartDay[] }) {
   const max = niceMax(Math.max(0, ...props.days.map((d) => d.costUsd ?? 0)));
-  const plotW = W - PAD.left - PAD.right;
   const h = 140;
-  const plotH = h - PAD.top - PAD.bottom;
-  const slot = plotW / Math.max(1, props.days.length);
-  const barW = Math.max(4, slot * 0.7);
-  const y = (v: number) => PAD.top + plotH - (v / max) * plotH;
+  const { barW, x: barX, y } = barPlot(props.days.length, max, h);
   return (
     <svg class="chart" viewBox={`0 0 ${W} ${h}`} role="img" aria-label="Cost per day in US dollars" data-testid="cost-chart">
       {[0, max].map((v) => (
-        <g>
-          <line x1={PAD.left} x2={W - PAD.right} y1={y(v)} y2={y(v)} stroke="#d9dee7" stroke-width="1" />
-          <text x={PAD.left - 6} y={y(v) + 4} text-anchor="end" font-size="11" fill="#5b6475">
-            {`$${Number(v.toPrecision(3))}`}
-          </text>
-        </g>
+        <GridLine y={y(v)} label={`$${Number(v.toPrecision(3))}`} />
       ))}
       {props.days.map((d, i) => {
-        const x = PAD.left + i * slot + (slot - barW) / 2;
+        const x = barX(i);
         const cost = d.costUsd ?? 0;
         return (
           <g data-day={d.day} data-cost-usd={String(cost)}>

@@ -16,6 +16,7 @@ import { agentPageRoutes } from "./pages/agent-routes";
 import { trustPageRoutes } from "./pages/trust-routes";
 import { auditPageRoutes } from "./pages/audit-routes";
 import { learningPageRoutes } from "./pages/learning-routes";
+import { clientAddress, countFailedSignIn, SIGN_IN_LOCK_SECONDS, signInLocked } from "./sign-in-limit";
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS } from "./session";
 
 /** The principal a presented key stands for: the ADMIN_TOKEN secret or a live API key. */
@@ -24,6 +25,8 @@ async function principalOf(env: Env, key: string): Promise<Principal | null> {
   if (env.ADMIN_TOKEN && (await timingSafeEqualStrings(key, env.ADMIN_TOKEN))) return BOOTSTRAP_PRINCIPAL;
   return findKey(env.DB, key);
 }
+
+const TOO_MANY = `Too many sign-ins that failed from your address: try again in ${SIGN_IN_LOCK_SECONDS} seconds.`;
 
 const PUBLIC_PATHS = new Set(["/dashboard/sign-in", "/dashboard/assets/app.css", "/dashboard/assets/app.js"]);
 
@@ -71,11 +74,19 @@ dashboardRoutes
   })
   .post("/sign-in", async (c) => {
     const form = await readForm(c);
-    const principal = await principalOf(c.env, (form.get("key") ?? "").trim());
     const { logger } = c.var.services;
+    const address = clientAddress(c.req.raw.headers);
+    if (await signInLocked(c.env, address)) {
+      logger.warn("dashboard_sign_in_locked", {});
+      c.header("Retry-After", String(SIGN_IN_LOCK_SECONDS));
+      return c.html(<SignInPage error={TOO_MANY} />, 429);
+    }
+    const principal = await principalOf(c.env, (form.get("key") ?? "").trim());
     if (!principal) {
-      logger.warn("dashboard_sign_in_refused", {});
-      return c.html(<SignInPage error="That key is not valid, or it has been revoked." />, 401);
+      const locked = await countFailedSignIn(c.env, address);
+      logger.warn("dashboard_sign_in_refused", { locked });
+      if (locked) c.header("Retry-After", String(SIGN_IN_LOCK_SECONDS));
+      return c.html(<SignInPage error={locked ? TOO_MANY : "That key is not valid, or it has been revoked."} />, locked ? 429 : 401);
     }
     const now = c.var.clock.now();
     // A sign-in always starts a new session (never one a cookie planted before it named).

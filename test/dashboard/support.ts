@@ -10,6 +10,9 @@ export function page(path: string, init: { method?: string; cookie?: string; for
   if (init.form) {
     headers.set("content-type", "application/x-www-form-urlencoded");
     if (!init.headers) for (const [k, v] of Object.entries(SAME_ORIGIN)) headers.set(k, v);
+    // Each form comes from an address of its own unless the test names one: failed sign-ins are
+    // counted per address (src/dashboard/sign-in-limit.ts).
+    if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", `198.51.100.${Math.floor(Math.random() * 254) + 1}`);
   }
   const body = init.form ? new URLSearchParams(init.form).toString() : undefined;
   return (init.target ?? worker).fetch(new Request(`https://foreman.test${path}`, { method: init.method ?? (init.form ? "POST" : "GET"), headers, body, redirect: "manual" }));

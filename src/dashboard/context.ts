@@ -6,9 +6,10 @@ import type { Context } from "hono";
 import { denial, type Principal } from "../admin/access";
 import { AppError } from "../core/errors";
 import type { AppEnv } from "../http/context";
+import type { AccessIdentity } from "./access-jwt";
 import type { Session } from "./session";
 
-export type DashboardEnv = AppEnv & { Variables: { session?: Session } };
+export type DashboardEnv = AppEnv & { Variables: { session?: Session; accessIdentity?: AccessIdentity } };
 
 /** The signed-in session, or a 401 (the auth middleware redirects page views before this). */
 export function requireSession(c: Context<DashboardEnv>): Session {

@@ -16,6 +16,7 @@ import { agentPageRoutes } from "./pages/agent-routes";
 import { trustPageRoutes } from "./pages/trust-routes";
 import { auditPageRoutes } from "./pages/audit-routes";
 import { learningPageRoutes } from "./pages/learning-routes";
+import { requireAccess } from "./access-jwt";
 import { clientAddress, countFailedSignIn, SIGN_IN_LOCK_SECONDS, signInLocked } from "./sign-in-limit";
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS } from "./session";
 
@@ -49,6 +50,7 @@ dashboardRoutes.use("*", async (c, next) => {
     status,
   );
 });
+dashboardRoutes.use("*", requireAccess());
 dashboardRoutes.use("*", originCheck());
 dashboardRoutes.use("*", async (c, next) => {
   if (!c.env.ADMIN_TOKEN) throw new AppError("admin_disabled", "the dashboard is disabled: set the ADMIN_TOKEN secret");
@@ -94,7 +96,8 @@ dashboardRoutes
     if (previous) await deleteSession(c.env.DB, previous.id);
     const { token } = await createSession(c.env, principal, now);
     setCookie(c, SESSION_COOKIE, token, { path: "/dashboard", httpOnly: true, secure: true, sameSite: "Strict", maxAge: SESSION_TTL_MS / 1000 });
-    logger.info("dashboard_signed_in", { keyId: principal.keyId, role: principal.role });
+    const access = c.var.accessIdentity;
+    logger.info("dashboard_signed_in", { keyId: principal.keyId, role: principal.role, ...(access ? { accessUser: access.email ?? access.commonName ?? access.sub } : {}) });
     return c.redirect("/dashboard/agents", 303);
   })
   .post("/sign-out", async (c) => {

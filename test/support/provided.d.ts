@@ -8,6 +8,8 @@ declare module "vitest" {
     fakeSlackUrl: string;
     /** Base URL of the fake Twilio REST API. */
     fakeTwilioUrl: string;
+    /** Origin of the fake Cloudflare Access team (test/support/node/fake-access.ts): its certs and a token signer. */
+    fakeAccessUrl: string;
     /** Endpoint of the test MCP server (test/support/node/mcp-server.ts), e.g. `http://127.0.0.1:PORT/mcp`. */
     mcpServerUrl: string;
   }

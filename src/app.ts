@@ -5,6 +5,7 @@ import { trustRoutes } from "./admin/trust";
 import { approvalRoutes } from "./admin/approvals";
 import { costRoutes } from "./admin/cost";
 import { channelAnalyticsRoutes } from "./admin/channels";
+import { conversationRoutes } from "./admin/conversations";
 import { alertRoutes } from "./admin/alerts";
 import { reportRoutes } from "./admin/reports";
 import { legalHoldRoutes } from "./admin/legal-hold";
@@ -49,6 +50,7 @@ export function createApp(opts: { clock?: Clock; logger?: Logger } = {}) {
   app.route("/v1", approvalRoutes);
   app.route("/v1", costRoutes);
   app.route("/v1", channelAnalyticsRoutes);
+  app.route("/v1", conversationRoutes);
   app.route("/v1", auditRoutes);
   app.route("/v1", alertRoutes);
   app.route("/v1", reportRoutes);

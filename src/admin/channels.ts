@@ -42,17 +42,21 @@ function view({ costMicros, ...stats }: ChannelStats) {
   return { ...stats, costUsd: microsToUsd(costMicros) };
 }
 
-/** Traffic, latency, tiers, outcomes, urgency and cost of an agent, per channel. */
-export const channelAnalyticsRoutes = new Hono<AppEnv>().get("/agents/:agentId/channels/analytics", async (c) => {
-  const { agentId } = await requireAgent(c);
-  const { from, to } = timeRange(c, DEFAULT_ANALYTICS_SPAN_MS);
+export type ChannelReport = Awaited<ReturnType<typeof channelReport>>;
+
+/**
+ * Traffic, latency, tiers, outcomes, urgency and cost of an agent per channel over `[from, to]`:
+ * the body of `GET /v1/agents/:agentId/channels/analytics`, and what the channels page shows.
+ *
+ * @example
+ * const report = await channelReport(env.DB, "shop", Date.parse("2026-11-01"), Date.now());
+ * report.channels.sms.latencyMs.p95; // the slowest of the fastest 95% of SMS answers, or null
+ */
+export async function channelReport(db: D1Database, agentId: string, from: number, to: number) {
   // One batch is one transaction: the counts and the percentiles see the same rows.
-  const [groups, percentiles] = await c.env.DB.batch([
-    c.env.DB.prepare(GROUPS_SQL).bind(agentId, from, to),
-    c.env.DB.prepare(PERCENTILES_SQL).bind(agentId, from, to),
-  ]);
+  const [groups, percentiles] = await db.batch([db.prepare(GROUPS_SQL).bind(agentId, from, to), db.prepare(PERCENTILES_SQL).bind(agentId, from, to)]);
   const summary = summarizeChannels(groups!.results as GroupRow[], percentiles!.results as PercentileRow[]);
-  return c.json({
+  return {
     agentId,
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
@@ -63,5 +67,12 @@ export const channelAnalyticsRoutes = new Hono<AppEnv>().get("/agents/:agentId/c
         { ...view(stats), days: days.map(({ day, ...d }) => ({ day, ...view(d) })) },
       ]),
     ),
-  });
+  };
+}
+
+/** Traffic, latency, tiers, outcomes, urgency and cost of an agent, per channel. */
+export const channelAnalyticsRoutes = new Hono<AppEnv>().get("/agents/:agentId/channels/analytics", async (c) => {
+  const { agentId } = await requireAgent(c);
+  const { from, to } = timeRange(c, DEFAULT_ANALYTICS_SPAN_MS);
+  return c.json(await channelReport(c.env.DB, agentId, from, to));
 });

@@ -41,6 +41,12 @@ export const interactionSchema = z.object({
   /** The question and the answer, masked; null unless learnable. */
   question: z.string().max(MAX_LEARNABLE_CHARS).nullable().default(null),
   answer: z.string().max(MAX_LEARNABLE_CHARS).nullable().default(null),
+  /** The id (hex) of the Conversation object holding the turns; null when the agent keeps no context. */
+  conversationObject: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable()
+    .default(null),
 });
 
 /** An interaction as it is sent; fields added later (latency, urgency, learning) default when an older sender leaves them out. */

@@ -63,6 +63,11 @@ li.pattern summary { cursor: pointer; overflow-wrap: anywhere; }
 li.pattern .answer { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--bg); padding: .5rem; border-radius: .35rem; }
 dl.report { display: grid; grid-template-columns: auto 1fr; gap: .25rem 1rem; margin: 0; }
 dl.report dd { margin: 0; }
+.c-http { background: #2f5bd3; } .c-slack { background: #805ad5; } .c-email { background: #38a169; } .c-sms { background: #d69e2e; } .c-other { background: #a0aec0; }
+ol.transcript { list-style: none; margin: 0; padding: 0; display: grid; gap: .75rem; }
+li.turn { background: var(--card); border: 1px solid var(--line); border-radius: .5rem; padding: .6rem .8rem; max-width: 48rem; }
+li.turn.agent { margin-left: auto; background: #ebf1ff; }
+li.turn .text { white-space: pre-wrap; overflow-wrap: anywhere; }
 @media (max-width: 40rem) { .figure { font-size: 1.4rem; } main { padding: .75rem; } }
 `;
 

@@ -29,10 +29,12 @@ export function dayRange(lastDay: string, days: number): string[] {
 
 const W = 700;
 const H = 220;
+/** The width of every chart's viewBox; the SVG scales to its container. */
+export const CHART_WIDTH = W;
 const PAD = { left: 44, right: 8, top: 10, bottom: 28 };
 
 /** A round axis maximum at or above `max`. */
-function niceMax(max: number): number {
+export function niceMax(max: number): number {
   if (max <= 0) return 1;
   const step = 10 ** Math.floor(Math.log10(max));
   for (const m of [1, 2, 2.5, 5, 10]) if (m * step >= max) return m * step;
@@ -40,7 +42,7 @@ function niceMax(max: number): number {
 }
 
 /** One bar per day in a plot `height` high scaled to `max`: where each bar starts, its width, and the y of a value. */
-function barPlot(days: number, max: number, height: number) {
+export function barPlot(days: number, max: number, height: number) {
   const plotW = W - PAD.left - PAD.right;
   const plotH = height - PAD.top - PAD.bottom;
   const slot = plotW / Math.max(1, days);
@@ -53,7 +55,7 @@ function barPlot(days: number, max: number, height: number) {
 }
 
 /** A horizontal grid line at `y`, labelled on the left. */
-function GridLine(props: { y: number; label: string }) {
+export function GridLine(props: { y: number; label: string }) {
   return (
     <g>
       <line x1={PAD.left} x2={W - PAD.right} y1={props.y} y2={props.y} stroke="#d9dee7" stroke-width="1" />

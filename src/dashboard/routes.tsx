@@ -18,6 +18,7 @@ import { auditPageRoutes } from "./pages/audit-routes";
 import { learningPageRoutes } from "./pages/learning-routes";
 import { requireAccess } from "./access-jwt";
 import { clientAddress, countFailedSignIn, SIGN_IN_LOCK_SECONDS, signInLocked } from "./sign-in-limit";
+import { channelPageRoutes } from "./pages/channels-routes";
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS } from "./session";
 
 /** The principal a presented key stands for: the ADMIN_TOKEN secret or a live API key. */
@@ -121,6 +122,7 @@ dashboardRoutes
   .route("/", trustPageRoutes)
   .route("/", auditPageRoutes)
   .route("/", learningPageRoutes)
+  .route("/", channelPageRoutes)
   // Registered last: reached only when no page above matched.
   .all("/*", (c) => {
     throw new AppError("not_found", `no dashboard page at ${c.req.path}`);

@@ -45,8 +45,18 @@ export const interactions = sqliteTable(
     /** Masked question and answer of a learnable interaction; null otherwise. */
     question: text("question"),
     answer: text("answer"),
+    /**
+     * The id (hex) of the Conversation object that keeps the conversation's turns, so its
+     * transcript can be found from `conversation_hash`; null when the agent keeps no context,
+     * and for rows stored before this column. Not the conversation key: that may hold an address.
+     */
+    conversationObject: text("conversation_object"),
   },
-  (t) => [index("interactions_agent_time").on(t.agentId, t.createdAt), index("interactions_learnable").on(t.agentId, t.learnable, t.createdAt)],
+  (t) => [
+    index("interactions_agent_time").on(t.agentId, t.createdAt),
+    index("interactions_learnable").on(t.agentId, t.learnable, t.createdAt),
+    index("interactions_conversation").on(t.agentId, t.conversationHash, t.createdAt),
+  ],
 );
 
 /**

@@ -89,7 +89,7 @@ export async function sendInteraction(
   deps: Pick<PipelineDeps, "learningQueue" | "logger">,
   message: NormalizedMessage,
   answered: TierAnswer,
-  facts: InteractionFacts & { position: number; learnable: boolean },
+  facts: InteractionFacts & { position: number; learnable: boolean; conversationObject: string | null },
 ): Promise<void> {
   const { interactionId, outcome, now, urgency } = facts;
   const interaction: InteractionRecord = {
@@ -116,6 +116,7 @@ export async function sendInteraction(
     learnable: facts.learnable,
     question: facts.learnable ? await masked(message.text) : null,
     answer: facts.learnable ? await masked(answered.text) : null,
+    conversationObject: facts.conversationObject,
   };
   try {
     await deps.learningQueue.send({ type: "interaction", interaction });

@@ -182,7 +182,9 @@ async function answerInTurn(deps: PipelineDeps, message: NormalizedMessage, agen
     appendTurns();
   }
   const learnable = config.learning.enabled && shareableAnswer(ctx, answered);
-  deps.defer(sendInteraction(deps, message, answered, { ...facts, position: context.turns.length, learnable }));
+  // The object's id lets an admin find the turns from the conversation's hash (its name would not: it holds the key).
+  const conversationObject = conversation ? conversation.id.toString() : null;
+  deps.defer(sendInteraction(deps, message, answered, { ...facts, position: context.turns.length, learnable, conversationObject }));
   for (const [name, tier] of Object.entries(deps.tiers)) {
     if (!tier.afterAnswer) continue;
     deps.defer(tier.afterAnswer(ctx, answered).catch((err: unknown) => deps.logger.error("after_answer_failed", { tier: name, interactionId, error: String(err) })));

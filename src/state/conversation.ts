@@ -63,6 +63,9 @@ function firstSentence(text: string): string {
   return sentence.length <= DIGEST_TURN_CHARS ? sentence : `${sentence.slice(0, DIGEST_TURN_CHARS - 1)}…`;
 }
 
+/** A kept turn and when it was appended (epoch ms). */
+export type StoredTurn = Turn & { at: number };
+
 interface Waiter {
   id: string;
   grant(): void;
@@ -82,6 +85,10 @@ export class Conversation extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
+    this.#createTables();
+  }
+
+  #createTables(): void {
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS turns (
       seq INTEGER PRIMARY KEY AUTOINCREMENT, role TEXT NOT NULL, text TEXT NOT NULL, at INTEGER NOT NULL)`);
   }
@@ -99,6 +106,21 @@ export class Conversation extends DurableObject<Env> {
     }
     const cut = Math.max(0, rows.length - Math.max(0, limit));
     return { digest: digestTurns(rows.slice(0, cut)), turns: rows.slice(cut) };
+  }
+
+  /**
+   * Every stored turn, oldest first, with the time it was appended (the answer's time, for both
+   * the question and the answer), opened like `context`. Empty once the idle alarm has deleted
+   * them. Unmasked: the caller masks before anything leaves the worker.
+   */
+  async transcript(): Promise<StoredTurn[]> {
+    const stored = this.#sql.exec<{ role: string; text: string; at: number }>("SELECT role, text, at FROM turns ORDER BY seq").toArray();
+    const ring = stored.some((r) => isSealed(r.text)) ? await loadKeyring(this.env.ENCRYPTION_KEYS) : null;
+    const turns: StoredTurn[] = [];
+    for (const r of stored) {
+      turns.push({ role: r.role === "assistant" ? "assistant" : "user", text: await open(ring, r.text, this.#context()), at: r.at });
+    }
+    return turns;
   }
 
   /**
@@ -180,5 +202,7 @@ export class Conversation extends DurableObject<Env> {
   /** Idle for CONVERSATION_IDLE_MS: forget everything. */
   override async alarm(): Promise<void> {
     await this.ctx.storage.deleteAll();
+    // The object may stay in memory and get the next message: its table must be there again.
+    this.#createTables();
   }
 }

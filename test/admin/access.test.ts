@@ -51,6 +51,9 @@ const TABLE: Record<string, Case> = {
   "GET /v1/agents/:agentId/analytics": { path: (i) => `/v1/agents/${i.agentId}/analytics`, ...READ },
   "GET /v1/agents/:agentId/budget": { path: (i) => `/v1/agents/${i.agentId}/budget`, ...READ },
   "GET /v1/agents/:agentId/channels/analytics": { path: (i) => `/v1/agents/${i.agentId}/channels/analytics`, ...READ },
+  "GET /v1/agents/:agentId/conversations": { path: (i) => `/v1/agents/${i.agentId}/conversations`, ...READ },
+  // A well-formed id the agent has no conversation for: 404 once past access control.
+  "GET /v1/agents/:agentId/conversations/:conversationId": { path: (i) => `/v1/agents/${i.agentId}/conversations/${"0".repeat(32)}`, viewer: 404, operator: 404, admin: 404 },
   "GET /v1/agents/:agentId/audit/verify": { path: (i) => `/v1/agents/${i.agentId}/audit/verify`, ...READ },
   "GET /v1/agents/:agentId/audit": { path: (i) => `/v1/agents/${i.agentId}/audit`, ...READ },
   "GET /v1/agents/:agentId/alerts": { path: (i) => `/v1/agents/${i.agentId}/alerts`, ...READ },

@@ -51,6 +51,7 @@ export function OverviewPage(props: { principal: Principal; csrf: string; canAct
           Audit log
         </a>{" "}
         · <a href={`/dashboard/agents/${encodeURIComponent(data.agentId)}/learning`}>Learning</a>
+        · <a href={`/dashboard/agents/${encodeURIComponent(data.agentId)}/channels`} data-testid="channels-link">Channels</a>
       </p>
       <div class="grid">
         <Figure name="requests" label="Messages" value={cost.requests} />

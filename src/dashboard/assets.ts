@@ -63,6 +63,7 @@ li.pattern summary { cursor: pointer; overflow-wrap: anywhere; }
 li.pattern .answer { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--bg); padding: .5rem; border-radius: .35rem; }
 dl.report { display: grid; grid-template-columns: auto 1fr; gap: .25rem 1rem; margin: 0; }
 dl.report dd { margin: 0; }
+.notice { margin: 0 0 1rem; border-color: var(--accent); }
 @media (max-width: 40rem) { .figure { font-size: 1.4rem; } main { padding: .75rem; } }
 `;
 

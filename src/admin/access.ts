@@ -38,8 +38,10 @@ export function agentOfPath(path: string): string | null {
  * narrowest rule that refuses gives the message.
  *
  * - keys (`/v1/keys…`) are managed by admin keys only;
- * - a viewer makes no change (any method but GET/HEAD/OPTIONS), and reads all of its agents'
- *   routes, conversation transcripts included: they are PII masked before they leave the worker;
+ * - a viewer makes no change (any method but GET/HEAD/OPTIONS): not even acknowledging an
+ *   alert or replaying a dead letter, which operators of the agent and admins may. It reads all
+ *   of its agents' routes, conversation transcripts included: they are PII masked before they
+ *   leave the worker;
  * - a key limited to agents reaches only those agents, and, outside any agent, only reads
  *   (the agent listing, which the route filters to its agents);
  * - lifting a legal hold lets retention erase the audit trail: admin keys only.

@@ -68,6 +68,7 @@ ol.transcript { list-style: none; margin: 0; padding: 0; display: grid; gap: .75
 li.turn { background: var(--card); border: 1px solid var(--line); border-radius: .5rem; padding: .6rem .8rem; max-width: 48rem; }
 li.turn.agent { margin-left: auto; background: #ebf1ff; }
 li.turn .text { white-space: pre-wrap; overflow-wrap: anywhere; }
+.notice { margin: 0 0 1rem; border-color: var(--accent); }
 @media (max-width: 40rem) { .figure { font-size: 1.4rem; } main { padding: .75rem; } }
 `;
 

@@ -11,10 +11,12 @@ export { OVERVIEW_DAYS, overviewSpan } from "./span";
 /** Everything the overview shows, read through the admin API's own query functions. */
 export async function loadOverview(env: { DB: D1Database }, stub: ReturnType<typeof agentObject>, agentId: string, now: number): Promise<OverviewData> {
   const { from, to } = overviewSpan(now);
-  const [cost, budget, alerts, pending, trust] = await Promise.all([
+  const [cost, budget, alerts, allTime, pending, trust] = await Promise.all([
     costReport(env.DB, agentId, from, to),
     budgetReport(stub, agentId, now),
     countAlerts(env.DB, agentId, from, to),
+    // Open alerts stay open however old: not acknowledged, of all time.
+    countAlerts(env.DB, agentId, 0, now),
     pendingApprovals(stub, now),
     stub.trustView(now),
   ]);
@@ -29,6 +31,7 @@ export async function loadOverview(env: { DB: D1Database }, stub: ReturnType<typ
     days,
     budget,
     alerts,
+    openAlerts: allTime.open,
     pendingApprovals: pending.length,
     trust: { level: trust.level, frozen: trust.frozen, frozenReason: trust.frozenReason ?? null },
   };

@@ -19,6 +19,7 @@ import { learningPageRoutes } from "./pages/learning-routes";
 import { requireAccess } from "./access-jwt";
 import { clientAddress, countFailedSignIn, SIGN_IN_LOCK_SECONDS, signInLocked } from "./sign-in-limit";
 import { channelPageRoutes } from "./pages/channels-routes";
+import { opsPageRoutes } from "./pages/ops-routes";
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS } from "./session";
 
 /** The principal a presented key stands for: the ADMIN_TOKEN secret or a live API key. */
@@ -123,6 +124,7 @@ dashboardRoutes
   .route("/", auditPageRoutes)
   .route("/", learningPageRoutes)
   .route("/", channelPageRoutes)
+  .route("/", opsPageRoutes)
   // Registered last: reached only when no page above matched.
   .all("/*", (c) => {
     throw new AppError("not_found", `no dashboard page at ${c.req.path}`);

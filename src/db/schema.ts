@@ -189,6 +189,10 @@ export const alerts = sqliteTable(
     details: text("details", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     deliveredAt: integer("delivered_at"),
     deliveryError: text("delivery_error"),
+    /** When a person acknowledged the alert; null while it is open. Set once, never changed. */
+    acknowledgedAt: integer("acknowledged_at"),
+    /** Who acknowledged it: `admin:` and the key's id, as in the audit trail. */
+    acknowledgedBy: text("acknowledged_by"),
   },
   (t) => [index("alerts_agent_time").on(t.agentId, t.at)],
 );

@@ -57,6 +57,8 @@ const TABLE: Record<string, Case> = {
   "GET /v1/agents/:agentId/audit/verify": { path: (i) => `/v1/agents/${i.agentId}/audit/verify`, ...READ },
   "GET /v1/agents/:agentId/audit": { path: (i) => `/v1/agents/${i.agentId}/audit`, ...READ },
   "GET /v1/agents/:agentId/alerts": { path: (i) => `/v1/agents/${i.agentId}/alerts`, ...READ },
+  // An unknown alert: 404 once past access control.
+  "POST /v1/agents/:agentId/alerts/:alertId/acknowledge": { path: (i) => `/v1/agents/${i.agentId}/alerts/alert-unknown/acknowledge`, viewer: 403, operator: 404, admin: 404 },
   "GET /v1/agents/:agentId/reports/:standard": { path: (i) => `/v1/agents/${i.agentId}/reports/SOC2`, ...READ },
   "GET /v1/agents/:agentId/legal-hold": { path: (i) => `/v1/agents/${i.agentId}/legal-hold`, ...READ },
   "PUT /v1/agents/:agentId/legal-hold": { path: (i) => `/v1/agents/${i.agentId}/legal-hold`, body: { reason: "litigation" }, fresh: true, ...WRITE },

@@ -12,6 +12,8 @@ export interface OverviewData {
   days: ChartDay[];
   budget: BudgetReport;
   alerts: { total: number; undelivered: number };
+  /** Alerts not acknowledged yet, of all time. */
+  openAlerts: number;
   pendingApprovals: number;
   trust: { level: number; frozen: boolean; frozenReason: string | null };
 }
@@ -64,6 +66,16 @@ export function OverviewPage(props: { principal: Principal; csrf: string; canAct
           note={cost.baselineUsd === null ? "no model answer measured yet" : `${percent(cost.savingsShare)} of ${usd(cost.baselineUsd)}`}
         />
         <Figure name="alerts" label="Alerts" value={data.alerts.total} note={data.alerts.undelivered > 0 ? `${data.alerts.undelivered} not delivered` : undefined} />
+        <div class="card">
+          <div class="muted">Open alerts</div>
+          <div class="figure" data-figure="open-alerts" data-value={String(data.openAlerts)}>
+            {data.openAlerts}
+          </div>
+          <a href={`/dashboard/agents/${encodeURIComponent(data.agentId)}/alerts?status=open`} data-testid="alerts-link">
+            Alerts
+          </a>{" "}
+          · <a href={`/dashboard/agents/${encodeURIComponent(data.agentId)}/dead-letters`}>Dead letters</a>
+        </div>
         <Figure name="pending-approvals" label="Tool requests waiting" value={data.pendingApprovals} />
 
         <section class="card wide">

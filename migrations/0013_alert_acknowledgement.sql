@@ -1,0 +1,2 @@
+ALTER TABLE `alerts` ADD `acknowledged_at` integer;--> statement-breakpoint
+ALTER TABLE `alerts` ADD `acknowledged_by` text;

@@ -172,6 +172,7 @@ describe("dashboard agent form: create and edit", () => {
     expect(fieldErrors(both, "id")[0]).toMatch(/^id: /);
     expect(fieldErrors(both, "audit")[0]).toMatch(/^audit: not valid JSON at line 1, column 2: /);
     expect(fieldErrors(both, "learning")[0]).toMatch(/^learning: not valid JSON at line 1, column 4: /);
+    expect(both).toMatch(/Not saved\. Problems in: <a href="#f-id">id<\/a>, <a href="#f-learning">learning<\/a>, <a href="#f-audit">audit<\/a>/);
     expect(await agentJson(agentId)).toBeNull();
     const listed = (await (await admin(`/v1/agents?limit=200&cursor=${agentId.slice(0, -1)}`)).json()) as { agents: Array<{ agentId: string }> };
     expect(listed.agents.map((a) => a.agentId)).not.toContain(agentId);

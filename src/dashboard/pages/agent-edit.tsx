@@ -76,6 +76,9 @@ function Field(props: { name: string; label: string; hint?: string; errors: Fiel
   );
 }
 
+/** The fields top to bottom, for the list of those with problems. */
+const FORM_ORDER = ["id", "name", "model", "maxTokens", "systemPrompt", ...SECTIONS, "secrets"];
+
 const rows = (text: string) => Math.min(30, Math.max(3, text.split("\n").length));
 const invalid = (errors: FieldErrors, name: string) => (errors[name] ? { "aria-invalid": "true", "aria-describedby": `err-${name}` } : {});
 
@@ -110,6 +113,7 @@ export function AgentFormPage(props: AgentFormProps) {
   const { values, errors, agent } = props;
   const title = props.mode === "create" ? "New agent" : `Edit ${values.id}`;
   const action = props.mode === "create" ? "/dashboard/agents/new" : editPath(values.id);
+  const fieldsWithErrors = FORM_ORDER.filter((field) => errors[field]);
   return (
     <Layout title={title} principal={props.principal} csrf={props.csrf}>
       <h1>
@@ -136,6 +140,18 @@ export function AgentFormPage(props: AgentFormProps) {
             ))}
           </ul>
         </section>
+      ) : null}
+      {Object.keys(errors).length > 0 ? (
+        <p class="error" data-testid="not-saved">
+          Not saved.
+          {fieldsWithErrors.length > 0 ? " Problems in: " : null}
+          {fieldsWithErrors.map((field, i) => (
+            <>
+              {i > 0 ? ", " : ""}
+              <a href={`#f-${field}`}>{field}</a>
+            </>
+          ))}
+        </p>
       ) : null}
       <Errors field={FORM_FIELD} errors={errors} />
       <form method="post" action={action} class="card agent-form" data-testid="agent-form">

@@ -172,6 +172,9 @@ describe("dashboard agent form: create and edit", () => {
     expect(fieldErrors(both, "id")[0]).toMatch(/^id: /);
     expect(fieldErrors(both, "audit")[0]).toMatch(/^audit: not valid JSON at line 1, column 2: /);
     expect(fieldErrors(both, "learning")[0]).toMatch(/^learning: not valid JSON at line 1, column 4: /);
+    const taken = await page("/dashboard/agents/new", { cookie, form: { ...form, id: "new" } });
+    expect(taken.status).toBe(422);
+    expect(fieldErrors(await taken.text(), "id")[0]).toMatch(/^id: "new" is the address of this form/);
     expect(both).toMatch(/Not saved\. Problems in: <a href="#f-id">id<\/a>, <a href="#f-learning">learning<\/a>, <a href="#f-audit">audit<\/a>/);
     expect(await agentJson(agentId)).toBeNull();
     const listed = (await (await admin(`/v1/agents?limit=200&cursor=${agentId.slice(0, -1)}`)).json()) as { agents: Array<{ agentId: string }> };

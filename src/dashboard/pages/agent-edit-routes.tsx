@@ -99,9 +99,11 @@ export const agentEditPageRoutes = new Hono<DashboardEnv>()
     const render = (errors: FieldErrors, status: 403 | 409 | 422) =>
       c.html(<AgentFormPage principal={session.principal} csrf={session.csrf} mode="create" values={values} errors={errors} canSave={true} />, status);
     const id = agentIdSchema.safeParse(values.id);
-    if (!id.success) {
+    // `/dashboard/agents/new` is this form: an agent called "new" would have no overview here.
+    const idProblem = !id.success ? (id.error.issues[0]?.message ?? "invalid agent id") : id.data === "new" ? '"new" is the address of this form in the dashboard; choose another id' : null;
+    if (!id.success || idProblem) {
       const built = putBody(values, "");
-      return render({ ...(built.ok ? {} : built.errors), id: [`id: ${id.error.issues[0]?.message ?? "invalid agent id"}`] }, 422);
+      return render({ ...(built.ok ? {} : built.errors), id: [`id: ${idProblem}`] }, 422);
     }
     return submit(c, session, id.data, values, form.get("secretValue") ?? "", { version: null }, render);
   })

@@ -205,7 +205,7 @@ export function AgentFormPage(props: AgentFormProps) {
         <section class="card danger-zone" id="delete">
           <h2>Delete</h2>
           <p class="muted">
-            Deletes the agent, its conversations and its files; its audit trail is kept (see docs/access.md). Type <code>{agent.agentId}</code> to confirm.
+            Deletes the agent's config, secrets, trust history, approvals and files; its audit trail is kept. Type <code>{agent.agentId}</code> to confirm.
           </p>
           <form method="post" action={`${agentPath(agent.agentId)}/delete`} class="inline" data-testid="delete-form">
             <input type="hidden" name="_csrf" value={props.csrf} />

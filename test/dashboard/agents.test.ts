@@ -298,6 +298,20 @@ describe("dashboard agent form: who may use it", () => {
     expect(await agentJson(agentId)).toMatchObject({ version: 1, config: { name: "Kept" } });
   });
 
+  it("refuses an operator the retention cut the API refuses it, above the form, and saves nothing", async () => {
+    const agentId = await createAgent({ audit: { compliance: { standards: ["HIPAA"] }, retention: { duration: "7y" } } });
+    const { key } = await createKey({ role: "operator", agents: [agentId] });
+    const { cookie } = await signIn(key);
+    const { form } = await editForm(cookie, agentId);
+    const audit = JSON.parse(form.audit!) as { retention: Record<string, unknown> };
+    const res = await page(`/dashboard/agents/${agentId}/edit`, { cookie, form: { ...form, audit: JSON.stringify({ ...audit, retention: { ...audit.retention, duration: "30d" } }) } });
+    expect(res.status).toBe(403);
+    const html = await res.text();
+    expect(fieldErrors(html, "form")[0]).toMatch(/^audit\.retention\.duration: "30d" is shorter than the 6y that HIPAA requires.*it needs an admin key$/);
+    expect(textarea(html, "audit")).toContain('"duration":"30d"');
+    expect(await agentJson(agentId)).toMatchObject({ version: 1, config: { audit: { retention: { duration: "7y" } } } });
+  });
+
   it("keeps a key limited to some agents to those: it edits its own and reaches no other", async () => {
     const own = await createAgent({ name: "Own" });
     const other = await createAgent({ name: "Other" });

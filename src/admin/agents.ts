@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { EncryptionError, loadKeyring } from "../privacy/encryption";
 import {
@@ -32,7 +32,8 @@ import { type AgentRecord, applySecretsPatch, secretNames } from "../core/agent"
 export const DEFAULT_SYSTEM_PROMPT =
   "You are a helpful, concise customer-support assistant for a small business. Answer politely and accurately; say so when you do not know.";
 
-const MAX_ADMIN_BODY_BYTES = 256 * 1024;
+/** The largest admin request body, and the most config the dashboard's agent form carries. */
+export const MAX_ADMIN_BODY_BYTES = 256 * 1024;
 
 const secretName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/, "secret names are letters, digits and '_'");
 const secretValue = z.string().min(1, "must not be empty").max(4096, "must be at most 4096 characters");
@@ -51,7 +52,7 @@ const CONFIG_ONLY_KEYS = Object.keys(agentConfigSchema.shape).filter((key) => !O
  * The PUT body, with the config's wording for unknown fields, and a bare config (the most
  * common first mistake) told how to wrap itself.
  */
-function parsePutBody(json: unknown): z.output<typeof putBodySchema> {
+export function parsePutBody(json: unknown): z.output<typeof putBodySchema> {
   const isObject = typeof json === "object" && json !== null && !Array.isArray(json);
   if (isObject && !("config" in json) && CONFIG_ONLY_KEYS.some((key) => key in json)) {
     const message = 'looks like a bare agent config: wrap the config as { "config": { … } }, with systemPrompt, model and secrets beside it';
@@ -113,6 +114,140 @@ async function deleteWorkspace(bucket: R2Bucket, agentId: string): Promise<numbe
   return deleted;
 }
 
+/** A PUT body that has passed `parsePutBody`: the config (not yet checked) and what it runs with. */
+export type AgentPutBody = z.output<typeof putBodySchema>;
+
+/** The version a caller edited (`null`: it creates an agent and must not replace one). */
+export interface SaveExpectation {
+  version: number | null;
+}
+
+/** Refuses a save that would not do what its caller saw: replace an agent on create, or an edit made to an older version. */
+function checkExpectation(agentId: string, current: number | null, expected: SaveExpectation): void {
+  if (expected.version === null && current !== null) {
+    const message = `agent "${agentId}" already exists: edit it, or choose another id`;
+    throw new AppError("conflict", message, { details: { issues: [{ path: "id", message }] } });
+  }
+  if (expected.version !== null && current === null) throw new AppError("not_found", `unknown agent "${agentId}"`);
+  if (expected.version !== null && current !== expected.version) {
+    throw new AppError("conflict", `agent "${agentId}" changed while this form was open (version ${current} now, the form edited version ${expected.version}): reload it and make the change again`);
+  }
+}
+
+/**
+ * Creates or replaces an agent: what `PUT /v1/agents/:agentId` does after reading its body, and
+ * what the dashboard's agent form does. Validates the config and what it will run with before
+ * anything is written, then configures the agent's object (which versions and audits it,
+ * `agent.created`/`agent.updated`, with the key's id), its D1 row and the directory entry.
+ * `expected` (the dashboard's forms) refuses to replace an agent on create, or an edit made to a
+ * version that has changed since.
+ *
+ * @example
+ * const { agent, warnings, created } = await saveAgent(c, "shop", parsePutBody(json));
+ */
+export async function saveAgent(c: Context<AppEnv>, agentId: string, body: AgentPutBody, expected?: SaveExpectation) {
+  const policy = { allowPrivateUrls: allowsPrivateUrls(c.env.ALLOW_PRIVATE_URLS) };
+  const parsed = parseAgentConfig(body.config, policy);
+  if (!parsed.ok) throw invalidConfig(parsed.issues);
+  const config = parsed.config;
+  await requireEncryptionKeys(config, c.env.ENCRYPTION_KEYS);
+
+  const stub = agentObject(c.env, agentId);
+  // A Durable Object exists from its first call: a new agent's is not reached until the body
+  // has passed every check, so a refused PUT leaves nothing behind.
+  const before = (await agentExists(c.env, agentId)) ? await stub.snapshot() : null;
+  if (expected) checkExpectation(agentId, before?.record.version ?? null, expected);
+  const principal = requirePrincipal(c);
+  const shortfall = retentionShortfall(before?.record.config, config);
+  if (shortfall && principal.role !== "admin") {
+    throw new AppError(
+      "forbidden",
+      `audit.retention.duration: "${shortfall.to}" is shorter than the ${shortfall.required} that ${shortfall.standards.join(", ")} requires, and would erase audit events: it needs an admin key`,
+    );
+  }
+  // What the agent will run with is checked before anything is written: the secrets the config
+  // names must exist once this PUT is applied, and the budget must pay for one model call.
+  const secretsAfter = applySecretsPatch(before?.secrets ?? {}, body.secrets);
+  const systemPrompt = body.systemPrompt ?? config.systemPrompt ?? DEFAULT_SYSTEM_PROMPT;
+  const model = body.model ?? config.model;
+  const facts = { model, systemPrompt, prices: loadPriceTable(c.env.MODEL_PRICES), secrets: secretsAfter };
+  const problems = [...credentialIssues(config, secretsAfter, policy), ...runIssues(config, facts)];
+  if (problems.length > 0) throw invalidConfig(problems);
+  const { record, created } = await stub.configure({
+    agentId,
+    config,
+    systemPrompt,
+    model,
+    secrets: body.secrets,
+    now: c.var.clock.now(),
+    actor: adminActor(c),
+  });
+  // The object is the source of truth; the index row follows and never moves backwards.
+  await drizzle(c.env.DB, { schema })
+    .insert(schema.agents)
+    .values({
+      id: agentId,
+      version: record.version,
+      name: config.name ?? null,
+      model: record.model,
+      config,
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+    })
+    .onConflictDoUpdate({
+      target: schema.agents.id,
+      set: {
+        version: record.version,
+        name: config.name ?? null,
+        model: record.model,
+        config,
+        updatedAt: record.updatedAt,
+      },
+      setWhere: sql`excluded.version > ${schema.agents.version}`,
+    });
+  // Webhooks look agents up here before reaching their object.
+  await rememberAgent(c.env, agentId);
+  if (shortfall) {
+    await stub.recordEvents([
+      {
+        level: "minimal",
+        event: { at: c.var.clock.now(), actor: adminActor(c), action: "audit.retention_shortened", resource: agentId, decision: "changed", details: { ...shortfall } },
+      },
+    ]);
+  }
+  const snapshot = await stub.snapshot();
+  return {
+    agent: agentView(record, snapshot?.trustLevel ?? config.trust.initial, secretNames(snapshot?.secrets ?? {})),
+    warnings: runWarnings(config, facts),
+    created,
+  };
+}
+
+/**
+ * Deletes an agent: what `DELETE /v1/agents/:agentId` does, and the dashboard's delete form. 404
+ * for an unknown agent, 409 under a legal hold; what it removes and keeps is in docs/access.md.
+ *
+ * @example
+ * await deleteAgent(c.env, "shop", { actor: adminActor(c), now: c.var.clock.now() });
+ * // { agentId: "shop", deleted: true, workspaceFiles: 3 }
+ */
+export async function deleteAgent(env: Env, agentId: string, by: { actor: string; now: number }) {
+  const stub = agentObject(env, agentId);
+  const db = drizzle(env.DB, { schema });
+  // An index row without an object is a deletion cut short: a repeated DELETE finishes it.
+  const [snapshot, indexed] = await Promise.all([stub.snapshot(), db.select({ id: schema.agents.id }).from(schema.agents).where(eq(schema.agents.id, agentId)).get()]);
+  if (!snapshot && !indexed) throw new AppError("not_found", `unknown agent "${agentId}"`);
+  const hold = await env.DB.prepare("SELECT reason FROM legal_holds WHERE agent_id = ?").bind(agentId).first<{ reason: string }>();
+  if (hold) throw new AppError("conflict", `agent "${agentId}" is under legal hold ("${hold.reason}"): lift the hold before deleting it`);
+  // The object first: once it forgets the agent no message is answered, and its audit event is written.
+  if (snapshot) await stub.destroy(by);
+  await db.delete(schema.agents).where(eq(schema.agents.id, agentId));
+  // Webhooks look agents up in the directory: it forgets the agent with its row.
+  await forgetAgent(env, agentId);
+  const workspaceFiles = await deleteWorkspace(env.WORKSPACE, agentId);
+  return { agentId, deleted: true, workspaceFiles };
+}
+
 /**
  * `PUT/GET/DELETE /v1/agents/:agentId` and `GET /v1/agents`. Mounted behind admin auth.
  * Creating and deleting an agent are audited (`agent.created`, `agent.deleted`); what a deletion
@@ -122,96 +257,12 @@ export const agentRoutes = new Hono<AppEnv>()
   .put("/agents/:agentId", async (c) => {
     const agentId = parseAgentId(c.req.param("agentId"));
     const body = parsePutBody(parseJson(await readBodyLimited(c.req.raw, MAX_ADMIN_BODY_BYTES)));
-    const policy = { allowPrivateUrls: allowsPrivateUrls(c.env.ALLOW_PRIVATE_URLS) };
-    const parsed = parseAgentConfig(body.config, policy);
-    if (!parsed.ok) throw invalidConfig(parsed.issues);
-    const config = parsed.config;
-    await requireEncryptionKeys(config, c.env.ENCRYPTION_KEYS);
-
-    const stub = agentObject(c.env, agentId);
-    // A Durable Object exists from its first call: a new agent's is not reached until the body
-    // has passed every check, so a refused PUT leaves nothing behind.
-    const before = (await agentExists(c.env, agentId)) ? await stub.snapshot() : null;
-    const principal = requirePrincipal(c);
-    const shortfall = retentionShortfall(before?.record.config, config);
-    if (shortfall && principal.role !== "admin") {
-      throw new AppError(
-        "forbidden",
-        `audit.retention.duration: "${shortfall.to}" is shorter than the ${shortfall.required} that ${shortfall.standards.join(", ")} requires, and would erase audit events: it needs an admin key`,
-      );
-    }
-    // What the agent will run with is checked before anything is written: the secrets the config
-    // names must exist once this PUT is applied, and the budget must pay for one model call.
-    const secretsAfter = applySecretsPatch(before?.secrets ?? {}, body.secrets);
-    const systemPrompt = body.systemPrompt ?? config.systemPrompt ?? DEFAULT_SYSTEM_PROMPT;
-    const model = body.model ?? config.model;
-    const facts = { model, systemPrompt, prices: loadPriceTable(c.env.MODEL_PRICES), secrets: secretsAfter };
-    const problems = [...credentialIssues(config, secretsAfter, policy), ...runIssues(config, facts)];
-    if (problems.length > 0) throw invalidConfig(problems);
-    const { record, created } = await stub.configure({
-      agentId,
-      config,
-      systemPrompt,
-      model,
-      secrets: body.secrets,
-      now: c.var.clock.now(),
-      actor: adminActor(c),
-    });
-    // The object is the source of truth; the index row follows and never moves backwards.
-    await drizzle(c.env.DB, { schema })
-      .insert(schema.agents)
-      .values({
-        id: agentId,
-        version: record.version,
-        name: config.name ?? null,
-        model: record.model,
-        config,
-        createdAt: record.createdAt,
-        updatedAt: record.updatedAt,
-      })
-      .onConflictDoUpdate({
-        target: schema.agents.id,
-        set: {
-          version: record.version,
-          name: config.name ?? null,
-          model: record.model,
-          config,
-          updatedAt: record.updatedAt,
-        },
-        setWhere: sql`excluded.version > ${schema.agents.version}`,
-      });
-    // Webhooks look agents up here before reaching their object.
-    await rememberAgent(c.env, agentId);
-    if (shortfall) {
-      await stub.recordEvents([
-        {
-          level: "minimal",
-          event: { at: c.var.clock.now(), actor: adminActor(c), action: "audit.retention_shortened", resource: agentId, decision: "changed", details: { ...shortfall } },
-        },
-      ]);
-    }
-    const snapshot = await stub.snapshot();
-    return c.json(
-      { ...agentView(record, snapshot?.trustLevel ?? config.trust.initial, secretNames(snapshot?.secrets ?? {})), warnings: runWarnings(config, facts) },
-      created ? 201 : 200,
-    );
+    const { agent, warnings, created } = await saveAgent(c, agentId, body);
+    return c.json({ ...agent, warnings }, created ? 201 : 200);
   })
   .delete("/agents/:agentId", async (c) => {
     const agentId = parseAgentId(c.req.param("agentId"));
-    const stub = agentObject(c.env, agentId);
-    const db = drizzle(c.env.DB, { schema });
-    // An index row without an object is a deletion cut short: a repeated DELETE finishes it.
-    const [snapshot, indexed] = await Promise.all([stub.snapshot(), db.select({ id: schema.agents.id }).from(schema.agents).where(eq(schema.agents.id, agentId)).get()]);
-    if (!snapshot && !indexed) throw new AppError("not_found", `unknown agent "${agentId}"`);
-    const hold = await c.env.DB.prepare("SELECT reason FROM legal_holds WHERE agent_id = ?").bind(agentId).first<{ reason: string }>();
-    if (hold) throw new AppError("conflict", `agent "${agentId}" is under legal hold ("${hold.reason}"): lift the hold before deleting it`);
-    // The object first: once it forgets the agent no message is answered, and its audit event is written.
-    if (snapshot) await stub.destroy({ actor: adminActor(c), now: c.var.clock.now() });
-    await db.delete(schema.agents).where(eq(schema.agents.id, agentId));
-    // Webhooks look agents up in the directory: it forgets the agent with its row.
-    await forgetAgent(c.env, agentId);
-    const workspaceFiles = await deleteWorkspace(c.env.WORKSPACE, agentId);
-    return c.json({ agentId, deleted: true, workspaceFiles });
+    return c.json(await deleteAgent(c.env, agentId, { actor: adminActor(c), now: c.var.clock.now() }));
   })
   .get("/agents/:agentId", async (c) => {
     const { snapshot } = await requireAgent(c);

@@ -69,6 +69,19 @@ li.turn { background: var(--card); border: 1px solid var(--line); border-radius:
 li.turn.agent { margin-left: auto; background: #ebf1ff; }
 li.turn .text { white-space: pre-wrap; overflow-wrap: anywhere; }
 .notice { margin: 0 0 1rem; border-color: var(--accent); }
+form.agent-form fieldset { border: 0; margin: 0; padding: 0; display: grid; gap: 1rem; min-width: 0; }
+.field { display: grid; gap: .25rem; min-width: 0; }
+.field label { font-weight: 600; }
+textarea { font: inherit; padding: .5rem .6rem; border: 1px solid var(--line); border-radius: .35rem; width: 100%; min-width: 0; }
+textarea.code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85rem; white-space: pre; overflow-x: auto; }
+.field.invalid input, .field.invalid textarea { border-color: var(--bad); }
+ul.field-errors { margin: 0; padding-left: 1.1rem; font-size: .875rem; overflow-wrap: anywhere; }
+.pair { display: flex; flex-wrap: wrap; gap: .5rem; }
+a.button, span.button { display: inline-block; padding: .5rem .9rem; border-radius: .35rem; background: var(--accent); color: #fff; text-decoration: none; }
+span.button.disabled, .actions .disabled { opacity: .5; cursor: not-allowed; }
+.actions { display: inline-flex; gap: .75rem; white-space: nowrap; }
+a.danger { color: var(--bad); } button.danger { background: var(--bad); border-color: var(--bad); }
+.notice { border-color: var(--ok); } .warnings { border-color: var(--warn); margin-bottom: 1rem; } .danger-zone { margin-top: 1rem; border-color: #fed7d7; }
 @media (max-width: 40rem) { .figure { font-size: 1.4rem; } main { padding: .75rem; } }
 `;
 

@@ -86,13 +86,13 @@ export async function currentSession(c: Context<AppEnv>): Promise<Session | null
   return loadSession(c.env, getCookie(c, SESSION_COOKIE), c.var.clock.now());
 }
 
-/** Form fields of a urlencoded POST (at most 16 KiB); 400 for another body type. */
-export async function readForm(c: Context<AppEnv>): Promise<URLSearchParams> {
+/** Form fields of a urlencoded POST (at most `maxBytes`, 16 KiB unless a form needs more); 400 for another body type. */
+export async function readForm(c: Context<AppEnv>, maxBytes = 16 * 1024): Promise<URLSearchParams> {
   const type = c.req.header("content-type") ?? "";
   if (!type.toLowerCase().startsWith("application/x-www-form-urlencoded")) {
     throw new AppError("invalid_request", "the dashboard's forms are sent as application/x-www-form-urlencoded");
   }
-  return new URLSearchParams(await readBodyLimited(c.req.raw, 16 * 1024));
+  return new URLSearchParams(await readBodyLimited(c.req.raw, maxBytes));
 }
 
 /** Checks the form's `_csrf` field against the session's token, in constant time (403 when it differs). */

@@ -13,6 +13,7 @@ import { AgentsPage } from "./pages/agents";
 import { SignInPage } from "./pages/sign-in";
 import { authorize, type DashboardEnv, requireSession } from "./context";
 import { agentPageRoutes } from "./pages/agent-routes";
+import { agentEditPageRoutes } from "./pages/agent-edit-routes";
 import { trustPageRoutes } from "./pages/trust-routes";
 import { auditPageRoutes } from "./pages/audit-routes";
 import { learningPageRoutes } from "./pages/learning-routes";
@@ -119,6 +120,7 @@ dashboardRoutes
     return c.html(<AgentsPage principal={session.principal} csrf={session.csrf} agents={page.agents} nextCursor={page.nextCursor} />);
   })
   // One sub-app per agent page area.
+  .route("/", agentEditPageRoutes)
   .route("/", agentPageRoutes)
   .route("/", trustPageRoutes)
   .route("/", auditPageRoutes)

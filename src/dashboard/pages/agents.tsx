@@ -1,5 +1,6 @@
 import type { Principal } from "../../http/context";
 import { Layout } from "../layout";
+import { AgentActions, NewAgentLink } from "./agent-edit";
 
 export interface AgentRow {
   agentId: string;
@@ -14,9 +15,12 @@ export function AgentsPage(props: { principal: Principal; csrf: string; agents: 
   return (
     <Layout title="Agents" principal={props.principal} csrf={props.csrf}>
       <h1>Agents</h1>
+      <p>
+        <NewAgentLink principal={props.principal} />
+      </p>
       <div class="card table-wrap">
         {props.agents.length === 0 ? (
-          <p class="muted">No agents yet. Create one with PUT /v1/agents/:agentId.</p>
+          <p class="muted">No agents yet.</p>
         ) : (
           <table data-testid="agents">
             <thead>
@@ -26,6 +30,7 @@ export function AgentsPage(props: { principal: Principal; csrf: string; agents: 
                 <th>Model</th>
                 <th class="num">Version</th>
                 <th>Updated</th>
+                <th></th>
               </tr>
             </thead>
             <tbody>
@@ -38,6 +43,9 @@ export function AgentsPage(props: { principal: Principal; csrf: string; agents: 
                   <td>{a.model}</td>
                   <td class="num">{a.version}</td>
                   <td>{a.updatedAt.slice(0, 16).replace("T", " ")}</td>
+                  <td>
+                    <AgentActions principal={props.principal} agentId={a.agentId} />
+                  </td>
                 </tr>
               ))}
             </tbody>

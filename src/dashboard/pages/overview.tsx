@@ -2,6 +2,7 @@ import type { BudgetReport, CostReport } from "../../admin/cost";
 import type { Principal } from "../../http/context";
 import { BudgetGauge, type ChartDay, CostChart, MessagesChart, TIER_ORDER } from "../chart";
 import { Layout } from "../layout";
+import { AgentActions } from "./agent-edit";
 
 export interface OverviewData {
   agentId: string;
@@ -54,6 +55,7 @@ export function OverviewPage(props: { principal: Principal; csrf: string; canAct
         </a>{" "}
         · <a href={`/dashboard/agents/${encodeURIComponent(data.agentId)}/learning`}>Learning</a>
         · <a href={`/dashboard/agents/${encodeURIComponent(data.agentId)}/channels`} data-testid="channels-link">Channels</a>
+        · <AgentActions principal={props.principal} agentId={data.agentId} />
       </p>
       <div class="grid">
         <Figure name="requests" label="Messages" value={cost.requests} />

@@ -5,7 +5,8 @@ import { requireAgent, timeRange } from "./common";
 import { parseDetails } from "../audit/rows";
 import { decodeCursor, encodeCursor, parseLimit } from "./listing";
 
-const ALERT_TYPES = ["permission_escalation", "unusual_activity", "budget_threshold", "budget_exhausted", "urgent_message", "pattern_rolled_back"];
+/** The alert types `type` filters on. */
+export const ALERT_TYPES = ["permission_escalation", "unusual_activity", "budget_threshold", "budget_exhausted", "urgent_message", "pattern_rolled_back"];
 
 interface AlertRow {
   id: string;

@@ -16,6 +16,7 @@ import { agentPageRoutes } from "./pages/agent-routes";
 import { trustPageRoutes } from "./pages/trust-routes";
 import { auditPageRoutes } from "./pages/audit-routes";
 import { learningPageRoutes } from "./pages/learning-routes";
+import { apiPageRoutes } from "./pages/api-routes";
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS } from "./session";
 
 /** The principal a presented key stands for: the ADMIN_TOKEN secret or a live API key. */
@@ -107,6 +108,7 @@ dashboardRoutes
   .route("/", trustPageRoutes)
   .route("/", auditPageRoutes)
   .route("/", learningPageRoutes)
+  .route("/", apiPageRoutes)
   // Registered last: reached only when no page above matched.
   .all("/*", (c) => {
     throw new AppError("not_found", `no dashboard page at ${c.req.path}`);

@@ -67,7 +67,10 @@ async function refused(method: string, honoPath: string, path: string, body: unk
   expectRequest(method, honoPath, body, false);
   const res = await admin(path, { method, body: JSON.stringify(body) });
   expect([400, 422], `${method} ${path} took ${JSON.stringify(body)}`).toContain(res.status);
-  expect(problems(schemaOf(method, honoPath, res.status), await res.json())).toEqual([]);
+  const refusal = (await res.json()) as { error: { details?: { issues?: unknown[] } } };
+  expect(problems(schemaOf(method, honoPath, res.status), refusal)).toEqual([]);
+  // The refusal names the field, as the route's schema does.
+  expect(refusal.error.details?.issues?.length, JSON.stringify(refusal)).toBeGreaterThan(0);
   checked.add(`${method} ${honoPath} ${res.status}`);
 }
 

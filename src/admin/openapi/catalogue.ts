@@ -45,6 +45,9 @@ export const COMMON_ERRORS: Record<number, string> = {
   503: "the admin API is disabled (no ADMIN_TOKEN secret)",
 };
 
+/** A `path: message` pair, as refused bodies and config warnings list them. */
+export const issueSchema = z.object({ path: z.string(), message: z.string() });
+
 /** The one error envelope of every 4xx and 5xx answer. */
 export const errorEnvelopeSchema = z.strictObject({
   error: z.strictObject({
@@ -52,7 +55,7 @@ export const errorEnvelopeSchema = z.strictObject({
     message: z.string(),
     requestId: z.string(),
     /** Field-level issues of a refused body: `{ issues: [{ path, message }] }`. */
-    details: z.unknown().optional(),
+    details: z.looseObject({ issues: z.array(issueSchema).optional() }).optional(),
   }),
 });
 
@@ -62,9 +65,6 @@ export const isoTime = z.iso.datetime();
 export const isoDay = z.iso.date();
 export const count = z.number().int().min(0);
 export const usd = z.number();
-
-/** A `path: message` pair, as refused bodies and config warnings list them. */
-export const issueSchema = z.object({ path: z.string(), message: z.string() });
 
 /** Path parameters named in routes, with what they hold. */
 export const AGENT_ID_PARAM = { schema: agentIdSchema, description: "the agent's id" };

@@ -158,6 +158,7 @@ describe("agents", () => {
     expect(problems(schemaOf("GET", "/v1/agents/:agentId", 200), { ...rest, agent_id: renamed })).not.toEqual([]);
     expect(problems(schemaOf("GET", "/v1/agents/:agentId", 200), rest)).not.toEqual([]);
     await call("GET", "/v1/agents/:agentId", `/v1/agents/${unknown}`, 404);
+    await call("GET", "/v1/agents/:agentId", "/v1/agents/-not-an-id", 400);
     await call("GET", "/v1/agents", "/v1/agents?limit=2", 200);
     await call("DELETE", "/v1/agents/:agentId", `/v1/agents/${id}`, 200);
     await call("DELETE", "/v1/agents/:agentId", `/v1/agents/${id}`, 404);

@@ -74,7 +74,7 @@ export const AGENT_ROUTES: RouteDoc[] = [
     path: "/v1/agents/:agentId",
     tag: "agents",
     summary: "Create or replace an agent",
-    description: "The body wraps the config: `{ config, systemPrompt?, model?, secrets? }`; a secret set to null is removed.",
+    description: "The body wraps the config, with systemPrompt, model and secrets beside it. secrets is a patch: a name set to null is removed, names left out are kept.",
     body: { schema: putBodySchema },
     responses: {
       200: { description: "the agent, replaced", schema: putAgentResponseSchema },
@@ -88,7 +88,7 @@ export const AGENT_ROUTES: RouteDoc[] = [
     tag: "agents",
     summary: "One agent",
     responses: { 200: { description: "the agent", schema: agentViewSchema } },
-    errors: { 400: "the agent id is malformed", 404: "no such agent" },
+    errors: { 404: "no such agent" },
   },
   {
     method: "delete",
@@ -96,7 +96,7 @@ export const AGENT_ROUTES: RouteDoc[] = [
     tag: "agents",
     summary: "Delete an agent and its workspace files (its audit trail is kept)",
     responses: { 200: { description: "the agent is gone", schema: agentDeletedSchema } },
-    errors: { 400: "the agent id is malformed", 404: "no such agent", 409: "the agent is under legal hold" },
+    errors: { 404: "no such agent", 409: "the agent is under legal hold" },
   },
   {
     method: "get",

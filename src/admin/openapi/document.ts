@@ -40,7 +40,8 @@ function operation(route: RouteDoc) {
     ...Object.entries(route.query ?? {}).map(([name, q]) => ({ name, in: "query", required: false, description: q.description, schema: jsonSchemaOf(q.schema, "input") })),
   ];
   const errors: Record<number, string> = { ...COMMON_ERRORS, ...route.errors };
-  if (names.includes("agentId") && !route.errors[400]) errors[400] = "the agent id is malformed";
+  // Every agent route parses its :agentId first.
+  if (names.includes("agentId")) errors[400] = route.errors[400] ? `${route.errors[400]}; or the agent id is malformed` : "the agent id is malformed";
   const responses: Record<string, unknown> = {};
   for (const [status, r] of Object.entries(route.responses)) {
     const content: Record<string, { schema: JsonSchema }> = {};

@@ -48,19 +48,26 @@ export function typeLabel(s: Schema): string {
   if (alternatives.length > 0) return alternatives.map(typeLabel).join(" | ");
   const type = Array.isArray(s.type) ? s.type.join(" | ") : typeof s.type === "string" ? s.type : null;
   if (type === null) return "any JSON";
-  if (type === "array") return `array of ${typeLabel(isObject(s.items) ? s.items : {})}`;
-  if (type === "object" && !isObject(s.properties) && isObject(s.additionalProperties)) return `map of ${typeLabel(s.additionalProperties)}`;
+  if (type === "array") return `array of ${inner(isObject(s.items) ? s.items : {})}`;
+  if (type === "object" && !isObject(s.properties) && isObject(s.additionalProperties)) return `map of ${inner(s.additionalProperties)}`;
   const notes = [
     typeof s.format === "string" ? s.format : null,
     typeof s.pattern === "string" && s.pattern.length <= MAX_PATTERN ? `matching ${s.pattern}` : null,
-    typeof s.minimum === "number" ? `≥ ${s.minimum}` : null,
-    typeof s.maximum === "number" ? `≤ ${s.maximum}` : null,
+    // zod bounds every integer by the safe-integer range: no news to a reader.
+    typeof s.minimum === "number" && s.minimum !== Number.MIN_SAFE_INTEGER ? `≥ ${s.minimum}` : null,
+    typeof s.maximum === "number" && s.maximum !== Number.MAX_SAFE_INTEGER ? `≤ ${s.maximum}` : null,
     typeof s.minLength === "number" && s.minLength > 0 ? (s.minLength === 1 ? "not empty" : `at least ${plural(s.minLength, "character")}`) : null,
     typeof s.maxLength === "number" ? `at most ${plural(s.maxLength, "character")}` : null,
     typeof s.minItems === "number" && s.minItems > 0 ? `at least ${plural(s.minItems, "item")}` : null,
     typeof s.maxItems === "number" ? `at most ${plural(s.maxItems, "item")}` : null,
   ].filter((n): n is string => n !== null);
   return notes.length > 0 ? `${type} (${notes.join(", ")})` : type;
+}
+
+/** A label inside another (`array of (string | null)`), bracketed when it is a choice. */
+function inner(s: Schema): string {
+  const label = typeLabel(s);
+  return label.includes(" | ") ? `(${label})` : label;
 }
 
 /** The object whose fields a schema shows: itself, its items, its map values; null for a leaf. */
@@ -160,16 +167,15 @@ function OperationView(props: { method: string; path: string; op: Operation }) {
         </>
       ) : null}
       <h3>Responses</h3>
-      <dl class="report">
-        {Object.entries(op.responses).map(([status, r]) => (
-          <>
-            <dt>
-              <span class={Number(status) >= 400 ? "badge bad" : "badge ok"}>{status}</span> {r.description}
-            </dt>
-            <dd>{Number(status) >= 400 ? <span class="muted">the error envelope</span> : <Body content={r.content} />}</dd>
-          </>
-        ))}
-      </dl>
+      {Object.entries(op.responses).map(([status, r]) => (
+        <div data-status={status}>
+          <p>
+            <span class={Number(status) >= 400 ? "badge bad" : "badge ok"}>{status}</span> {r.description}
+            {Number(status) >= 400 ? <span class="muted"> (the error envelope)</span> : null}
+          </p>
+          {Number(status) >= 400 ? null : <Body content={r.content} />}
+        </div>
+      ))}
     </details>
   );
 }

@@ -13,6 +13,7 @@ import { patternRoutes } from "./admin/patterns";
 import { auditRoutes } from "./admin/audit";
 import { keyRoutes } from "./admin/keys";
 import { deadLetterRoutes } from "./admin/dead-letters";
+import { openApiRoutes } from "./admin/openapi/document";
 import { CHANNELS } from "./channels/registry";
 import { dashboardRoutes } from "./dashboard/routes";
 import { type Clock, systemClock } from "./core/clock";
@@ -58,6 +59,7 @@ export function createApp(opts: { clock?: Clock; logger?: Logger } = {}) {
   app.route("/v1", patternRoutes);
   app.route("/v1", keyRoutes);
   app.route("/v1", deadLetterRoutes);
+  app.route("/v1", openApiRoutes);
 
   app.notFound((c) => {
     const { status, body } = toErrorBody(new AppError("not_found", `no route for ${c.req.method} ${c.req.path}`), c.var.requestId);

@@ -13,6 +13,8 @@ export const ROLES = ["admin", "operator", "viewer"] as const satisfies readonly
 export const BOOTSTRAP_PRINCIPAL: Principal = { keyId: "bootstrap", role: "admin", agents: null };
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** Where the admin API's OpenAPI document is served. */
+export const OPENAPI_PATH = "/v1/openapi.json";
 const AGENT_PATH = /^\/v1\/agents\/([^/]+)(\/.*)?$/;
 
 /** Where a request is going, as far as access is concerned. */
@@ -37,6 +39,7 @@ export function agentOfPath(path: string): string | null {
  * Why the principal may not make the request, or null when it may. The order matters: the
  * narrowest rule that refuses gives the message.
  *
+ * - the API's own description (`GET /v1/openapi.json`) holds no agent's data: any valid key reads it;
  * - keys (`/v1/keys…`) are managed by admin keys only;
  * - a viewer makes no change (any method but GET/HEAD/OPTIONS): not even acknowledging an
  *   alert or replaying a dead letter, which operators of the agent and admins may. It reads all
@@ -56,6 +59,7 @@ export function agentOfPath(path: string): string | null {
 export function denial(principal: Principal, target: Target): string | null {
   const method = target.method.toUpperCase();
   const write = !READ_METHODS.has(method);
+  if (target.path === OPENAPI_PATH && !write) return null;
   if (target.path === "/v1/keys" || target.path.startsWith("/v1/keys/")) {
     return principal.role === "admin" ? null : "only admin keys manage keys";
   }

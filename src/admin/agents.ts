@@ -38,7 +38,8 @@ export const MAX_ADMIN_BODY_BYTES = 256 * 1024;
 const secretName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/, "secret names are letters, digits and '_'");
 const secretValue = z.string().min(1, "must not be empty").max(4096, "must be at most 4096 characters");
 
-const putBodySchema = z.strictObject({
+/** The body of `PUT /v1/agents/:agentId`. */
+export const putBodySchema = z.strictObject({
   config: z.unknown().refine((v) => v !== undefined, "is required"),
   systemPrompt: z.string().max(100_000, "must be at most 100000 characters").optional(),
   model: z.string().min(1).max(100).optional(),

@@ -9,6 +9,7 @@ import { adminActor, requireAgent, timeRange } from "./common";
 import { parseDetails } from "../audit/rows";
 import { decodeCursor, encodeCursor, parseLimit } from "./listing";
 
+/** The alert types `type` filters on. */
 export const ALERT_TYPES = ["permission_escalation", "unusual_activity", "budget_threshold", "budget_exhausted", "urgent_message", "pattern_rolled_back"];
 /** `open`: not acknowledged yet; `acknowledged`: a person has seen it. */
 export const ALERT_STATUSES = ["open", "acknowledged"] as const;

@@ -12,12 +12,14 @@ import type { Approval } from "../trust/approvals";
 import type { AgentSnapshot } from "../core/agent";
 import { adminActor, requireAgent } from "./common";
 
-const decisionSchema = z.strictObject({
+/** The body of `POST /v1/agents/:agentId/approvals/:approvalId`. */
+export const decisionSchema = z.strictObject({
   decision: z.enum(["approve", "reject"], { error: 'must be "approve" or "reject"' }),
   note: z.string().max(1000, "must be at most 1000 characters").optional(),
 });
 
-const STATUSES = ["pending", "approved", "rejected", "expired", "executed", "failed"] as const;
+/** The `status` filter of the approvals listing. */
+export const STATUSES = ["pending", "approved", "rejected", "expired", "executed", "failed"] as const;
 
 /** The tool arguments of a request, opened when they were sealed. */
 async function inputOf(a: Approval, keys: string | undefined): Promise<unknown> {

@@ -43,7 +43,8 @@ export async function findKey(db: D1Database, presented: string): Promise<Princi
   return { keyId: row.id, role: row.role as Role, agents: row.agents ?? null };
 }
 
-const createSchema = z.strictObject({
+/** The body of `POST /v1/keys`. */
+export const createSchema = z.strictObject({
   role: z.enum(ROLES, { error: 'must be "admin", "operator" or "viewer"' }),
   agents: z.array(agentIdSchema).min(1, "must name at least one agent").max(100, "must name at most 100 agents").optional(),
   name: z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters").optional(),
@@ -63,7 +64,8 @@ const keyView = (row: KeyRow) => ({
   revokedBy: row.revokedBy ?? null,
 });
 
-const keyIdSchema = z.string().regex(/^key_[0-9a-f]{24}$/, "key ids look like key_ and 24 hex digits");
+/** The `:id` of `DELETE /v1/keys/:id`. */
+export const keyIdSchema = z.string().regex(/^key_[0-9a-f]{24}$/, "key ids look like key_ and 24 hex digits");
 
 /**
  * `POST/GET /v1/keys` and `DELETE /v1/keys/:id`: admin API keys. Reached by admin keys only

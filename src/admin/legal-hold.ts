@@ -4,7 +4,8 @@ import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { adminActor, requireAgent } from "./common";
 
-const holdSchema = z.strictObject({ reason: z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters") });
+/** The body of `PUT /v1/agents/:agentId/legal-hold`. */
+export const holdSchema = z.strictObject({ reason: z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters") });
 
 interface HoldRow {
   reason: string;

@@ -11,10 +11,12 @@ import { patternStore } from "../pipeline/services";
 import type { AgentSnapshot } from "../core/agent";
 import { adminActor, DEFAULT_ANALYTICS_SPAN_MS, requireAgent, timeRange } from "./common";
 
-const statusSchema = z.enum(PATTERN_STATUSES, { error: `status must be one of ${PATTERN_STATUSES.join(", ")}` }).optional();
+/** The `status` filter of the patterns listing. */
+export const statusSchema = z.enum(PATTERN_STATUSES, { error: `status must be one of ${PATTERN_STATUSES.join(", ")}` }).optional();
 /** A pack of 500 patterns of 4,000 characters each fits. */
 export const MAX_PACK_BYTES = 4 * 1024 * 1024;
-const decisionSchema = z.strictObject({ note: z.string().max(1000, "must be at most 1000 characters").optional() });
+/** The body (optional) of `POST …/patterns/:patternId/approve|reject|rollback`. */
+export const decisionSchema = z.strictObject({ note: z.string().max(1000, "must be at most 1000 characters").optional() });
 
 /** The learning analytics of `[from, to]` as `GET …/learning/analytics` answers them (the dashboard shows the same). */
 export async function learningAnalyticsReport(db: D1Database, agentId: string, from: number, to: number) {

@@ -12,7 +12,8 @@ import { adminActor, DEFAULT_ANALYTICS_SPAN_MS, requireAgent, timeRange } from "
 const MAX_BODY_BYTES = 16 * 1024;
 const reason = z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters");
 
-const commandSchema = z.discriminatedUnion(
+/** The body of `POST /v1/agents/:agentId/trust`. */
+export const commandSchema = z.discriminatedUnion(
   "action",
   [
     z.strictObject({ action: z.literal("set"), level: z.number().min(0, "must be between 0 and 1").max(1, "must be between 0 and 1"), reason }),
@@ -22,7 +23,8 @@ const commandSchema = z.discriminatedUnion(
   { error: 'action must be "set", "freeze" or "unfreeze"' },
 );
 
-const feedbackSchema = z.strictObject({
+/** The body of `POST /v1/agents/:agentId/feedback`. */
+export const feedbackSchema = z.strictObject({
   interactionId: z.string().min(1, "must not be empty").max(100, "must be at most 100 characters"),
   outcome: z.enum(["success", "error", "escalated"], { error: 'must be "success", "error" or "escalated"' }),
   note: z.string().max(1000, "must be at most 1000 characters").optional(),

@@ -27,6 +27,7 @@ export function Layout(props: Frame & { children: Child }) {
             </a>
             <nav>
               <a href="/dashboard/agents">Agents</a>
+              <a href="/dashboard/api">API</a>
             </nav>
             <span class="who" data-testid="who">
               {props.principal.keyId} · {props.principal.role}

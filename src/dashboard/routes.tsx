@@ -21,6 +21,7 @@ import { requireAccess } from "./access-jwt";
 import { clientAddress, countFailedSignIn, SIGN_IN_LOCK_SECONDS, signInLocked } from "./sign-in-limit";
 import { channelPageRoutes } from "./pages/channels-routes";
 import { opsPageRoutes } from "./pages/ops-routes";
+import { apiPageRoutes } from "./pages/api-routes";
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS } from "./session";
 
 /** The principal a presented key stands for: the ADMIN_TOKEN secret or a live API key. */
@@ -127,6 +128,7 @@ dashboardRoutes
   .route("/", learningPageRoutes)
   .route("/", channelPageRoutes)
   .route("/", opsPageRoutes)
+  .route("/", apiPageRoutes)
   // Registered last: reached only when no page above matched.
   .all("/*", (c) => {
     throw new AppError("not_found", `no dashboard page at ${c.req.path}`);

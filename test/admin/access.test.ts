@@ -92,6 +92,8 @@ const TABLE: Record<string, Case> = {
   "GET /v1/keys": { path: () => "/v1/keys", viewer: 403, operator: 403, admin: 200, otherOperator: 403 },
   // An unknown (well-formed) key id: 404 once past access control.
   "DELETE /v1/keys/:id": { path: () => "/v1/keys/key_000000000000000000000000", viewer: 403, operator: 403, admin: 404, otherOperator: 403 },
+  // The API's description holds no agent's data: every valid key reads it.
+  "GET /v1/openapi.json": { path: () => "/v1/openapi.json", ...READ, otherOperator: 200 },
 };
 
 /** `METHOD path` of every admin route the app registers (middleware entries are `ALL`). */

@@ -132,7 +132,7 @@ export function parseAlertId(raw: string): string {
   return raw;
 }
 
-const acknowledgeSchema = z.strictObject({
+export const acknowledgeSchema = z.strictObject({
   note: z.string().trim().max(1000, "must be at most 1000 characters").optional(),
 });
 

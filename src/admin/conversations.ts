@@ -19,9 +19,9 @@ import { CONVERSATION_IDLE_MS, type Conversation } from "../state/conversation";
 import { DEFAULT_ANALYTICS_SPAN_MS, parseTime, requireAgent } from "./common";
 import { decodeCursor, encodeCursor, parseLimit } from "./listing";
 
-const TIERS = ["rule", "cache", "similar", "pattern", "intelligent", "fallback"] as const satisfies readonly Tier[];
-const OUTCOMES = ["success", "error", "denied", "escalated"] as const satisfies readonly Outcome[];
-const CONVERSATION_ID = /^[0-9a-f]{32}$/;
+export const TIERS = ["rule", "cache", "similar", "pattern", "intelligent", "fallback"] as const satisfies readonly Tier[];
+export const OUTCOMES = ["success", "error", "denied", "escalated"] as const satisfies readonly Outcome[];
+export const CONVERSATION_ID = /^[0-9a-f]{32}$/;
 
 /** The listing's query as sent (the dashboard passes its own query string through unchanged). */
 export interface ConversationQuery {

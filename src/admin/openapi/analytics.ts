@@ -1,7 +1,7 @@
 /** Catalogue: budget, cost and channel analytics, the audit trail, alerts and compliance reports. */
 import { z } from "zod";
 import { REPORT_STANDARDS } from "../../audit/reports";
-import { ALERT_TYPES } from "../alerts";
+import { acknowledgeSchema, ALERT_STATUSES, ALERT_TYPES } from "../alerts";
 import { AUDIT_DECISIONS } from "../audit";
 import { count, isoDay, isoTime, pageQuery, timeQuery, usd, type RouteDoc } from "./catalogue";
 
@@ -83,18 +83,23 @@ export const chainVerificationSchema = z.object({
   unchained: count,
 });
 
+const alertSchema = z.object({
+  id: z.string(),
+  at: isoTime,
+  type: z.enum(ALERT_TYPES as [string, ...string[]]),
+  message: z.string(),
+  details: z.unknown(),
+  deliveredAt: isoTime.nullable(),
+  deliveryError: z.string().nullable(),
+  /** When a person acknowledged it, and who (`admin:<key id>`); null while it is open. */
+  acknowledgedAt: isoTime.nullable(),
+  acknowledgedBy: z.string().nullable(),
+});
+
+export const alertAcknowledgedSchema = z.object({ agentId: z.string(), alert: alertSchema });
+
 export const alertPageSchema = z.object({
-  alerts: z.array(
-    z.object({
-      id: z.string(),
-      at: isoTime,
-      type: z.enum(ALERT_TYPES as [string, ...string[]]),
-      message: z.string(),
-      details: z.unknown(),
-      deliveredAt: isoTime.nullable(),
-      deliveryError: z.string().nullable(),
-    }),
-  ),
+  alerts: z.array(alertSchema),
   nextCursor: z.string().nullable(),
 });
 
@@ -177,11 +182,22 @@ export const ANALYTICS_ROUTES: RouteDoc[] = [
     summary: "Alerts raised for the agent, newest first, with how their delivery went",
     query: {
       type: { schema: z.enum(ALERT_TYPES as [string, ...string[]]), description: "only alerts of this type" },
+      status: { schema: z.enum(ALERT_STATUSES), description: "open (nobody acknowledged it yet) or acknowledged" },
       ...timeQuery("the first alert"),
       ...pageQuery,
     },
     responses: { 200: { description: "a page of alerts", schema: alertPageSchema } },
-    errors: { 400: "type, the range, limit or cursor is invalid", 404: "no such agent" },
+    errors: { 400: "type, status, the range, limit or cursor is invalid", 404: "no such agent" },
+  },
+  {
+    method: "post",
+    path: "/v1/agents/:agentId/alerts/:alertId/acknowledge",
+    tag: "alerts",
+    summary: "Acknowledge an alert: a person has seen it. Idempotent: the first acknowledgement is kept",
+    params: { alertId: { schema: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/), description: "the alert's id, as the listing returns it" } },
+    body: { schema: acknowledgeSchema, optional: true, description: "an optional note, kept in the audit event" },
+    responses: { 200: { description: "the alert, with who acknowledged it and when", schema: alertAcknowledgedSchema } },
+    errors: { 400: "alertId is not an alert id, or the body is invalid", 404: "no such agent, or it has no such alert" },
   },
   {
     method: "get",

@@ -8,12 +8,13 @@ import { z } from "zod";
 import type { AppEnv } from "../../http/context";
 import { AGENT_ROUTES } from "./agents";
 import { ANALYTICS_ROUTES } from "./analytics";
+import { CONVERSATION_ROUTES } from "./conversations";
 import { AGENT_ID_PARAM, COMMON_ERRORS, errorEnvelopeSchema, pathParams, type RouteDoc, toOpenApiPath } from "./catalogue";
 import { LEARNING_ROUTES } from "./learning";
 import { TRUST_ROUTES } from "./trust";
 
 /** Every admin route under `/v1`, described. A route the app registers and this lacks fails the tests. */
-export const ADMIN_ROUTES: readonly RouteDoc[] = [...AGENT_ROUTES, ...TRUST_ROUTES, ...ANALYTICS_ROUTES, ...LEARNING_ROUTES];
+export const ADMIN_ROUTES: readonly RouteDoc[] = [...AGENT_ROUTES, ...TRUST_ROUTES, ...ANALYTICS_ROUTES, ...CONVERSATION_ROUTES, ...LEARNING_ROUTES];
 
 export type JsonSchema = Record<string, unknown>;
 

@@ -74,11 +74,12 @@ export const learningPageRoutes = new Hono<DashboardEnv>()
   })
   .post("/agents/:agentId/learning/import", async (c) => {
     const session = requireSession(c);
+    // Who may import is known before the upload is read: a viewer's is refused unread.
+    const agentId = parseAgentId(c.req.param("agentId"));
+    authorize(session.principal, "POST", `/v1/agents/${agentId}/patterns/import`);
     const upload = await readUpload(c.req.raw);
     const csrf = upload.get("_csrf");
     await requireCsrf(session, new URLSearchParams({ _csrf: typeof csrf === "string" ? csrf : "" }));
-    const agentId = parseAgentId(c.req.param("agentId"));
-    authorize(session.principal, "POST", `/v1/agents/${agentId}/patterns/import`);
     await requireSnapshot(c.env, agentId);
     const file = upload.get("pack");
     if (!file || typeof file === "string") throw new AppError("invalid_request", "pack: choose a pack file (the JSON an export downloads)");

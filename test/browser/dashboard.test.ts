@@ -127,6 +127,25 @@ describe("the dashboard in a browser", () => {
     expect((await api<{ frozen: boolean }>(`/v1/agents/${agentId}/trust`)).frozen).toBe(false);
   });
 
+  it("shows a viewer every page of an agent with each action form disabled", async () => {
+    const { key } = await api<{ key: string }>("/v1/keys", { method: "POST", body: JSON.stringify({ role: "viewer", name: "browser viewer pages" }) });
+    const page = await freshPage();
+    await signIn(page, key);
+    const pages = ["", "/trust", "/learning", "/audit", "/channels", "/conversations", "/alerts", "/dead-letters", "/edit"].map((p) => `/dashboard/agents/${agentId}${p}`);
+    let forms = 0;
+    for (const path of [...pages, "/dashboard/agents", "/dashboard/agents/new"]) {
+      const res = await page.goto(`${url}${path}`);
+      expect(res?.status(), path).toBe(200);
+      // Every form that would change something: its buttons are disabled for a viewer.
+      const enabled = await page.$$eval('form[method="post"]:not([action="/dashboard/sign-out"])', (fs) =>
+        fs.flatMap((f) => [...f.querySelectorAll("button, input[type=submit]")].filter((b) => !b.matches(":disabled")).map(() => f.getAttribute("action"))),
+      );
+      expect(enabled, path).toEqual([]);
+      forms += await page.$$eval('form[method="post"]:not([action="/dashboard/sign-out"])', (fs) => fs.length);
+    }
+    expect(forms).toBeGreaterThan(0);
+  });
+
   it("refuses a bad key and starts no session", async () => {
     const page = await freshPage();
     await signIn(page, `fmk_${"A".repeat(43)}`);

@@ -138,7 +138,7 @@ describe("the dashboard in a browser", () => {
       expect(res?.status(), path).toBe(200);
       // Every form that would change something: its buttons are disabled for a viewer.
       const enabled = await page.$$eval('form[method="post"]:not([action="/dashboard/sign-out"])', (fs) =>
-        fs.flatMap((f) => [...f.querySelectorAll("button, input[type=submit]")].filter((b) => !b.matches(":disabled")).map(() => f.getAttribute("action"))),
+        fs.flatMap((f) => Array.from(f.querySelectorAll("button, input[type=submit]")).filter((b) => !b.matches(":disabled")).map(() => f.getAttribute("action"))),
       );
       expect(enabled, path).toEqual([]);
       forms += await page.$$eval('form[method="post"]:not([action="/dashboard/sign-out"])', (fs) => fs.length);

@@ -86,5 +86,6 @@ describe("POST /v1/agents/:agentId/learn/run", () => {
     expect(((await (await admin(`/v1/agents/${off}/patterns`)).json()) as { patterns: unknown[] }).patterns).toEqual([]);
     const [event] = await flushedSql<{ actor: string }>(on, "SELECT actor FROM audit_events WHERE agent_id = ? AND action = 'learning.detected'");
     expect(event!.actor).toBe("system:learning");
-  });
+    // Two agents' traffic and a detection run each: more than the default 5 s on a busy machine.
+  }, 30_000);
 });

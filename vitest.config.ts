@@ -1,11 +1,31 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
+
+/**
+ * Drops one warning of Vite's: some dependencies (the MCP SDK, standardwebhooks) publish source
+ * maps naming source files they do not ship. Nothing here can fix or use that, and it printed a
+ * line per file on every run. A plugin, since vitest replaces any `customLogger` with its own.
+ */
+function quietDependencySourcemaps(): Plugin {
+  return {
+    name: "foreman:quiet-dependency-sourcemaps",
+    configResolved(config) {
+      const warnOnce = config.logger.warnOnce.bind(config.logger);
+      config.logger.warnOnce = (msg, options) => {
+        if (/^Sourcemap for ".*\/node_modules\/.*" points to missing source files$/.test(msg)) return;
+        warnOnce(msg, options);
+      };
+    },
+  };
+}
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
     plugins: [
+      quietDependencySourcemaps(),
       cloudflareTest(({ inject }) => ({
         wrangler: { configPath: "./wrangler.toml" },
         // Vectorize and Workers AI have no local simulator; tests use the local implementations.
@@ -33,6 +53,12 @@ export default defineConfig(async () => {
       exclude: ["test/browser/**", "**/node_modules/**"],
       globalSetup: ["./test/support/node/global-setup.ts"],
       setupFiles: ["./test/support/apply-migrations.ts"],
+      // The worker logs a JSON line per request: shown for a failing test, where it explains the
+      // failure, and dropped for a passing one, so the run ends on the summary.
+      silent: "passed-only" as const,
+      // One isolate per test file (the default, chosen): files apply their own migrations and
+      // never share storage. Said here so vitest does not advise turning it off after each run.
+      isolate: true,
     },
   };
 });

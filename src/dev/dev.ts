@@ -1,6 +1,6 @@
 /**
  * `npm run dev [-- <wrangler dev args>]`: local Foreman in one command.
- *  1. applies the D1 migrations locally;
+ *  1. applies the D1 migrations locally, and says so in one line (wrangler's tables when it fails);
  *  2. starts the fake Messages API unless a model endpoint is given (ANTHROPIC_API_KEY, or
  *     `--var ANTHROPIC_BASE_URL:<url>`), and says so: its answers are simulated;
  *  3. starts `wrangler dev` on 127.0.0.1:8787 with the arguments given after `--` (`--port`,
@@ -13,6 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { SEED_EXAMPLE_CONFIG } from "../config/seed-example.ts";
 import { startFakeAnthropic } from "./fake-anthropic.ts";
 import { LOCAL_DEFAULTS, readDevVars, setting } from "./local-env.ts";
+import { QUIET_WRANGLER_ENV, summarizeMigrations } from "./output.ts";
 
 const WRANGLER = "node_modules/.bin/wrangler";
 const userArgs = process.argv.slice(2);
@@ -37,11 +38,15 @@ function flagArg(args: string[], name: string): string | undefined {
   return undefined;
 }
 
-function run(cmd: string, args: string[]): Promise<number> {
+/** Runs a command to its end and keeps what it printed. No stdin: wrangler takes its defaults. */
+function capture(cmd: string, args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: "inherit" });
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...QUIET_WRANGLER_ENV, ...process.env } });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
     child.on("error", reject);
-    child.on("exit", (code) => resolve(code ?? 1));
+    child.on("exit", (code) => resolve({ code: code ?? 1, output }));
   });
 }
 
@@ -57,8 +62,11 @@ process.on("SIGTERM", () => void shutdown(143));
 
 // `--persist-to <dir>` keeps local state elsewhere (tests use a throwaway one): migrate that state.
 const persistTo = flagArg(userArgs, "persist-to");
-console.log("[foreman] applying D1 migrations locally");
-if ((await run(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", ...(persistTo ? ["--persist-to", persistTo] : [])])) !== 0) {
+const migrations = await capture(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", ...(persistTo ? ["--persist-to", persistTo] : [])]);
+const migrated = migrations.code === 0 ? summarizeMigrations(migrations.output) : undefined;
+if (migrated) console.log(`[foreman] ${migrated}`);
+else process.stderr.write(migrations.output);
+if (migrations.code !== 0) {
   console.error("[foreman] migrations failed");
   process.exit(1);
 }
@@ -98,7 +106,7 @@ if (!devVars.ALLOW_PRIVATE_URLS && !varArg(userArgs, "ALLOW_PRIVATE_URLS")) {
 }
 wranglerArgs.push(...userArgs);
 
-const wrangler = spawn(WRANGLER, wranglerArgs, { stdio: "inherit", env: { WRANGLER_SEND_METRICS: "false", ...process.env } });
+const wrangler = spawn(WRANGLER, wranglerArgs, { stdio: "inherit", env: { ...QUIET_WRANGLER_ENV, ...process.env } });
 children.push(wrangler);
 wrangler.on("exit", (code) => void shutdown(code ?? 0));
 

@@ -93,7 +93,7 @@ export async function requireEncryptionKeys(config: AgentConfig, secret: string 
       details: { issues: [{ path: "audit.compliance.encryption", message }] },
     });
   try {
-    if (!(await loadKeyring(secret))) throw issue("needs the ENCRYPTION_KEYS secret (see README, Audit)");
+    if (!(await loadKeyring(secret))) throw issue("needs the ENCRYPTION_KEYS secret (see docs/audit.md)");
   } catch (err) {
     if (err instanceof EncryptionError) throw issue(err.message);
     throw err;

@@ -20,7 +20,7 @@ function price(input: number, output: number, cacheRead = input * 0.1): ModelPri
 }
 
 /**
- * Defaults from Anthropic's published pricing (see README, "Model prices"). Prices change:
+ * Defaults from Anthropic's published pricing (see docs/cost.md, "Model prices"). Prices change:
  * override them per deployment with the MODEL_PRICES var rather than editing this table.
  */
 export const DEFAULT_PRICES: PriceTable = {

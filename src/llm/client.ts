@@ -18,7 +18,7 @@ export const MAX_INLINE_RETRY_AFTER_S = 10;
  * request or the queue consumer: a response asking for more than `MAX_INLINE_RETRY_AFTER_S` is
  * not retried here but ends the attempt, and the HTTP caller (503 with Retry-After) or the work
  * queue (`retryDelaySeconds`) waits instead. So one attempt makes at most three requests and
- * waits at most 2 × 10 s between them. Longer outages are the queue's to ride out (README,
+ * waits at most 2 × 10 s between them. Longer outages are the queue's to ride out (docs/channels.md,
  * "Model outages").
  *
  * @example

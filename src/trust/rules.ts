@@ -2,7 +2,7 @@
  * Trust rules: measured outcomes move an agent's level. Pure functions; the AgentState object
  * stores the outcomes and the state and calls `evaluateTrust` after each recorded outcome.
  *
- * Semantics (also in the README, "Trust"):
+ * Semantics (also in docs/trust.md):
  * - Metrics are shares of the outcomes in the window: the outcomes since the last level change,
  *   at most `window.outcomes` of the newest, and only those within `window.duration` when set.
  *   Each change starts a fresh measurement, so one burst of errors is punished once.

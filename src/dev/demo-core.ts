@@ -231,6 +231,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
 const usd = (x: number | null) => (x === null ? "n/a" : `$${x.toFixed(4)}`);
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+/** What a pattern's status after the run means for the demo agent (immediate, no approval). */
+const STATUS_MEANING: Record<string, string> = {
+  active: "validated, serving",
+  candidate: "not proven, left to the model",
+  validated: "validated, not serving",
+};
+
 /** One phase as a table: answers, right answers and cost per tier, then the cost cut. */
 function phaseTable(title: string, p: PhaseReport): string[] {
   const rows = p.tiers.map((t) => `| ${t.tier} | ${t.answers} | ${pct(t.answers / Math.max(1, p.questions))} | ${t.right}/${t.answers} | ${usd(t.costUsd)} |`);
@@ -246,11 +253,11 @@ function phaseTable(title: string, p: PhaseReport): string[] {
  * Costs and the model-only baseline are the admin API's (`GET /v1/agents/:id/analytics`).
  */
 export function formatDemoReport(r: DemoReport): string {
-  const statuses = Object.entries(r.learning.statuses).map(([s, n]) => `${n} ${s}`).join(", ") || "none";
+  const statuses = Object.entries(r.learning.statuses).map(([s, n]) => `${n} ${s}${STATUS_MEANING[s] ? ` (${STATUS_MEANING[s]})` : ""}`).join(", ");
   return [
     ...phaseTable(`1. Learning: ${r.phases.learn.questions} questions, each in a new conversation`, r.phases.learn),
     "",
-    `2. POST /v1/agents/${r.agentId}/learn/run: ${r.learning.learnable} learnable answers, ${r.learning.candidates} patterns detected and validated (${statuses})`,
+    `2. POST /v1/agents/${r.agentId}/learn/run: ${r.learning.learnable} learnable answers, ${r.learning.candidates} patterns detected${statuses ? `: ${statuses}` : ""}`,
     "",
     ...phaseTable(`3. Serving: ${r.phases.serve.questions} questions never seen before`, r.phases.serve),
     "",

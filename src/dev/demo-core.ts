@@ -131,6 +131,24 @@ interface CostAnalytics {
   tiers: Record<string, { requests: number; costUsd: number }>;
 }
 
+/** The ids of earlier runs' demo agents, every page of `GET /v1/agents`. */
+async function previousDemoAgents(api: ReturnType<typeof adminApi>, url: string): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { agents: Array<{ agentId: string }>; nextCursor: string | null } = await api<{ agents: Array<{ agentId: string }>; nextCursor: string | null }>(
+      `/v1/agents?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+    ).catch((err: unknown) => {
+      // fetch rejects with a TypeError when nothing answers; an HTTP error (a wrong key) says itself.
+      if (err instanceof TypeError) throw new Error(`Foreman did not answer at ${url} (is \`npm run dev\` running?): ${err.message}`);
+      throw err;
+    });
+    ids.push(...page.agents.map((a) => a.agentId).filter((id) => id.startsWith(DEMO_AGENT_PREFIX)));
+    cursor = page.nextCursor;
+  } while (cursor);
+  return ids;
+}
+
 /** Runs the demo; throws with the server's answer when a step fails. */
 export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const started = Date.now();
@@ -139,12 +157,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   const questions = demoQuestions(opts.dataDir, opts);
 
   // A fresh id each run: a deleted agent's learned patterns stay in D1 and would return under its id.
-  const listed = await api<{ agents: Array<{ agentId: string }> }>("/v1/agents?limit=200").catch((err: unknown) => {
-    throw new Error(`Foreman did not answer at ${opts.url} (is \`npm run dev\` running?): ${String(err instanceof Error ? err.message : err)}`);
-  });
-  for (const old of listed.agents.filter((a) => a.agentId.startsWith(DEMO_AGENT_PREFIX))) {
-    await api(`/v1/agents/${old.agentId}`, { method: "DELETE" });
-  }
+  for (const old of await previousDemoAgents(api, opts.url)) await api(`/v1/agents/${old}`, { method: "DELETE" });
   const agentId = `${DEMO_AGENT_PREFIX}${started.toString(36)}`;
   const secret = crypto.randomUUID();
   await api(`/v1/agents/${agentId}`, {

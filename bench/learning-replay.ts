@@ -25,7 +25,7 @@
 import { parseArgs } from "node:util";
 import { signHttpRequest } from "../src/channels/http/signature.ts";
 import { SEED_EXAMPLE_CONFIG } from "../src/config/seed-example.ts";
-import { fnv1a } from "../src/learn/features.ts";
+import { factsOf } from "../src/dev/banking77.ts";
 import { LOCAL_DEFAULTS, setting } from "../src/dev/local-env.ts";
 import { UNLIMITED } from "./agents.ts";
 import { DEFAULT_DATASET, OUT_OF_SCOPE_DATASET, readLabelledQueries, shuffled } from "./dataset.ts";
@@ -62,17 +62,6 @@ const traffic: Query[] = [
   ...shuffled([...inScope.slice(warmupCount), ...outOfScope], Number(values.seed) + 1).map((q) => ({ ...q, measured: true })),
 ];
 
-const COLORS = ["blue", "green", "red", "gold", "grey", "white"];
-/** An intent's facts: what every answer to it says, whatever the wording. */
-function factsOf(category: string): string {
-  const h = fnv1a(category);
-  if (category.startsWith("oos:")) {
-    // An answer of its own: nothing in it is shared with another query's.
-    return `Case ${h.toString(36).toUpperCase()} is noted under ${(h % 9_000) + 1_000} and ${((h >>> 8) % 900) + 100}.`;
-  }
-  const topic = category.replaceAll("_", " ");
-  return `For ${topic}, policy ${topic.slice(0, 3).toUpperCase()}-${h % 1_000} applies: it is handled within ${(h % 9) + 1} working days and the ${COLORS[h % COLORS.length]} ${topic} page of the app shows where it stands.`;
-}
 const FACTS = new Map(traffic.map((q) => [q.category, factsOf(q.category)]));
 /** The intent an answer speaks for: whose facts it carries. */
 function intentOf(answer: string): string | null {

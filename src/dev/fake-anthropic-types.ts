@@ -37,3 +37,14 @@ export type RecordedRequest = {
 
 export type FakeAnthropic = { url: string; port: number; close(): Promise<void> };
 
+
+export type FakeAnthropicOptions = {
+  port?: number;
+  host?: string;
+  /** One line per request answered. */
+  log?: (line: string) => void;
+  /** The banking77 directory whose questions get their intent's facts (default: the shared data's); false for none. */
+  knownQuestions?: string | false;
+  /** Where the one line saying the banking77 data is missing goes (default console.warn). */
+  warn?: (line: string) => void;
+};

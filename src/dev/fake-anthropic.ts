@@ -3,7 +3,9 @@
  *
  * There is no network here, so this stands in for api.anthropic.com. Point the SDK's
  * baseURL at it. Answers are simulated: tests script them per `metadata.user_id` through
- * the /_fake control API, and read back what was sent.
+ * the /_fake control API, and read back what was sent. A question of the banking77 data that no
+ * script or oracle answers gets its intent's facts in varied wording, as a real model would say
+ * them (src/dev/banking77.ts); any other question gets an echo.
  *
  *   node src/dev/fake-anthropic.ts [--port 9000] [--host 127.0.0.1]
  */
@@ -13,9 +15,10 @@ import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 
-import type { FakeAnthropic, FakeStep, RecordedRequest, Usage } from './fake-anthropic-types.ts';
+import type { FakeAnthropic, FakeAnthropicOptions, FakeStep, RecordedRequest, Usage } from './fake-anthropic-types.ts';
+import { BANKING77_DIR, loadKnownQuestions, questionKey } from './banking77.ts';
 import { wordFacts } from './fake-wording.ts';
-export type { FakeAnthropic, FakeStep, RecordedRequest, Usage } from './fake-anthropic-types.ts';
+export type { FakeAnthropic, FakeAnthropicOptions, FakeStep, RecordedRequest, Usage } from './fake-anthropic-types.ts';
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -40,9 +43,14 @@ const json = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function startFakeAnthropic(
-  opts: { port?: number; host?: string; log?: (line: string) => void } = {},
+  opts: FakeAnthropicOptions = {},
 ): Promise<FakeAnthropic> {
   const host = opts.host ?? '127.0.0.1';
+  const knownDir = opts.knownQuestions ?? BANKING77_DIR;
+  const known = knownDir === false ? null : loadKnownQuestions(knownDir);
+  if (knownDir !== false && !known) {
+    (opts.warn ?? console.warn)(`[fake model] no banking77 data at ${knownDir}: every question gets the simulated echo answer`);
+  }
   // State lives per server so parallel test files with their own servers never share scripts.
   const keys = new Map<string, KeyState>();
   const stateFor = (key: string): KeyState => {
@@ -123,8 +131,11 @@ export async function startFakeAnthropic(
       return sendError(res, step.status, errorType, step.message ?? `Simulated ${errorType} from the fake Anthropic API`);
     }
 
-    const known = step ? undefined : state.oracle.get(oracleKey(lastUserText(request)));
-    const text = typeof known === 'object' ? wordFacts(known.facts, lastUserText(request), state.worded++) : known;
+    // A script comes first, then the oracle, then the banking77 facts; otherwise the echo.
+    const question = lastUserText(request);
+    const oracle = step ? undefined : state.oracle.get(oracleKey(question));
+    const facts = typeof oracle === 'object' ? oracle.facts : step || oracle !== undefined ? undefined : known?.get(questionKey(question));
+    const text = facts !== undefined ? wordFacts(facts, question, state.worded++) : (oracle as string | undefined);
     const { content, stopReason } = text === undefined ? answer(step, request) : answer({ type: 'text', text }, request);
     const usage = estimateUsage(request, content, state.cachedPrefixes);
     const override = step?.usage ?? {};

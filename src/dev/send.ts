@@ -1,21 +1,24 @@
 /**
- * `npm run send -- "text"`: signs a message with the agent's HTTP secret, sends it to the
- * HTTP channel and prints the reply. Settings: FOREMAN_URL, FOREMAN_AGENT, FOREMAN_HTTP_SECRET,
- * FOREMAN_CONVERSATION (environment or .dev.vars).
+ * `npm run send -- [--conversation ID] "text"`: signs a message with the agent's HTTP secret,
+ * sends it to the HTTP channel and prints the reply. Each send opens a new conversation (its id
+ * is printed on stderr) unless `--conversation ID` continues one. Settings: FOREMAN_URL,
+ * FOREMAN_AGENT, FOREMAN_HTTP_SECRET, FOREMAN_CONVERSATION (a conversation every send
+ * continues), from the environment or .dev.vars.
  */
 import { signHttpRequest } from "../channels/http/signature.ts";
 import { LOCAL_DEFAULTS, readDevVars, setting } from "./local-env.ts";
+import { parseSendArgs } from "./send-args.ts";
 
-const text = process.argv.slice(2).join(" ").trim();
-if (!text) {
-  console.error('usage: npm run send -- "your message"');
+const devVars = readDevVars();
+const args = parseSendArgs(process.argv.slice(2), process.env.FOREMAN_CONVERSATION ?? devVars.FOREMAN_CONVERSATION);
+if (!args.ok) {
+  console.error(args.error);
   process.exit(2);
 }
-const devVars = readDevVars();
+const { text, conversation } = args;
 const url = setting("FOREMAN_URL", LOCAL_DEFAULTS.url, devVars);
 const agentId = setting("FOREMAN_AGENT", LOCAL_DEFAULTS.agentId, devVars);
 const secret = setting("FOREMAN_HTTP_SECRET", LOCAL_DEFAULTS.httpSecret, devVars);
-const conversation = setting("FOREMAN_CONVERSATION", "cli", devVars);
 
 const body = JSON.stringify({ id: `cli-${crypto.randomUUID()}`, conversation, from: "cli-user", text });
 const timestamp = Math.floor(Date.now() / 1000);
@@ -35,6 +38,8 @@ try {
   process.exit(1);
 }
 const reply = await res.text();
+// On stderr, so stdout stays the reply's JSON.
+console.error(args.continued ? `conversation ${conversation}` : `conversation ${conversation} (new; continue it with --conversation ${conversation})`);
 try {
   console.log(JSON.stringify(JSON.parse(reply), null, 2));
 } catch {

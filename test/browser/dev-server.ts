@@ -2,15 +2,23 @@
  * The real worker for the browser tests, started as `npm run dev` starts it (src/dev/dev.ts:
  * local D1 migrations, wrangler dev, the demo agent), but on free ports, with its own fake
  * Messages API and a throwaway `--persist-to` directory, so it never meets a developer's running
- * `npm run dev` (8787, 9000) or its local state.
+ * `npm run dev` (8787, 9000) or its local state. Its fake knows the questions of the repository's
+ * own labelled fixture, not banking77's: the shared data directory is absent where CI clones.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { startFakeAnthropic } from "../../src/dev/fake-anthropic.ts";
 import { LOCAL_DEFAULTS, readDevVars, setting } from "../../src/dev/local-env.ts";
+
+/**
+ * Made-up customer questions of a small shop, labelled by intent, in banking77's `text,category`
+ * form (`train.csv`): the fake Messages API answers each with its intent's facts, and the tests of
+ * the demo and the fake read them in place of banking77.
+ */
+export const LABELLED_QUERIES_DIR = resolve(import.meta.dirname, "../fixtures/labelled-queries");
 
 export interface DevServer {
   url: string;
@@ -36,7 +44,7 @@ export function freePort(): Promise<number> {
 
 export async function startDevServer(): Promise<DevServer> {
   const devVars = readDevVars();
-  const fake = await startFakeAnthropic({ port: 0 });
+  const fake = await startFakeAnthropic({ port: 0, knownQuestions: LABELLED_QUERIES_DIR });
   const [port, inspector] = [await freePort(), await freePort()];
   const persist = mkdtempSync(join(tmpdir(), "foreman-browser-"));
   const args = ["src/dev/dev.ts", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", persist];

@@ -53,8 +53,8 @@ describe("npm run send against the dev worker", () => {
     const { stdout, stderr } = await run(process.execPath, ["src/dev/send.ts", ...args], { env });
     return { reply: JSON.parse(stdout) as { tier: string; text: string }, stderr };
   };
-  // A banking77 question: the fake model answers it with its intent's facts.
-  const question = "I am still waiting on my card?";
+  // A question of test/fixtures/labelled-queries: the fake model answers it with its intent's facts.
+  const question = "Has my order shipped yet?";
 
   it("answers a repeated question from the cache, each send being a new conversation", async () => {
     const first = await send(question);
@@ -71,7 +71,7 @@ describe("npm run send against the dev worker", () => {
 
   it("sends into the conversation --conversation names, where a repeat is a follow-up for the model", async () => {
     const id = `send-test-${crypto.randomUUID()}`;
-    const text = "Why has my card not arrived yet?";
+    const text = "Which courier is bringing my order?";
     const first = await send("--conversation", id, text);
     const second = await send("--conversation", id, text);
     expect(first.stderr.trim()).toBe(`conversation ${id}`);

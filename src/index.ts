@@ -1,20 +1,21 @@
-import { createForeman } from "./lib/foreman";
+import { systemClock } from "./core/clock";
+import { jsonLogger } from "./core/logger";
+import { createWorker } from "./worker";
 
 export { AgentState } from "./state/agent-state";
 export { Conversation } from "./state/conversation";
 export { VectorIndexObject } from "./vectors/object";
-export { QUEUES } from "./lib/foreman";
+export { QUEUES } from "./worker";
 
 /**
- * The deployable worker: Foreman with no agents in code, every agent configured through the
- * admin API. A worker of one's own declares its agents with `createForeman({ agents })`
- * (docs/library.md).
+ * The deployable worker: every agent configured through the admin API. A worker of one's own
+ * declares agents in code with `createForeman({ agents })` from the package (docs/library.md).
  */
-const foreman = createForeman({ agents: [] });
+const worker = createWorker({ clock: systemClock, logger: jsonLogger() });
 
 export default {
-  fetch: foreman.fetch,
-  queue: foreman.queue,
-  scheduled: foreman.scheduled,
-  email: foreman.email,
+  fetch: worker.fetch,
+  queue: worker.queue,
+  scheduled: worker.scheduled,
+  email: worker.email,
 } satisfies ExportedHandler<Env>;

@@ -8,7 +8,7 @@ import { ConfigError, defineAgent, type AgentConfig, type AgentConfigInput, type
 import { AGENT_ID_PATTERN, AGENT_ID_RULE } from "../core/agent-id";
 import { type Clock, systemClock } from "../core/clock";
 import { jsonLogger, type Logger } from "../core/logger";
-import { type HandledAnswer, type HandleMessage, handleMessage } from "./handle";
+import { type HandledAnswer, type HandleMessage, handleMessage, type WaitUntil } from "./handle";
 import { reconcileAgents } from "./reconcile";
 
 /** A secret name as the admin API's `secrets` takes it (`http`, `slack`, `twilio`, `mcp_token`). */
@@ -92,7 +92,7 @@ export class ClaudeAgent {
    *   return c.json(await shop.handle(c.env, c.executionCtx, { text, conversation, from: "web" }));
    * });
    */
-  async handle(env: Env, ctx: ExecutionContext, message: HandleMessage, opts: { clock?: Clock; logger?: Logger } = {}): Promise<HandledAnswer> {
+  async handle(env: Env, ctx: WaitUntil, message: HandleMessage, opts: { clock?: Clock; logger?: Logger } = {}): Promise<HandledAnswer> {
     const clock = opts.clock ?? systemClock;
     const logger = opts.logger ?? jsonLogger();
     const ready = async (bindings: Env) => {

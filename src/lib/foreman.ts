@@ -5,22 +5,14 @@
  * agents declared in code on an isolate's first invocation and on every cron run.
  */
 import type { Hono } from "hono";
-import { createApp } from "../app";
-import { handleEmail } from "../channels/email/handler";
 import { ConfigError, type ConfigIssue } from "../config";
 import { type Clock, systemClock } from "../core/clock";
 import { jsonLogger, type Logger } from "../core/logger";
 import type { AppEnv } from "../http/context";
-import { runScheduled } from "../jobs/scheduled";
-import { consumeAlerts } from "../queues/alerts";
-import { consumeDeadLetters, consumeLearning } from "../queues/consumer";
-import { consumeWork } from "../queues/work";
+import { createWorker, type WorkerHandlers } from "../worker";
 import type { ClaudeAgent } from "./claude-agent";
-import { type HandledAnswer, type HandleMessage, handleMessage } from "./handle";
+import { type HandledAnswer, type HandleMessage, handleMessage, type WaitUntil } from "./handle";
 import { type ReconcileReport, reconcileAgents } from "./reconcile";
-
-/** Queue names as wrangler.toml declares them. */
-export const QUEUES = { work: "foreman-work", learning: "foreman-learning", alerts: "foreman-alerts", deadLetter: "foreman-dlq" } as const;
 
 /** A failed first reconciliation is tried again on a later request, at most this often. */
 const RETRY_AFTER_MS = 60_000;
@@ -35,17 +27,13 @@ export interface ForemanOptions {
 }
 
 /** The worker's handlers, the app to mount, and the programmatic entry points. */
-export interface Foreman {
-  fetch(request: Request, env: Env, ctx?: ExecutionContext): Response | Promise<Response>;
-  queue(batch: MessageBatch, env: Env, ctx: ExecutionContext): Promise<void>;
-  scheduled(controller: ScheduledController, env: Env, ctx?: ExecutionContext): Promise<void>;
-  email(message: ForwardableEmailMessage, env: Env, ctx?: ExecutionContext): Promise<void>;
+export interface Foreman extends WorkerHandlers {
   /** Webhooks, the admin API and the dashboard, to mount: `app.route("/foreman", foreman.app)`. */
   app: Hono<AppEnv>;
   /** The agents declared in code, by id. */
   agents: ReadonlyMap<string, ClaudeAgent>;
   /** Answers one message from a channel of the caller's own, as the HTTP channel would. */
-  handle(env: Env, ctx: ExecutionContext, agentId: string, message: HandleMessage): Promise<HandledAnswer>;
+  handle(env: Env, ctx: WaitUntil, agentId: string, message: HandleMessage): Promise<HandledAnswer>;
   /** Applies the agents declared in code now, and says what changed. */
   reconcile(env: Env): Promise<ReconcileReport>;
 }
@@ -86,45 +74,20 @@ export function createForeman(options: ForemanOptions = {}): Foreman {
     await applied;
   };
 
-  const app = createApp({ clock, logger, ready });
-  const handlers: Pick<Foreman, "fetch" | "queue" | "scheduled" | "email"> = {
-    fetch: (request, env, ctx) => app.fetch(request, env, ctx),
-
-    async queue(batch, env, ctx) {
-      await ready(env);
-      switch (batch.queue) {
-        case QUEUES.work:
-          return consumeWork(batch, env, clock, ctx);
-        case QUEUES.alerts:
-          return consumeAlerts(batch, env, { clock, logger: logger.with({ queue: batch.queue }) });
-        case QUEUES.learning:
-          return consumeLearning(batch, env, logger.with({ queue: batch.queue }));
-        case QUEUES.deadLetter:
-          return consumeDeadLetters(batch, env, logger.with({ queue: batch.queue }));
-        default:
-          // An unknown queue's messages are retried (and end in the dead-letter queue), never dropped.
-          logger.error("queue_without_consumer", { queue: batch.queue, messages: batch.messages.length });
-          batch.retryAll();
-      }
-    },
-
-    // Neither handler runs the message pipeline (email is queued for the work consumer), so they
-    // take the clock and logger directly rather than a full set of services.
-    async email(message, env) {
-      await ready(env);
-      await handleEmail(message, { env, queue: env.WORK_QUEUE, clock, logger: logger.with({ handler: "email" }) });
-    },
-
-    async scheduled(controller, env) {
-      // Every cron run applies the code's agents, so a code-managed agent missing from the code
-      // is reported even by an isolate that serves no requests.
-      await reconcile(env).catch((err: unknown) => logger.error("code_agents_not_applied", { error: String(err) }));
-      await runScheduled(controller.cron, env, clock, logger.with({ cron: controller.cron }));
-    },
-  };
+  const worker = createWorker({
+    clock,
+    logger,
+    ready,
+    // Every cron run applies the code's agents, so a code-managed agent missing from the code
+    // is reported even by an isolate that serves no requests.
+    everyCron: (env) =>
+      reconcile(env).then(
+        () => {},
+        (err: unknown) => logger.error("code_agents_not_applied", { error: String(err) }),
+      ),
+  });
   return {
-    ...handlers,
-    app,
+    ...worker,
     agents,
     handle: (env, ctx, agentId, message) => handleMessage(env, ctx, { clock, logger, ready }, agentId, message),
     reconcile,

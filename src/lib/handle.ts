@@ -16,6 +16,14 @@ import { createServices } from "../pipeline/services";
 import { agentExists } from "../state/agent-directory";
 import { agentObject } from "../state/objects";
 
+/**
+ * What `handle` needs of the invocation: to finish work after the answer (cache writes, the
+ * learning queue). A Workers `ExecutionContext` and Hono's `c.executionCtx` both are one.
+ */
+export interface WaitUntil {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
 /** A message from a caller's own channel. */
 export interface HandleMessage {
   text: string;
@@ -58,7 +66,7 @@ export interface HandleDeps {
  * const answer = await handleMessage(env, ctx, deps, "shop", { text: "When do you open?", conversation: "c1", from: "user-1" });
  * // { id: "…", text: "We open at nine.", tier: "intelligent", costUsd: 0.003, trustLevel: 0.3 }
  */
-export async function handleMessage(env: Env, ctx: ExecutionContext, deps: HandleDeps, agentId: string, message: HandleMessage): Promise<HandledAnswer> {
+export async function handleMessage(env: Env, ctx: WaitUntil, deps: HandleDeps, agentId: string, message: HandleMessage): Promise<HandledAnswer> {
   const body = parseBody(httpMessageSchema, { id: crypto.randomUUID(), ...message });
   await deps.ready(env);
   const defer = (p: Promise<unknown>) => ctx.waitUntil(p);

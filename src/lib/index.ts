@@ -10,8 +10,9 @@
  * export default createForeman({ agents: [shop] });
  */
 export { ClaudeAgent, type ClaudeAgentOptions, type SecretBindings } from "./claude-agent";
-export { createForeman, QUEUES, type Foreman, type ForemanOptions } from "./foreman";
-export type { HandledAnswer, HandleMessage } from "./handle";
+export { createForeman, type Foreman, type ForemanOptions } from "./foreman";
+export { QUEUES } from "../worker";
+export type { HandledAnswer, HandleMessage, WaitUntil } from "./handle";
 export type { ReconcileReport } from "./reconcile";
 
 // Durable Object classes: the worker re-exports them so wrangler.toml's bindings find them.

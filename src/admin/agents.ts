@@ -18,6 +18,7 @@ import {
 } from "../config";
 import { loadPriceTable } from "../cost/prices";
 import { AppError } from "../core/errors";
+import { canonicalJson } from "../core/json";
 import * as schema from "../db/schema";
 import { parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
@@ -153,7 +154,7 @@ export type AgentSource = { managedBy: "api" } | { managedBy: "code"; hash: stri
  * `agent.created`/`agent.updated`, with the key's id), its D1 row and the directory entry.
  * `expected` (the dashboard's forms) refuses to replace an agent on create, or an edit made to a
  * version that has changed since. An agent declared in code is changed by deploying the code:
- * the admin API and the dashboard are refused (409).
+ * the admin API and the dashboard are refused (409), unless they change its secrets alone.
  *
  * @example
  * const { agent, warnings, created } = await saveAgent(c, "shop", parsePutBody(json));
@@ -174,15 +175,10 @@ export async function storeAgent(env: Env, by: SaveBy, agentId: string, body: Ag
   const config = parsed.config;
   await requireEncryptionKeys(config, env.ENCRYPTION_KEYS);
   const db = drizzle(env.DB, { schema });
-  if (source.managedBy === "api") {
-    const row = await db.select({ managedBy: schema.agents.managedBy }).from(schema.agents).where(eq(schema.agents.id, agentId)).get();
-    if (row?.managedBy === "code") {
-      throw new AppError(
-        "conflict",
-        `agent "${agentId}" is defined in the worker's code (createForeman({ agents })): change it there and deploy; once it is removed from the code, DELETE /v1/agents/${agentId} removes it`,
-      );
-    }
-  }
+  const row = await db.select({ managedBy: schema.agents.managedBy, codeHash: schema.agents.codeHash }).from(schema.agents).where(eq(schema.agents.id, agentId)).get();
+  // Who manages the agent after this save: the caller, except that a secrets-only PUT on a
+  // code-managed agent leaves it code-managed.
+  let managedAfter = source;
 
   const stub = agentObject(env, agentId);
   // A Durable Object exists from its first call: a new agent's is not reached until the body
@@ -201,6 +197,17 @@ export async function storeAgent(env: Env, by: SaveBy, agentId: string, body: Ag
   const secretsAfter = applySecretsPatch(before?.secrets ?? {}, body.secrets);
   const systemPrompt = body.systemPrompt ?? config.systemPrompt ?? DEFAULT_SYSTEM_PROMPT;
   const model = body.model ?? config.model;
+  if (source.managedBy === "api" && row?.managedBy === "code") {
+    // The code is the agent's definition: through the API only its secrets may change, by a PUT
+    // that carries the definition as it is. The agent stays code-managed.
+    if (!before || !sameDefinition(before.record, { config, systemPrompt, model })) {
+      throw new AppError(
+        "conflict",
+        `agent "${agentId}" is defined in the worker's code (createForeman({ agents })): change it there and deploy. Its secrets can be set here with its config, systemPrompt and model unchanged; once it is removed from the code, DELETE /v1/agents/${agentId} removes it`,
+      );
+    }
+    managedAfter = { managedBy: "code", hash: row.codeHash ?? "" };
+  }
   const facts = { model, systemPrompt, prices: loadPriceTable(env.MODEL_PRICES), secrets: secretsAfter };
   const problems = [...credentialIssues(config, secretsAfter, policy), ...runIssues(config, facts)];
   if (problems.length > 0) throw invalidConfig(problems);
@@ -214,7 +221,7 @@ export async function storeAgent(env: Env, by: SaveBy, agentId: string, body: Ag
     actor: by.actor,
     ...(source.managedBy === "code" ? { codeHash: source.hash } : {}),
   });
-  const managed = { managedBy: source.managedBy, codeHash: source.managedBy === "code" ? source.hash : null };
+  const managed = { managedBy: managedAfter.managedBy, codeHash: managedAfter.managedBy === "code" ? managedAfter.hash : null };
   // The object is the source of truth; the index row follows and never moves backwards.
   await db
     .insert(schema.agents)
@@ -253,7 +260,7 @@ export async function storeAgent(env: Env, by: SaveBy, agentId: string, body: Ag
   }
   const snapshot = await stub.snapshot();
   return {
-    agent: agentView(record, snapshot?.trustLevel ?? config.trust.initial, secretNames(snapshot?.secrets ?? {}), source.managedBy),
+    agent: agentView(record, snapshot?.trustLevel ?? config.trust.initial, secretNames(snapshot?.secrets ?? {}), managedAfter.managedBy),
     warnings: runWarnings(config, facts),
     created,
     unchanged: unchanged === true,
@@ -310,6 +317,11 @@ export const agentRoutes = new Hono<AppEnv>()
     const cursor = c.req.query("cursor");
     return c.json(await listAgents(c.env.DB, requirePrincipal(c).agents, { cursor, limit }));
   });
+
+/** Whether a save would leave what the agent is (config, prompt, model) as it is. */
+function sameDefinition(record: AgentRecord, next: { config: AgentConfig; systemPrompt: string; model: string }): boolean {
+  return record.systemPrompt === next.systemPrompt && record.model === next.model && canonicalJson(record.config) === canonicalJson(next.config);
+}
 
 /** Who changes an agent: its code (`createForeman({ agents })`) or the admin API. */
 export async function managedBy(db: D1Database, agentId: string): Promise<"api" | "code"> {

@@ -7,6 +7,7 @@ import { storeAgent } from "../admin/agents";
 import type { ConfigIssue } from "../config";
 import type { Clock } from "../core/clock";
 import { sha256Hex } from "../core/crypto";
+import { canonicalJson } from "../core/json";
 import { AppError } from "../core/errors";
 import type { Logger } from "../core/logger";
 import type { ClaudeAgent, SecretBindings } from "./claude-agent";
@@ -115,14 +116,4 @@ function resolveSecrets(bindings: Readonly<SecretBindings>, env: Record<string, 
  */
 export async function codeHash(agent: ClaudeAgent, secrets: Record<string, unknown>): Promise<string> {
   return sha256Hex(canonicalJson({ id: agent.id, config: agent.config, secrets }));
-}
-
-/** JSON with object keys sorted, so equal values always hash alike. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (typeof value === "object" && value !== null) {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
 }

@@ -153,7 +153,24 @@ describe("agents as code: the admin API beside them", () => {
     const { error } = (await res.json()) as { error: { code: string; message: string } };
     expect(error.code).toBe("conflict");
     expect(error.message).toContain("is defined in the worker's code (createForeman({ agents })): change it there and deploy");
+    // Another system prompt is a change too.
+    const prompt = await admin(`/v1/agents/${agentId}`, { method: "PUT", body: JSON.stringify({ config: {}, systemPrompt: "Something else." }) });
+    expect(prompt.status).toBe(409);
     expect((await agentJson(agentId)).body.version).toBe(1);
+  });
+
+  it("sets a code-managed agent's secrets through the API when the PUT carries its config unchanged", async () => {
+    const agentId = uniqueAgentId("code");
+    const agent = agentNamed(agentId);
+    await createForeman({ agents: [agent], logger: recordingLogger().logger }).reconcile(workerEnv);
+    const body = { config: agent.configInput(), secrets: { slack: { signingSecret: "s", botToken: "xoxb-1" } } };
+    const res = await admin(`/v1/agents/${agentId}`, { method: "PUT", body: JSON.stringify(body) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ managedBy: "code", secrets: ["http", "slack.botToken", "slack.signingSecret"] });
+    // Still code-managed, and the code's next start finds nothing to change.
+    const report = await createForeman({ agents: [agentNamed(agentId)], logger: recordingLogger().logger }).reconcile(workerEnv);
+    expect(report.unchanged).toEqual([agentId]);
+    expect((await agentJson(agentId)).body).toMatchObject({ managedBy: "code", secrets: ["http", "slack.botToken", "slack.signingSecret"] });
   });
 
   it("lists which agents are managed by code and which by the API", async () => {

@@ -9,7 +9,7 @@ import { AGENT_ID_PATTERN, AGENT_ID_RULE } from "../core/agent-id";
 import { type Clock, systemClock } from "../core/clock";
 import { jsonLogger, type Logger } from "../core/logger";
 import { type HandledAnswer, type HandleMessage, handleMessage, type WaitUntil } from "./handle";
-import { reconcileAgents } from "./reconcile";
+import { failureOf, type ReconcileReport, reconcileAgents } from "./reconcile";
 
 /** A secret name as the admin API's `secrets` takes it (`http`, `slack`, `twilio`, `mcp_token`). */
 const SECRET_NAME = /^[A-Za-z][A-Za-z0-9_]{0,31}$/;
@@ -55,7 +55,7 @@ export class ClaudeAgent {
   /** The config as written, applied through the admin API's own save. */
   readonly #input: AgentConfigInput;
   /** This agent applied once per isolate, for `handle` without `createForeman`. */
-  #applied: Promise<unknown> | undefined;
+  #applied: Promise<ReconcileReport> | undefined;
 
   constructor(options: ClaudeAgentOptions) {
     const { id, secretBindings = {}, ...input } = options;
@@ -95,15 +95,22 @@ export class ClaudeAgent {
   async handle(env: Env, ctx: WaitUntil, message: HandleMessage, opts: { clock?: Clock; logger?: Logger } = {}): Promise<HandledAnswer> {
     const clock = opts.clock ?? systemClock;
     const logger = opts.logger ?? jsonLogger();
+    let report: ReconcileReport | undefined;
     const ready = async (bindings: Env) => {
       // A failure is not kept: the next message tries again.
-      this.#applied ??= reconcileAgents(bindings, [this], { clock, logger }, "these").catch((err: unknown) => {
-        this.#applied = undefined;
-        throw err;
-      });
-      await this.#applied;
+      this.#applied ??= reconcileAgents(bindings, [this], { clock, logger }, "these").then(
+        (applied) => {
+          if (failureOf(applied, this.id)) this.#applied = undefined;
+          return applied;
+        },
+        (err: unknown) => {
+          this.#applied = undefined;
+          throw err;
+        },
+      );
+      report = await this.#applied;
     };
-    return handleMessage(env, ctx, { clock, logger, ready }, this.id, message);
+    return handleMessage(env, ctx, { clock, logger, ready, notApplied: (id) => failureOf(report, id) }, this.id, message);
   }
 }
 

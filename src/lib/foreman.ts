@@ -12,7 +12,7 @@ import type { AppEnv } from "../http/context";
 import { createWorker, type WorkerHandlers } from "../worker";
 import type { ClaudeAgent } from "./claude-agent";
 import { type HandledAnswer, type HandleMessage, handleMessage, type WaitUntil } from "./handle";
-import { type ReconcileReport, reconcileAgents } from "./reconcile";
+import { failureOf, type ReconcileReport, reconcileAgents } from "./reconcile";
 
 /** A failed first reconciliation is tried again on a later request, at most this often. */
 const RETRY_AFTER_MS = 60_000;
@@ -52,7 +52,11 @@ export function createForeman(options: ForemanOptions = {}): Foreman {
   const logger = options.logger ?? jsonLogger();
   const agents = agentsById(options.agents ?? []);
   const declared = [...agents.values()];
-  const reconcile = (env: Env) => reconcileAgents(env, declared, { clock, logger: logger.with({ task: "reconcile" }) });
+  let lastReport: ReconcileReport | undefined;
+  const reconcile = async (env: Env) => {
+    lastReport = await reconcileAgents(env, declared, { clock, logger: logger.with({ task: "reconcile" }) });
+    return lastReport;
+  };
 
   // Once per isolate: the first invocation applies the code's agents before it is served, later
   // ones wait for that. A failure (D1 unreachable) is logged and tried again a minute later; the
@@ -89,7 +93,7 @@ export function createForeman(options: ForemanOptions = {}): Foreman {
   return {
     ...worker,
     agents,
-    handle: (env, ctx, agentId, message) => handleMessage(env, ctx, { clock, logger, ready }, agentId, message),
+    handle: (env, ctx, agentId, message) => handleMessage(env, ctx, { clock, logger, ready, notApplied: (id) => failureOf(lastReport, id) }, agentId, message),
     reconcile,
   };
 }

@@ -55,11 +55,14 @@ export interface HandleDeps {
   logger: Logger;
   /** Applies the agents declared in code before the first message. */
   ready(env: Env): Promise<void>;
+  /** Why an agent declared in code was not applied, if it was not. */
+  notApplied?(agentId: string): string | undefined;
 }
 
 /**
  * Answers one message for an agent. Throws an `AppError` (`code`: `invalid_request` naming the
- * field, `not_found` for an unknown agent) before anything is written; the pipeline's own
+ * field, `not_found` for an unknown agent, `invalid_config` for an agent declared in code that
+ * could not be applied, with why) before anything is written; the pipeline's own
  * refusals (a rate limit, a budget) come as they come to the HTTP channel.
  *
  * @example
@@ -72,7 +75,11 @@ export async function handleMessage(env: Env, ctx: WaitUntil, deps: HandleDeps, 
   const defer = (p: Promise<unknown>) => ctx.waitUntil(p);
   const known = isAgentId(agentId) && (await agentExists(env, agentId, defer));
   const admitted = known ? await agentObject(env, agentId).admit() : null;
-  if (!admitted) throw new AppError("not_found", `unknown agent "${agentId}"`);
+  if (!admitted) {
+    const why = deps.notApplied?.(agentId);
+    if (why) throw new AppError("invalid_config", `agent "${agentId}" is declared in code but could not be applied: ${why}`);
+    throw new AppError("not_found", `unknown agent "${agentId}"`);
+  }
   const services = createServices(env, { clock: deps.clock, logger: deps.logger.with({ agentId, handler: "handle" }), defer });
   const normalized = normalizeHttpMessage(agentId, body, deps.clock.now(), admitted.view.record.config.messageHandling.normalizeInput);
   const answer = await processMessage(services.pipeline(), normalized, admitted.view);

@@ -81,6 +81,11 @@ export async function reconcileAgents(
   return report;
 }
 
+/** Why an agent was not applied in a report, or undefined when it was. */
+export function failureOf(report: ReconcileReport | undefined, agentId: string): string | undefined {
+  return report?.failed.find((f) => f.agentId === agentId)?.message;
+}
+
 type Resolved = { ok: true; values: Record<string, string | Record<string, string>> } | { ok: false; issues: ConfigIssue[] };
 
 /** The agent's secrets, read from the worker's secrets that `secretBindings` names. */

@@ -147,6 +147,20 @@ describe("handle(): a channel of the caller's own", () => {
     expect(answer).toMatchObject({ text: "Hello from the agent.", tier: "intelligent" });
   });
 
+  it("says why an agent declared in code cannot answer when it could not be applied", async () => {
+    const agent = new ClaudeAgent({ id: uniqueAgentId("code"), secretBindings: { http: "NEVER_SET_SECRET" } });
+    const foreman = createForeman({ agents: [agent], logger: silentLogger });
+    const ctx = createExecutionContext();
+    const message = { text: "hi", conversation: "c", from: "u" };
+    const expected = {
+      code: "invalid_config",
+      message: `agent "${agent.id}" is declared in code but could not be applied: secretBindings.http: the worker has no secret NEVER_SET_SECRET: set it with \`wrangler secret put NEVER_SET_SECRET\` (or in .dev.vars locally)`,
+    };
+    await expect(foreman.handle(workerEnv, ctx, agent.id, message)).rejects.toMatchObject(expected);
+    await expect(agent.handle(workerEnv, ctx, message, { logger: silentLogger })).rejects.toMatchObject(expected);
+    await waitOnExecutionContext(ctx);
+  });
+
   it("refuses a bad message naming the field, and an unknown agent, before anything is written", async () => {
     const foreman = createForeman({ agents: [], logger: silentLogger });
     const ctx = createExecutionContext();

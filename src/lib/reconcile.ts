@@ -6,7 +6,7 @@
 import { storeAgent } from "../admin/agents";
 import type { ConfigIssue } from "../config";
 import type { Clock } from "../core/clock";
-import { sha256Hex } from "../core/crypto";
+import { hmacSha256Hex, sha256Hex } from "../core/crypto";
 import { canonicalJson } from "../core/json";
 import { AppError } from "../core/errors";
 import type { Logger } from "../core/logger";
@@ -54,7 +54,7 @@ export async function reconcileAgents(
       report.failed.push({ agentId: agent.id, message: secrets.issues.map((i) => `${i.path}: ${i.message}`).join("; "), issues: secrets.issues });
       continue;
     }
-    const hash = await codeHash(agent, secrets.values);
+    const hash = await codeHash(agent, secrets.values, env.ADMIN_TOKEN);
     if (applied.get(agent.id) === hash) {
       report.unchanged.push(agent.id);
       continue;
@@ -116,9 +116,14 @@ function resolveSecrets(bindings: Readonly<SecretBindings>, env: Record<string, 
 
 /**
  * What the code declares, as one hash: the validated config (defaults filled, so a default that
- * changes with an upgrade is applied too) and the secrets' values, which are kept only inside
- * the hash, so a rotated `wrangler secret put` is applied on the next start.
+ * changes with an upgrade is applied too) and the secrets' values, so a rotated
+ * `wrangler secret put` is applied on the next start. The values enter the hash only through an
+ * HMAC keyed with the worker's ADMIN_TOKEN: the row in D1, where secrets never go, then says
+ * nothing that would let a weak secret be guessed offline. (Without ADMIN_TOKEN the admin API is
+ * closed, and a plain SHA-256 is used.)
  */
-export async function codeHash(agent: ClaudeAgent, secrets: Record<string, unknown>): Promise<string> {
-  return sha256Hex(canonicalJson({ id: agent.id, config: agent.config, secrets }));
+export async function codeHash(agent: ClaudeAgent, secrets: Record<string, unknown>, key: string | undefined): Promise<string> {
+  const values = canonicalJson(secrets);
+  const secretsDigest = key ? await hmacSha256Hex(key, values) : await sha256Hex(values);
+  return sha256Hex(canonicalJson({ id: agent.id, config: agent.config, secrets: secretsDigest }));
 }

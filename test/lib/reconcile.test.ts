@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ClaudeAgent, createForeman, type LogFields, type Logger } from "../../src/lib";
 import { admin, putAgent, uniqueAgentId } from "../support/agents";
 import { flushedSql } from "../support/audit";
+import { codeHash } from "../../src/lib/reconcile";
 
 const workerEnv = { ...env, SHOP_HTTP_SECRET: "code-secret" } as Env;
 
@@ -80,6 +81,16 @@ describe("agents as code: reconciliation", () => {
     await foreman().reconcile(workerEnv);
     const report = await foreman().reconcile({ ...workerEnv, SHOP_HTTP_SECRET: "rotated-secret" } as Env);
     expect(report.updated).toEqual([agentId]);
+  });
+
+  it("keeps no plain hash of the secrets' values in D1", async () => {
+    const agentId = uniqueAgentId("code");
+    const agent = agentNamed(agentId);
+    await createForeman({ agents: [agent], logger: recordingLogger().logger }).reconcile(workerEnv);
+    const row = await env.DB.prepare("SELECT code_hash FROM agents WHERE id = ?").bind(agentId).first<{ code_hash: string }>();
+    // Without the worker's ADMIN_TOKEN, the values cannot be tried against the row.
+    expect(row?.code_hash).toBe(await codeHash(agent, { http: "code-secret" }, workerEnv.ADMIN_TOKEN));
+    expect(row?.code_hash).not.toBe(await codeHash(agent, { http: "code-secret" }, undefined));
   });
 
   it("applies a change once when isolates start together", async () => {

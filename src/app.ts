@@ -35,10 +35,12 @@ export function createApp(opts: { clock?: Clock; logger?: Logger; ready?: (env: 
   const app = new Hono<AppEnv>();
   app.use(requestIds());
   const ready = opts.ready;
-  if (ready) app.use(async (c, next) => {
-    await ready(c.env);
-    await next();
-  });
+  if (ready) {
+    app.use(async (c, next) => {
+      await ready(c.env);
+      await next();
+    });
+  }
   // The service factory: one set of services per request, from its bindings.
   app.use(async (c, next) => {
     c.set("clock", clock);

@@ -119,6 +119,33 @@ describe("a fresh project importing the packed package", () => {
     expect(result).toBe("");
   });
 
+  it("runs `export default createForeman(...)` as a whole worker in workerd", async () => {
+    writeFileSync(
+      path.join(project, "src", "plain.ts"),
+      `import { createForeman } from "foreman-agents";\nexport { AgentState, Conversation, VectorIndexObject } from "foreman-agents";\nexport default createForeman({ agents: [] });\n`,
+    );
+    const out = path.join(work, "plain");
+    execFileSync(bin("wrangler"), ["deploy", "--dry-run", "--outdir", out, "src/plain.ts"], { cwd: project, stdio: "pipe", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
+    const { Miniflare, convertV4MiniflareOptions } = await import("miniflare");
+    const mf = new Miniflare(
+      convertV4MiniflareOptions({
+        modules: true,
+        // Module names relative to the file system's root, so none needs ".." to be found.
+        modulesRoot: "/",
+        scriptPath: path.join(out, "plain.js"),
+        compatibilityDate: "2026-10-01",
+        compatibilityFlags: ["nodejs_compat"],
+        durableObjects: { AGENT_STATE: "AgentState", CONVERSATION: "Conversation", VECTORS: "VectorIndexObject" },
+      }),
+    );
+    try {
+      const res = await mf.dispatchFetch("http://localhost/");
+      expect(await res.json()).toEqual({ name: "foreman", status: "ok" });
+    } finally {
+      await mf.dispose();
+    }
+  });
+
   it("bundles with wrangler (deploy --dry-run), resolving the package from node_modules", () => {
     const out = path.join(work, "bundle");
     execFileSync(bin("wrangler"), ["deploy", "--dry-run", "--outdir", out], { cwd: project, stdio: "pipe", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });

@@ -70,7 +70,7 @@ export interface HandleDeps {
  * // { id: "…", text: "We open at nine.", tier: "intelligent", costUsd: 0.003, trustLevel: 0.3 }
  */
 export async function handleMessage(env: Env, ctx: WaitUntil, deps: HandleDeps, agentId: string, message: HandleMessage): Promise<HandledAnswer> {
-  const body = parseBody(httpMessageSchema, { id: crypto.randomUUID(), ...message });
+  const body = parseBody(httpMessageSchema, { ...message, id: message.id ?? crypto.randomUUID() });
   await deps.ready(env);
   const defer = (p: Promise<unknown>) => ctx.waitUntil(p);
   const known = isAgentId(agentId) && (await agentExists(env, agentId, defer));

@@ -119,7 +119,8 @@ describe("handle(): a channel of the caller's own", () => {
     const foreman = createForeman({ agents: [agent], logger: silentLogger });
     await scriptModel(agent.id, [answerStep("We open at nine.")]);
     const ctx = createExecutionContext();
-    const answer = await foreman.handle(workerEnv, ctx, agent.id, { text: "When do you open?", conversation: "web-1", from: "visitor" });
+    // An id left undefined is a new delivery, as one left out.
+    const answer = await foreman.handle(workerEnv, ctx, agent.id, { text: "When do you open?", conversation: "web-1", from: "visitor", id: undefined });
     await waitOnExecutionContext(ctx);
     expect(answer).toMatchObject({ text: "We open at nine.", tier: "intelligent", costUsd: 0.003, trustLevel: 0.3 });
     expect(answer.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -167,6 +168,8 @@ describe("handle(): a channel of the caller's own", () => {
     const bad = foreman.handle(workerEnv, ctx, "anyone", { text: "  ", conversation: "c", from: "u" });
     await expect(bad).rejects.toBeInstanceOf(AppError);
     await expect(bad).rejects.toMatchObject({ code: "invalid_request", message: "text: must not be empty" });
+    const extra = foreman.handle(workerEnv, ctx, "anyone", { text: "hi", conversation: "c", from: "u", channel: "web" } as never);
+    await expect(extra).rejects.toMatchObject({ code: "invalid_request" });
     const unknown = foreman.handle(workerEnv, ctx, uniqueAgentId("nobody"), { text: "hi", conversation: "c", from: "u" });
     await expect(unknown).rejects.toMatchObject({ code: "not_found" });
     await waitOnExecutionContext(ctx);

@@ -49,8 +49,9 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
-      // Browser tests drive Chromium from Node: vitest.browser.config.ts runs them.
-      exclude: ["test/browser/**", "**/node_modules/**"],
+      // Browser tests drive Chromium from Node: vitest.browser.config.ts runs them; the package
+      // test packs and builds from Node: vitest.package.config.ts runs it.
+      exclude: ["test/browser/**", "test/package/**", "**/node_modules/**"],
       globalSetup: ["./test/support/node/global-setup.ts"],
       setupFiles: ["./test/support/apply-migrations.ts"],
       // The worker logs a JSON line per request: shown for a failing test, where it explains the

@@ -25,13 +25,22 @@ import { createServices } from "./pipeline/services";
 
 /**
  * The worker's HTTP surface: webhooks and the admin API, with one error envelope
- * `{ error: { code, message, requestId } }` rendered in one place.
+ * `{ error: { code, message, requestId } }` rendered in one place. `ready` runs before each
+ * request's routes (the agents declared in code are applied on an isolate's first request).
+ * Every route works under a prefix when the app is mounted in another Hono app.
  */
-export function createApp(opts: { clock?: Clock; logger?: Logger } = {}) {
+export function createApp(opts: { clock?: Clock; logger?: Logger; ready?: (env: Env) => Promise<void> } = {}) {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? jsonLogger();
   const app = new Hono<AppEnv>();
   app.use(requestIds());
+  const ready = opts.ready;
+  if (ready) {
+    app.use(async (c, next) => {
+      await ready(c.env);
+      await next();
+    });
+  }
   // The service factory: one set of services per request, from its bindings.
   app.use(async (c, next) => {
     c.set("clock", clock);

@@ -18,6 +18,7 @@ import {
 } from "../config";
 import { loadPriceTable } from "../cost/prices";
 import { AppError } from "../core/errors";
+import { canonicalJson } from "../core/json";
 import * as schema from "../db/schema";
 import { parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
@@ -67,10 +68,11 @@ export function parsePutBody(json: unknown): z.output<typeof putBodySchema> {
 
 const invalidConfig = (issues: ConfigIssue[]) => new AppError("invalid_config", formatIssues(issues), { details: { issues } });
 
-function agentView(record: AgentRecord, trustLevel: number, secrets: string[]) {
+function agentView(record: AgentRecord, trustLevel: number, secrets: string[], managedBy: "api" | "code") {
   return {
     agentId: record.agentId,
     version: record.version,
+    managedBy,
     // Credentials live in secrets; a config stored before that may still hold some inline.
     config: hideCredentials(record.config),
     systemPrompt: record.systemPrompt,
@@ -135,32 +137,56 @@ function checkExpectation(agentId: string, current: number | null, expected: Sav
   }
 }
 
+/** Who saves an agent: an admin key (`admin:<key id>` and its role), or the worker's code (`code`). */
+export interface SaveBy {
+  actor: string;
+  role: "admin" | "operator" | "viewer";
+  now: number;
+}
+
+/** Where an agent's config comes from; a code-managed agent carries the hash of what the code declared. */
+export type AgentSource = { managedBy: "api" } | { managedBy: "code"; hash: string };
+
 /**
  * Creates or replaces an agent: what `PUT /v1/agents/:agentId` does after reading its body, and
  * what the dashboard's agent form does. Validates the config and what it will run with before
  * anything is written, then configures the agent's object (which versions and audits it,
  * `agent.created`/`agent.updated`, with the key's id), its D1 row and the directory entry.
  * `expected` (the dashboard's forms) refuses to replace an agent on create, or an edit made to a
- * version that has changed since.
+ * version that has changed since. An agent declared in code is changed by deploying the code:
+ * the admin API and the dashboard are refused (409), unless they change its secrets alone.
  *
  * @example
  * const { agent, warnings, created } = await saveAgent(c, "shop", parsePutBody(json));
  */
 export async function saveAgent(c: Context<AppEnv>, agentId: string, body: AgentPutBody, expected?: SaveExpectation) {
-  const policy = { allowPrivateUrls: allowsPrivateUrls(c.env.ALLOW_PRIVATE_URLS) };
+  const by: SaveBy = { actor: adminActor(c), role: requirePrincipal(c).role, now: c.var.clock.now() };
+  return storeAgent(c.env, by, agentId, body, { managedBy: "api" }, expected);
+}
+
+/**
+ * `saveAgent` without a request: the same checks and writes, for any caller with the bindings
+ * (the admin API, and the reconciliation of agents declared in code, `src/lib/reconcile.ts`).
+ */
+export async function storeAgent(env: Env, by: SaveBy, agentId: string, body: AgentPutBody, source: AgentSource, expected?: SaveExpectation) {
+  const policy = { allowPrivateUrls: allowsPrivateUrls(env.ALLOW_PRIVATE_URLS) };
   const parsed = parseAgentConfig(body.config, policy);
   if (!parsed.ok) throw invalidConfig(parsed.issues);
   const config = parsed.config;
-  await requireEncryptionKeys(config, c.env.ENCRYPTION_KEYS);
+  await requireEncryptionKeys(config, env.ENCRYPTION_KEYS);
+  const db = drizzle(env.DB, { schema });
+  const row = await db.select({ managedBy: schema.agents.managedBy, codeHash: schema.agents.codeHash }).from(schema.agents).where(eq(schema.agents.id, agentId)).get();
+  // Who manages the agent after this save: the caller, except that a secrets-only PUT on a
+  // code-managed agent leaves it code-managed.
+  let managedAfter = source;
 
-  const stub = agentObject(c.env, agentId);
+  const stub = agentObject(env, agentId);
   // A Durable Object exists from its first call: a new agent's is not reached until the body
   // has passed every check, so a refused PUT leaves nothing behind.
-  const before = (await agentExists(c.env, agentId)) ? await stub.snapshot() : null;
+  const before = (await agentExists(env, agentId)) ? await stub.snapshot() : null;
   if (expected) checkExpectation(agentId, before?.record.version ?? null, expected);
-  const principal = requirePrincipal(c);
   const shortfall = retentionShortfall(before?.record.config, config);
-  if (shortfall && principal.role !== "admin") {
+  if (shortfall && by.role !== "admin") {
     throw new AppError(
       "forbidden",
       `audit.retention.duration: "${shortfall.to}" is shorter than the ${shortfall.required} that ${shortfall.standards.join(", ")} requires, and would erase audit events: it needs an admin key`,
@@ -171,20 +197,33 @@ export async function saveAgent(c: Context<AppEnv>, agentId: string, body: Agent
   const secretsAfter = applySecretsPatch(before?.secrets ?? {}, body.secrets);
   const systemPrompt = body.systemPrompt ?? config.systemPrompt ?? DEFAULT_SYSTEM_PROMPT;
   const model = body.model ?? config.model;
-  const facts = { model, systemPrompt, prices: loadPriceTable(c.env.MODEL_PRICES), secrets: secretsAfter };
+  if (source.managedBy === "api" && row?.managedBy === "code") {
+    // The code is the agent's definition: through the API only its secrets may change, by a PUT
+    // that carries the definition as it is. The agent stays code-managed.
+    if (!before || !sameDefinition(before.record, { config, systemPrompt, model })) {
+      throw new AppError(
+        "conflict",
+        `agent "${agentId}" is defined in the worker's code (createForeman({ agents })): change it there and deploy. Its secrets can be set here with its config, systemPrompt and model unchanged; once it is removed from the code, DELETE /v1/agents/${agentId} removes it`,
+      );
+    }
+    managedAfter = { managedBy: "code", hash: row.codeHash ?? "" };
+  }
+  const facts = { model, systemPrompt, prices: loadPriceTable(env.MODEL_PRICES), secrets: secretsAfter };
   const problems = [...credentialIssues(config, secretsAfter, policy), ...runIssues(config, facts)];
   if (problems.length > 0) throw invalidConfig(problems);
-  const { record, created } = await stub.configure({
+  const { record, created, unchanged } = await stub.configure({
     agentId,
     config,
     systemPrompt,
     model,
     secrets: body.secrets,
-    now: c.var.clock.now(),
-    actor: adminActor(c),
+    now: by.now,
+    actor: by.actor,
+    ...(source.managedBy === "code" ? { codeHash: source.hash } : {}),
   });
+  const managed = { managedBy: managedAfter.managedBy, codeHash: managedAfter.managedBy === "code" ? managedAfter.hash : null };
   // The object is the source of truth; the index row follows and never moves backwards.
-  await drizzle(c.env.DB, { schema })
+  await db
     .insert(schema.agents)
     .values({
       id: agentId,
@@ -194,6 +233,7 @@ export async function saveAgent(c: Context<AppEnv>, agentId: string, body: Agent
       config,
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
+      ...managed,
     })
     .onConflictDoUpdate({
       target: schema.agents.id,
@@ -203,24 +243,27 @@ export async function saveAgent(c: Context<AppEnv>, agentId: string, body: Agent
         model: record.model,
         config,
         updatedAt: record.updatedAt,
+        ...managed,
       },
-      setWhere: sql`excluded.version > ${schema.agents.version}`,
+      // Equal versions: a code-managed agent another isolate applied first, whose row may lag.
+      setWhere: sql`excluded.version >= ${schema.agents.version}`,
     });
   // Webhooks look agents up here before reaching their object.
-  await rememberAgent(c.env, agentId);
-  if (shortfall) {
+  await rememberAgent(env, agentId);
+  if (shortfall && !unchanged) {
     await stub.recordEvents([
       {
         level: "minimal",
-        event: { at: c.var.clock.now(), actor: adminActor(c), action: "audit.retention_shortened", resource: agentId, decision: "changed", details: { ...shortfall } },
+        event: { at: by.now, actor: by.actor, action: "audit.retention_shortened", resource: agentId, decision: "changed", details: { ...shortfall } },
       },
     ]);
   }
   const snapshot = await stub.snapshot();
   return {
-    agent: agentView(record, snapshot?.trustLevel ?? config.trust.initial, secretNames(snapshot?.secrets ?? {})),
+    agent: agentView(record, snapshot?.trustLevel ?? config.trust.initial, secretNames(snapshot?.secrets ?? {}), managedAfter.managedBy),
     warnings: runWarnings(config, facts),
     created,
+    unchanged: unchanged === true,
   };
 }
 
@@ -266,14 +309,25 @@ export const agentRoutes = new Hono<AppEnv>()
     return c.json(await deleteAgent(c.env, agentId, { actor: adminActor(c), now: c.var.clock.now() }));
   })
   .get("/agents/:agentId", async (c) => {
-    const { snapshot } = await requireAgent(c);
-    return c.json(agentView(snapshot.record, snapshot.trustLevel, secretNames(snapshot.secrets)));
+    const { agentId, snapshot } = await requireAgent(c);
+    return c.json(agentView(snapshot.record, snapshot.trustLevel, secretNames(snapshot.secrets), await managedBy(c.env.DB, agentId)));
   })
   .get("/agents", async (c) => {
     const limit = z.coerce.number().int().min(1).max(200).catch(50).parse(c.req.query("limit") ?? 50);
     const cursor = c.req.query("cursor");
     return c.json(await listAgents(c.env.DB, requirePrincipal(c).agents, { cursor, limit }));
   });
+
+/** Whether a save would leave what the agent is (config, prompt, model) as it is. */
+function sameDefinition(record: AgentRecord, next: { config: AgentConfig; systemPrompt: string; model: string }): boolean {
+  return record.systemPrompt === next.systemPrompt && record.model === next.model && canonicalJson(record.config) === canonicalJson(next.config);
+}
+
+/** Who changes an agent: its code (`createForeman({ agents })`) or the admin API. */
+export async function managedBy(db: D1Database, agentId: string): Promise<"api" | "code"> {
+  const row = await drizzle(db, { schema }).select({ managedBy: schema.agents.managedBy }).from(schema.agents).where(eq(schema.agents.id, agentId)).get();
+  return row?.managedBy ?? "api";
+}
 
 /**
  * A page of the agents a key may see (all, or its `agents`), by id: what `GET /v1/agents` answers
@@ -287,6 +341,7 @@ export async function listAgents(db: D1Database, scope: string[] | null, page: {
       version: schema.agents.version,
       name: schema.agents.name,
       model: schema.agents.model,
+      managedBy: schema.agents.managedBy,
       updatedAt: schema.agents.updatedAt,
     })
     .from(schema.agents)

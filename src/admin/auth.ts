@@ -24,9 +24,25 @@ export function adminAuth(): MiddlewareHandler<AppEnv> {
       c.header("WWW-Authenticate", 'Bearer realm="foreman-admin"');
       throw new AppError("unauthorized", "a valid admin bearer token is required");
     }
-    const refused = denial(principal, { method: c.req.method, path: c.req.path });
+    const refused = denial(principal, { method: c.req.method, path: adminPath(c.req.path, c.req.routePath) });
     if (refused) throw new AppError("forbidden", refused);
     c.set("principal", principal);
     await next();
   };
 }
+
+/**
+ * The request's path as the access rules know it (`/v1/...`), also when the app is mounted under
+ * a prefix in another Hono app (`app.route("/foreman", foreman.app)`): the middleware's own
+ * route (`/foreman/v1/*`) says which prefix to take off.
+ *
+ * @example
+ * adminPath("/foreman/v1/agents/shop", "/foreman/v1/*"); // "/v1/agents/shop"
+ */
+export function adminPath(path: string, routePath: string): string {
+  const prefix = routePath.endsWith(ADMIN_ROUTE) ? routePath.slice(0, -ADMIN_ROUTE.length) : "";
+  return prefix !== "" && path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path;
+}
+
+/** Where the admin auth middleware is registered in `createApp`. */
+const ADMIN_ROUTE = "/v1/*";

@@ -12,6 +12,10 @@ export const agents = sqliteTable("agents", {
   config: text("config", { mode: "json" }).notNull(),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
+  /** `code`: declared in the worker's code (`createForeman({ agents })`), changed by deploying; `api`: by the admin API. */
+  managedBy: text("managed_by", { enum: ["api", "code"] }).notNull().default("api"),
+  /** For a code-managed agent, the hash of what the code declared when it was last applied. */
+  codeHash: text("code_hash"),
 });
 
 /** Finished interactions, from the `learning` queue. No customer text; the conversation is hashed. */

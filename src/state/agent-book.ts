@@ -9,8 +9,14 @@ export interface ConfigureInput {
   model: string;
   secrets?: SecretsPatch;
   now: number;
-  /** Who configured it, for the audit trail (`admin:<key id>`). */
+  /** Who configured it, for the audit trail (`admin:<key id>`, `code`). */
   actor?: string;
+  /**
+   * For an agent declared in code: the hash of what the code declares. A configure carrying the
+   * hash already applied changes nothing, so isolates starting together after a deploy apply a
+   * change once, not once each.
+   */
+  codeHash?: string;
 }
 
 /**
@@ -48,14 +54,19 @@ export class AgentBook {
    * the secrets set or removed, never their values. An agent created again after a deletion
    * continues its version numbers (see `retire`).
    */
-  configure(input: ConfigureInput): { record: AgentRecord; created: boolean } {
+  configure(input: ConfigureInput): { record: AgentRecord; created: boolean; unchanged?: true } {
     const previous = this.record() ?? undefined;
+    if (previous && input.codeHash !== undefined && this.#get<string>("code_hash") === input.codeHash) {
+      return { record: previous, created: false, unchanged: true };
+    }
     const next = nextRecord(previous, input, input.now);
     const retired = previous ? undefined : this.#get<number>("retired_version");
     const record = retired === undefined ? next : { ...next, version: retired + 1 };
     const secrets = applySecretsPatch(this.secrets(), input.secrets);
     this.#put("agent", record);
     this.#put("secrets", secrets);
+    if (input.codeHash !== undefined) this.#put("code_hash", input.codeHash);
+    else this.#sql.exec("DELETE FROM kv WHERE key = 'code_hash'");
     this.#record = record;
     this.#secrets = secrets;
     const changed = Object.entries(input.secrets ?? {}).map(([name, value]) => (value === null ? `-${name}` : name));

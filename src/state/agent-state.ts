@@ -89,11 +89,12 @@ export class AgentState extends DurableObject<Env> {
   }
 
   /** Creates or replaces the agent. Trust starts at `trust.initial` and survives replacements. */
-  async configure(input: ConfigureInput): Promise<{ record: AgentRecord; created: boolean }> {
-    let result: { record: AgentRecord; created: boolean };
+  async configure(input: ConfigureInput): Promise<{ record: AgentRecord; created: boolean; unchanged?: true }> {
+    let result: { record: AgentRecord; created: boolean; unchanged?: true };
     try {
       result = this.ctx.storage.transactionSync(() => {
         const configured = this.#book.configure(input);
+        if (configured.unchanged) return configured;
         this.#trust.init(input.config.trust.initial);
         return configured;
       });

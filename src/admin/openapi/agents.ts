@@ -10,6 +10,8 @@ import { count, isoTime, issueSchema, type RouteDoc } from "./catalogue";
 export const agentViewSchema = z.object({
   agentId: z.string(),
   version: z.number().int().min(1),
+  /** `code`: declared in the worker's code and changed by deploying it; `api`: changed through this API. */
+  managedBy: z.enum(["api", "code"]),
   config: z.record(z.string(), z.unknown()),
   systemPrompt: z.string(),
   model: z.string(),
@@ -25,7 +27,7 @@ export const putAgentResponseSchema = agentViewSchema.extend({
 });
 
 export const agentListSchema = z.object({
-  agents: z.array(z.object({ agentId: z.string(), version: z.number().int(), name: z.string().nullable(), model: z.string(), updatedAt: isoTime })),
+  agents: z.array(z.object({ agentId: z.string(), version: z.number().int(), name: z.string().nullable(), model: z.string(), managedBy: z.enum(["api", "code"]), updatedAt: isoTime })),
   nextCursor: z.string().nullable(),
 });
 
@@ -80,7 +82,7 @@ export const AGENT_ROUTES: RouteDoc[] = [
       200: { description: "the agent, replaced", schema: putAgentResponseSchema },
       201: { description: "the agent, created", schema: putAgentResponseSchema },
     },
-    errors: { 400: "the body or the config is invalid (issues name each field)", 413: "the body is larger than 256 KiB" },
+    errors: { 400: "the body or the config is invalid (issues name each field)", 409: "the agent is defined in the worker's code: change it there", 413: "the body is larger than 256 KiB" },
   },
   {
     method: "get",

@@ -60,6 +60,9 @@ export default defineConfig(async () => {
       // One isolate per test file (the default, chosen): files apply their own migrations and
       // never share storage. Said here so vitest does not advise turning it off after each run.
       isolate: true,
+      // A hang guard, not a speed check: tests assert behaviour, and a test that drives a hundred
+      // requests through the runtime can outgrow vitest's 5 s default on a busy two-core machine.
+      testTimeout: 30_000,
     },
   };
 });

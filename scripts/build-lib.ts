@@ -6,8 +6,9 @@
  * output resolves under any resolver (wrangler's bundler, vite, Node, TypeScript's `nodenext`).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import ts from "typescript";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dist = path.join(root, "dist");
@@ -43,4 +44,17 @@ for (const file of files(dist)) {
     rewritten += 1;
   }
 }
-console.log(`dist/ built: ${rewritten} files with explicit import paths`);
+
+// The `foreman-agents` bin (`npx foreman-agents init`): one Node-only file, apart from the worker
+// code and its tsconfig, typechecked by tsconfig.node.json. Transpiled alone: it imports only node:*.
+const cliSource = path.join(root, "src", "cli", "init.ts");
+const cli = ts.transpileModule(readFileSync(cliSource, "utf8"), {
+  fileName: cliSource,
+  compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
+});
+const cliOut = path.join(dist, "cli", "init.js");
+mkdirSync(path.dirname(cliOut), { recursive: true });
+writeFileSync(cliOut, cli.outputText);
+chmodSync(cliOut, 0o755);
+
+console.log(`dist/ built: ${rewritten} files with explicit import paths, and the init command`);

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
 const repo = path.resolve(import.meta.dirname, "../..");
 const bin = (name: string) => path.join(repo, "node_modules", ".bin", name);
@@ -15,6 +15,7 @@ const pkg = JSON.parse(readFileSync(path.join(repo, "package.json"), "utf8")) as
   name: string;
   dependencies: Record<string, string>;
   exports: Record<string, string | Record<string, string>>;
+  bin: Record<string, string>;
 };
 
 let work: string;
@@ -41,17 +42,13 @@ export default { fetch: app.fetch, queue: foreman.queue, scheduled: foreman.sche
 
 beforeAll(() => {
   work = mkdtempSync(path.join(tmpdir(), "foreman-pack-"));
-  // `npm pack` runs `prepack`, which builds dist/ (and says so on stdout, before the JSON).
-  const output = execFileSync("npm", ["pack", "--json", "--pack-destination", work], { cwd: repo, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  const packed = JSON.parse(output.slice(output.indexOf("[\n"))) as Array<{ filename: string; files: Array<{ path: string }> }>;
-  const [tarball] = packed;
-  if (!tarball) throw new Error("npm pack produced nothing");
-  tarballFiles = tarball.files.map((f) => f.path);
+  const tarball = inject("packedTarball");
+  tarballFiles = tarball.files;
 
   project = path.join(work, "my-worker");
   const installed = path.join(project, "node_modules", pkg.name);
   mkdirSync(installed, { recursive: true });
-  execFileSync("tar", ["-xzf", path.join(work, tarball.filename), "-C", installed, "--strip-components=1"]);
+  execFileSync("tar", ["-xzf", tarball.path, "-C", installed, "--strip-components=1"]);
   // The package's dependencies, as `npm install` would put them beside it.
   for (const dep of [...Object.keys(pkg.dependencies), "@cloudflare/workers-types"]) {
     const target = path.join(project, "node_modules", dep);
@@ -86,10 +83,24 @@ describe("npm pack", () => {
     expect(tarballFiles.filter((f) => f.startsWith("migrations/meta/"))).toEqual([]);
   });
 
+  it("holds the init command and the project template, with its dotfiles under names npm keeps", () => {
+    expect(tarballFiles).toContain("dist/cli/init.js");
+    for (const file of ["template/package.json", "template/wrangler.toml", "template/src/index.ts", "template/test/index.test.ts", "template/_gitignore", "template/_dev.vars.example"]) {
+      expect(tarballFiles).toContain(file);
+    }
+  });
+
   it("has every exports target in the tarball", () => {
     const targets = Object.values(pkg.exports).flatMap((t) => (typeof t === "string" ? [t] : Object.values(t)));
     expect(targets.length).toBeGreaterThan(0);
     for (const target of targets) expect(tarballFiles, target).toContain(target.replace(/^\.\//, ""));
+  });
+
+  it("has its bin in the tarball, runnable by Node", () => {
+    expect(Object.keys(pkg.bin)).toEqual(["foreman-agents"]);
+    const bin = path.join(project, "node_modules", pkg.name, pkg.bin["foreman-agents"]!);
+    expect(readFileSync(bin, "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true);
+    expect(execFileSync(process.execPath, [bin, "--help"], { encoding: "utf8" })).toContain("Usage: foreman-agents init <dir>");
   });
 
   it("imports nothing from src/, and every relative import in dist/ names a file that is there", () => {

@@ -23,6 +23,7 @@ Writes a new worker running Foreman into <dir> (which must be empty or absent).
   --package <spec>  what the project's package.json installs foreman-agents from:
                     a version range, a tarball path or a URL (default: ^<this version>)`;
 
+/** What `init` writes, where, and from which package. */
 export interface InitOptions {
   /** The directory to write; created when absent, refused when it holds anything. */
   dir: string;
@@ -32,6 +33,13 @@ export interface InitOptions {
   packageRoot?: string;
 }
 
+/**
+ * A request `init` refuses (a non-empty directory, a tarball that is not there): its message
+ * names the problem and the fix, and nothing has been written.
+ *
+ * @example
+ * try { init({ dir: "taken" }); } catch (err) { if (err instanceof InitError) console.error(err.message); }
+ */
 export class InitError extends Error {
   override name = "InitError";
 }
@@ -46,7 +54,13 @@ interface PackageJson {
 
 const defaultRoot = () => path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-/** An npm package name and a worker name both accept lowercase letters, digits and dashes. */
+/**
+ * The project's name, from its directory: an npm package name and a worker name both accept
+ * lowercase letters, digits and dashes.
+ *
+ * @example
+ * projectName("./Acme Bakery"); // "acme-bakery"
+ */
 export function projectName(dir: string): string {
   const name = path
     .basename(path.resolve(dir))
@@ -96,7 +110,14 @@ function* templateFiles(dir: string, prefix = ""): Generator<string> {
   }
 }
 
-/** Writes the project; returns the files written, relative to `dir`. Nothing is written when a check fails. */
+/**
+ * Writes the project; returns the files written, relative to `dir`. Nothing is written when a
+ * check fails.
+ *
+ * @example
+ * init({ dir: "my-agent", packageSpec: "../foreman/foreman-agents-0.1.0.tgz" });
+ * // [".dev.vars.example", ".gitignore", "README.md", "package.json", "src/index.ts", ...]
+ */
 export function init(options: InitOptions): string[] {
   const root = options.packageRoot ?? defaultRoot();
   const templateDir = path.join(root, "template");
@@ -130,7 +151,13 @@ export function init(options: InitOptions): string[] {
   return files.map((f) => f.target);
 }
 
-/** The command line: `init <dir> [--package <spec>]`. Returns the exit code. */
+/**
+ * The command line: `init <dir> [--package <spec>]`. Returns the exit code: 0 done, 1 refused
+ * (the message says why), 2 a usage error.
+ *
+ * @example
+ * process.exitCode = main(["init", "my-agent"]);
+ */
 export function main(argv: string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): number {
   const [command, ...rest] = argv;
   if (command === "--help" || command === "-h" || command === "help") {

@@ -56,10 +56,10 @@ try {
   await fake(`/_fake/oracle/${AGENT}`, { facts: Object.fromEntries(TOPICS.flatMap((t, i) => askings(t).map((q) => [q, FACTS[i]!]))) });
   const messages = TOPICS.flatMap((topic) => Array.from({ length: PER_TOPIC }, (_, i) => askings(topic)[i % 3]!));
   for (let i = 0; i < messages.length; i += 8) await Promise.all(messages.slice(i, i + 8).map((text, j) => send(text, i + j)));
-  for (const [i, text] of ["Hello!", "Hello!", "Thanks, bye", "Can you email me at jo.baker@example.com about my order?"].entries()) await send(text, 10_000 + i, `regular-${i}`);
+  for (const [i, text] of ["Hello!", "Hello!", "Thanks, bye"].entries()) await send(text, 10_000 + i, `regular-${i}`);
   for (let i = 0; ; i++) {
     const { requests } = await api<{ requests: number }>(`/v1/agents/${AGENT}/analytics`);
-    if (requests >= messages.length + 4) break;
+    if (requests >= messages.length + 3) break;
     if (i > 240) throw new Error(`only ${requests} answers were stored`);
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -86,7 +86,15 @@ try {
     await new Promise((r) => setTimeout(r, 500));
   }
 
-  const { conversations } = await api<{ conversations: Array<{ id: string }> }>(`/v1/agents/${AGENT}/conversations?limit=50`);
+  // The newest conversation: personal data the transcript shows masked.
+  await send("Hi, this is Jo Baker. Can you email me at jo.baker@example.com or call 07700 900123 about my order?", 40_000, "jo");
+  let conversations: Array<{ id: string }> = [];
+  for (let i = 0; i < 60; i++) {
+    ({ conversations } = await api<{ conversations: Array<{ id: string }> }>(`/v1/agents/${AGENT}/conversations?limit=1`));
+    const first = conversations[0] && (await api<{ turns: Array<{ text: string }> }>(`/v1/agents/${AGENT}/conversations/${conversations[0].id}`));
+    if (first && first.turns.some((t) => t.text.includes("[EMAIL]"))) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 })).newPage();
   await page.goto(`${server.url}/dashboard/sign-in`);
@@ -96,7 +104,7 @@ try {
   await page.click("button[type=submit]");
   await page.waitForLoadState();
   const a = `/dashboard/agents/${AGENT}`;
-  const emailed = conversations.at(-1)?.id;
+  const emailed = conversations[0]?.id;
   const shots: Array<[string, string]> = [
     ["agents", "/dashboard/agents"],
     ["overview", a],

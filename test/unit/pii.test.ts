@@ -124,6 +124,8 @@ describe("detectPii: contextual types", () => {
       ["Hi, my name is John Smith and I can't log in.", "John Smith"],
       ["Hello, I'm Sarah, my card was swallowed.", "Sarah"],
       ["Hi, this is Daniel from Greenleaf Cafe.", "Daniel"],
+      ["Hi, this is Jo Baker. Can you email me about my order?", "Jo Baker"],
+      ["Good morning, this is Priya Nair, I ordered a cake.", "Priya Nair"],
       ["Name: Anne-Marie O'Brien\nAccount: personal", "Anne-Marie O'Brien"],
       ["Cardholder: Ludwig van Beethoven", "Ludwig van Beethoven"],
       ["Signed, Harold Finch", "Harold Finch"],
@@ -133,7 +135,7 @@ describe("detectPii: contextual types", () => {
   });
 
   it("does not take ordinary capitalised words after a cue for a name", () => {
-    for (const text of ["I'm fine, thanks.", "I'm Still waiting!", "Thanks, I'll try again.", "Regards,\nThe Billing Team", "File name: Statement March.pdf", "This is Amazon calling?", "I'm Writing to complain"]) {
+    for (const text of ["I'm fine, thanks.", "I'm Still waiting!", "Thanks, I'll try again.", "Regards,\nThe Billing Team", "File name: Statement March.pdf", "This is Amazon calling?", "I'm Writing to complain", "Hi, this is urgent!", "Hello, this is about my refund.", "Hello, this is Amazon calling about your parcel."]) {
       expect(found(text), text).toEqual([]);
     }
   });

@@ -2,7 +2,7 @@
  * Person names, only after an explicit cue, and kept conservative: capitalised tokens (particles
  * such as "van" or "de" allowed between them), none of them a common word. Strong cues ("my name
  * is", "Name:", "Mr") take up to four tokens as they are, in Title Case or ALL CAPS, and lowercase
- * ones when the writer is not capitalising. The other cues ("I'm", "this is … from", a sign-off, a
+ * ones when the writer is not capitalising. The other cues ("I'm", "this is … from", "Hi, this is …", a sign-off, a
  * bare "name" field, "my daughter", "my maiden name,") also need what follows to look like the end
  * of a name.
  */
@@ -74,6 +74,15 @@ const CUES: readonly Cue[] = [
   { re: /(?<![\p{L}])(?:i['’]m|i am)[ \t]+/giu, min: 1, max: 3, caps: false, lower: false, end: SENTENCE_END, notGerund: true },
   // Not "calling": customers quote scam calls that open with "this is Amazon calling".
   { re: /(?<![\p{L}])this is[ \t]+/giu, min: 1, max: 3, caps: false, lower: false, end: /^[ \t]*,?[ \t]+(?:from|here|speaking)(?![\p{L}])/u },
+  // A greeting, then who writes: "Hi, this is Jo Baker. Can you …". The name ends its sentence.
+  {
+    re: /(?:^|[\n.!?][ \t]*)(?:hi|hello|hey|dear [\p{L}]+|good (?:morning|afternoon|evening))[ \t]*[,!.]?[ \t]*this is[ \t]+/giu,
+    min: 1,
+    max: 3,
+    caps: false,
+    lower: false,
+    end: /^[ \t]*[,.!;\n]/u,
+  },
   {
     re: /(?:^|[\n.!?][ \t]*)(?:signed|regards|kind regards|best regards|warm regards|many thanks|thanks|thank you|sincerely|yours sincerely|yours faithfully|yours truly|cheers|best wishes|best)[ \t]*[,!.-]?\s{0,4}/giu,
     min: 1,

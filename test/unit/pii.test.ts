@@ -126,6 +126,7 @@ describe("detectPii: contextual types", () => {
       ["Hi, this is Daniel from Greenleaf Cafe.", "Daniel"],
       ["Hi, this is Jo Baker. Can you email me about my order?", "Jo Baker"],
       ["Good morning, this is Priya Nair, I ordered a cake.", "Priya Nair"],
+      ["Subject: Hello, this is Tom Reid. My order is late.", "Tom Reid"],
       ["Name: Anne-Marie O'Brien\nAccount: personal", "Anne-Marie O'Brien"],
       ["Cardholder: Ludwig van Beethoven", "Ludwig van Beethoven"],
       ["Signed, Harold Finch", "Harold Finch"],

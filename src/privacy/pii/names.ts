@@ -76,7 +76,7 @@ const CUES: readonly Cue[] = [
   { re: /(?<![\p{L}])this is[ \t]+/giu, min: 1, max: 3, caps: false, lower: false, end: /^[ \t]*,?[ \t]+(?:from|here|speaking)(?![\p{L}])/u },
   // A greeting, then who writes: "Hi, this is Jo Baker. Can you …". The name ends its sentence.
   {
-    re: /(?:^|[\n.!?][ \t]*)(?:hi|hello|hey|dear [\p{L}]+|good (?:morning|afternoon|evening))[ \t]*[,!.]?[ \t]*this is[ \t]+/giu,
+    re: /(?:^|[\n.!?:][ \t]*)(?:hi|hello|hey|dear [\p{L}]+|good (?:morning|afternoon|evening))[ \t]*[,!.]?[ \t]*this is[ \t]+/giu,
     min: 1,
     max: 3,
     caps: false,

@@ -9,9 +9,8 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { signHttpRequest } from "../src/channels/http/signature.ts";
 import { startDevServer } from "../test/browser/dev-server.ts";
+import { adminJson, launchChromium, sendSigned, signIn } from "../test/browser/support.ts";
 
 const OUT = join(import.meta.dirname, "..", "docs", "screenshots");
 const AGENT = "corner-bakery";
@@ -25,21 +24,11 @@ const PER_TOPIC = 48;
 
 const server = await startDevServer();
 try {
-  const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
-    const res = await fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${server.adminToken}`, "content-type": "application/json" } });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
+  const api = adminJson(server.url, server.adminToken);
   const fake = (path: string, body: unknown) =>
     fetch(`${server.fakeUrl}${path}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   const send = async (text: string, i: number, from = "customer") => {
-    const body = JSON.stringify({ id: `shot-${i}-${crypto.randomUUID()}`, conversation: `shot-${i}`, from, text });
-    const timestamp = Math.floor(Date.now() / 1000);
-    const res = await fetch(`${server.url}/webhooks/${AGENT}/http`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-foreman-timestamp": String(timestamp), "x-foreman-signature": await signHttpRequest(SECRET, timestamp, body) },
-      body,
-    });
+    const res = await sendSigned(server.url, AGENT, SECRET, { id: `shot-${i}-${crypto.randomUUID()}`, conversation: `shot-${i}`, from, text });
     if (!res.ok) throw new Error(`sending "${text}": ${res.status} ${await res.text()}`);
   };
 
@@ -95,14 +84,12 @@ try {
     if (first && first.turns.some((t) => t.text.includes("[EMAIL]"))) break;
     await new Promise((r) => setTimeout(r, 500));
   }
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+  const browser = await launchChromium();
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 })).newPage();
   await page.goto(`${server.url}/dashboard/sign-in`);
   mkdirSync(OUT, { recursive: true });
   await page.screenshot({ path: join(OUT, "sign-in.png") });
-  await page.fill("input[name=key]", server.adminToken);
-  await page.click("button[type=submit]");
-  await page.waitForLoadState();
+  await signIn(page, server.url, server.adminToken);
   const a = `/dashboard/agents/${AGENT}`;
   const emailed = conversations[0]?.id;
   const shots: Array<[string, string]> = [
@@ -126,10 +113,7 @@ try {
   }
   // A phone.
   const phone = await (await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 })).newPage();
-  await phone.goto(`${server.url}/dashboard/sign-in`);
-  await phone.fill("input[name=key]", server.adminToken);
-  await phone.click("button[type=submit]");
-  await phone.waitForLoadState();
+  await signIn(phone, server.url, server.adminToken);
   await phone.goto(`${server.url}${a}`);
   await phone.screenshot({ path: join(OUT, "overview-phone.png") });
   console.log("[screenshots] overview-phone.png");

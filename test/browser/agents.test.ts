@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { launchChromium } from "./support.ts";
 
 const url = inject("devUrl");
 const adminToken = inject("devAdminToken");
@@ -8,7 +9,7 @@ const adminToken = inject("devAdminToken");
 let browser: Browser;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
 // The callbacks of page.$eval and page.evaluate run in the page: they see the DOM.
 import { readFile } from "node:fs/promises";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { launchChromium, signIn } from "./support.ts";
 
 const url = inject("devUrl");
 const adminToken = inject("devAdminToken");
@@ -11,7 +12,7 @@ const agentId = inject("devAgentId");
 let browser: Browser;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -57,10 +58,7 @@ describe("the audit log in a browser", () => {
     await refusedWebhooks(3);
     const context = await browser.newContext({ acceptDownloads: true });
     const page = await context.newPage();
-    await page.goto(`${url}/dashboard/sign-in`);
-    await page.fill("input[name=key]", adminToken);
-    await page.click("button[type=submit]");
-    await page.waitForLoadState();
+    await signIn(page, url, adminToken);
     await page.goto(`${url}/dashboard/agents/${agentId}`);
     await page.click("[data-testid=audit-link]");
     await page.waitForSelector("[data-testid=audit-filters]");

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { signHttpRequest } from "../../src/channels/http/signature.ts";
+import { adminJson, launchChromium, sendSigned, signIn } from "./support.ts";
 
 const url = inject("devUrl");
 const adminToken = inject("devAdminToken");
@@ -12,17 +12,13 @@ const QUESTION = "Hi, it's jane.doe@example.com, my card 4242 4242 4242 4242 was
 let browser: Browser;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
 });
 
-async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(`${url}${path}`, { ...init, headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json", ...init.headers } });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const api = adminJson(url, adminToken);
 
 interface ConversationPage {
   conversations: Array<{ id: string; messages: number }>;
@@ -38,13 +34,7 @@ async function agentWithConversation(): Promise<{ agentId: string; conversationI
     body: JSON.stringify({ steps: [{ type: "text", text: "Sorry about that, I refunded it and wrote to jane.doe@example.com." }] }),
   });
   expect(scripted.status).toBe(204);
-  const body = JSON.stringify({ id: `ch-${crypto.randomUUID()}`, conversation: "c1", from: "browser-test", text: QUESTION });
-  const timestamp = Math.floor(Date.now() / 1000);
-  const sent = await fetch(`${url}/webhooks/${agentId}/http`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-foreman-timestamp": String(timestamp), "x-foreman-signature": await signHttpRequest(HTTP_SECRET, timestamp, body) },
-    body,
-  });
+  const sent = await sendSigned(url, agentId, HTTP_SECRET, { id: `ch-${crypto.randomUUID()}`, conversation: "c1", from: "browser-test", text: QUESTION });
   expect(sent.status).toBe(200);
   // The learning queue stores the interaction shortly after the answer.
   for (let i = 0; i < 60; i++) {
@@ -64,10 +54,7 @@ describe("the channels page in a browser", () => {
     page.on("console", (m) => m.type() === "error" && m.text().includes("Content Security Policy") && errors.push(m.text()));
     page.on("response", (r) => r.status() >= 400 && !r.url().endsWith("/favicon.ico") && errors.push(`${r.status()} ${r.url()}`));
 
-    await page.goto(`${url}/dashboard/sign-in`);
-    await page.fill("input[name=key]", adminToken);
-    await page.click("button[type=submit]");
-    await page.waitForLoadState();
+    await signIn(page, url, adminToken);
     await page.goto(`${url}/dashboard/agents/${agentId}`);
     await page.click("[data-testid=channels-link]");
     await page.waitForSelector("[data-testid=volume-chart]");

@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 // The callbacks of page.$eval and page.evaluate run in the page: they see the DOM.
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { adminJson, launchChromium } from "./support.ts";
 import { overviewSpan } from "../../src/dashboard/span.ts";
 
 const url = inject("devUrl");
@@ -13,7 +14,7 @@ let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -26,11 +27,7 @@ async function freshPage(): Promise<Page> {
   return context.newPage();
 }
 
-async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(`${url}${path}`, { ...init, headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json", ...init.headers } });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const api = adminJson(url, adminToken);
 
 async function signIn(page: Page, key: string): Promise<void> {
   await page.goto(`${url}/dashboard`);

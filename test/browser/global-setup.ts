@@ -1,6 +1,6 @@
 import type { TestProject } from "vitest/node";
-import { signHttpRequest } from "../../src/channels/http/signature.ts";
 import { type DevServer, startDevServer } from "./dev-server.ts";
+import { sendSigned } from "./support.ts";
 
 /** What the traffic of the setup was: the messages the demo agent answered. */
 export const MESSAGES = ["Hello!", "When do you open?", "When do you open?", "Do you sell gluten-free bread?", "Thanks, bye"];
@@ -17,13 +17,7 @@ declare module "vitest" {
 
 /** Sends a message through the signed HTTP channel, as `npm run send` does. */
 async function send(server: DevServer, text: string, i: number): Promise<void> {
-  const body = JSON.stringify({ id: `browser-${i}-${crypto.randomUUID()}`, conversation: `browser-${i}`, from: "browser-test", text });
-  const timestamp = Math.floor(Date.now() / 1000);
-  const res = await fetch(`${server.url}/webhooks/${server.agentId}/http`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-foreman-timestamp": String(timestamp), "x-foreman-signature": await signHttpRequest(server.httpSecret, timestamp, body) },
-    body,
-  });
+  const res = await sendSigned(server.url, server.agentId, server.httpSecret, { id: `browser-${i}-${crypto.randomUUID()}`, conversation: `browser-${i}`, from: "browser-test", text });
   if (!res.ok) throw new Error(`sending "${text}" failed: ${res.status} ${await res.text()}`);
 }
 

@@ -5,9 +5,9 @@
  * as production stores them. An admin sees the JSON API's lists on the page, approves a pattern
  * waiting for a person and sees it go to canary, and rejects another.
  */
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { signHttpRequest } from "../../src/channels/http/signature.ts";
+import { adminJson, launchChromium, sendSigned, signIn } from "./support.ts";
 
 const url = inject("devUrl");
 const adminToken = inject("devAdminToken");
@@ -28,25 +28,15 @@ const PER_TOPIC = 48;
 
 let browser: Browser;
 
-async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(`${url}${path}`, { ...init, headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json", ...init.headers } });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const api = adminJson(url, adminToken);
 
 async function send(text: string, i: number): Promise<void> {
-  const body = JSON.stringify({ id: `learn-${i}-${crypto.randomUUID()}`, conversation: `learn-${i}`, from: "browser-test", text });
-  const timestamp = Math.floor(Date.now() / 1000);
-  const res = await fetch(`${url}/webhooks/${agentId}/http`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-foreman-timestamp": String(timestamp), "x-foreman-signature": await signHttpRequest(secret, timestamp, body) },
-    body,
-  });
+  const res = await sendSigned(url, agentId, secret, { id: `learn-${i}-${crypto.randomUUID()}`, conversation: `learn-${i}`, from: "browser-test", text });
   if (!res.ok) throw new Error(`sending "${text}" failed: ${res.status} ${await res.text()}`);
 }
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+  browser = await launchChromium();
   const unlimited = { perSender: { messages: 1_000_000, window: "1m" }, perAgent: { messages: 1_000_000, window: "1m" } };
   await api(`/v1/agents/${agentId}`, {
     method: "PUT",
@@ -80,10 +70,7 @@ async function signedInPage(): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
   page.on("console", (m) => m.type() === "error" && m.text().includes("Content Security Policy") && cspErrors.push(m.text()));
   page.on("dialog", (d) => void d.accept());
-  await page.goto(`${url}/dashboard/sign-in`);
-  await page.fill("input[name=key]", adminToken);
-  await page.click("button[type=submit]");
-  await page.waitForLoadState();
+  await signIn(page, url, adminToken);
   return page;
 }
 

@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 import { createHmac } from "node:crypto";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { adminJson, launchChromium, signIn } from "./support.ts";
 
 const url = inject("devUrl");
 const adminToken = inject("devAdminToken");
@@ -11,17 +12,13 @@ const SIGNING = "browser-ops-signing-secret";
 let browser: Browser;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
 });
 
-async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(`${url}${path}`, { ...init, headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json", ...init.headers } });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const api = adminJson(url, adminToken);
 
 /** Asks until `found` returns something (the agent's alarm and the work queue run on their own). */
 async function eventually<T>(what: string, found: () => Promise<T | undefined>): Promise<T> {
@@ -94,10 +91,7 @@ describe("the alerts and dead letters pages in a browser", () => {
     page.on("console", (m) => m.type() === "error" && m.text().includes("Content Security Policy") && errors.push(m.text()));
     page.on("response", (r) => r.status() >= 400 && !r.url().endsWith("/favicon.ico") && errors.push(`${r.status()} ${r.url()}`));
 
-    await page.goto(`${url}/dashboard/sign-in`);
-    await page.fill("input[name=key]", adminToken);
-    await page.click("button[type=submit]");
-    await page.waitForLoadState();
+    await signIn(page, url, adminToken);
     await page.goto(`${url}/dashboard/agents/${agentId}`);
     expect(await page.getAttribute('[data-figure="open-alerts"]', "data-value")).toBe("1");
 

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { signHttpRequest } from "../../src/channels/http/signature.ts";
+import { adminJson, launchChromium, sendSigned, signIn } from "./support.ts";
 
 const url = inject("devUrl");
 const adminToken = inject("devAdminToken");
@@ -11,17 +11,13 @@ const HTTP_SECRET = "browser-trust-secret";
 let browser: Browser;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
 });
 
-async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(`${url}${path}`, { ...init, headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json", ...init.headers } });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const api = adminJson(url, adminToken);
 
 interface ApprovalView {
   id: string;
@@ -47,13 +43,7 @@ async function agentWithPendingRequest(): Promise<{ agentId: string; request: Ap
     }),
   });
   expect(scripted.status).toBe(204);
-  const body = JSON.stringify({ id: `ask-${crypto.randomUUID()}`, conversation: "c1", from: "browser-test", text: "Refund my order" });
-  const timestamp = Math.floor(Date.now() / 1000);
-  const sent = await fetch(`${url}/webhooks/${agentId}/http`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-foreman-timestamp": String(timestamp), "x-foreman-signature": await signHttpRequest(HTTP_SECRET, timestamp, body) },
-    body,
-  });
+  const sent = await sendSigned(url, agentId, HTTP_SECRET, { id: `ask-${crypto.randomUUID()}`, conversation: "c1", from: "browser-test", text: "Refund my order" });
   expect(sent.status).toBe(200);
   const { approvals } = await api<{ approvals: ApprovalView[] }>(`/v1/agents/${agentId}/approvals?status=pending`);
   expect(approvals).toHaveLength(1);
@@ -69,10 +59,7 @@ describe("the trust page in a browser", () => {
     page.on("console", (m) => m.type() === "error" && m.text().includes("Content Security Policy") && errors.push(m.text()));
     page.on("response", (r) => r.status() >= 400 && !r.url().endsWith("/favicon.ico") && errors.push(`${r.status()} ${r.url()}`));
 
-    await page.goto(`${url}/dashboard/sign-in`);
-    await page.fill("input[name=key]", adminToken);
-    await page.click("button[type=submit]");
-    await page.waitForLoadState();
+    await signIn(page, url, adminToken);
     await page.goto(`${url}/dashboard/agents/${agentId}`);
     await page.click(`a[href="/dashboard/agents/${agentId}/trust"]`);
     await page.waitForSelector("[data-testid=trust-chart]");

@@ -9,7 +9,7 @@
  * never through the conversation key, which may be an e-mail address or a phone number.
  */
 import { type Context, Hono } from "hono";
-import { CHANNELS } from "../channels/analytics";
+import { CHANNELS, OUTCOMES, TIERS } from "../channels/analytics";
 import { AppError } from "../core/errors";
 import { microsToUsd } from "../core/money";
 import type { Outcome, Tier } from "../core/types";
@@ -19,8 +19,6 @@ import { CONVERSATION_IDLE_MS, type Conversation } from "../state/conversation";
 import { DEFAULT_ANALYTICS_SPAN_MS, parseTime, requireAgent } from "./common";
 import { decodeCursor, encodeCursor, parseLimit } from "./listing";
 
-export const TIERS = ["rule", "cache", "similar", "pattern", "intelligent", "fallback"] as const satisfies readonly Tier[];
-export const OUTCOMES = ["success", "error", "denied", "escalated"] as const satisfies readonly Outcome[];
 export const CONVERSATION_ID = /^[0-9a-f]{32}$/;
 
 /** The listing's query as sent (the dashboard passes its own query string through unchanged). */

@@ -6,8 +6,9 @@ import type { Micros } from "../core/money";
 import type { ChannelType, Outcome, Tier } from "../core/types";
 
 export const CHANNELS = ["http", "slack", "email", "sms"] as const satisfies readonly ChannelType[];
-const TIERS = ["rule", "cache", "similar", "pattern", "intelligent", "fallback"] as const satisfies readonly Tier[];
-const OUTCOMES = ["success", "error", "denied", "escalated"] as const satisfies readonly Outcome[];
+/** Every tier and outcome an interaction row can record, in the order reports list them. */
+export const TIERS = ["rule", "cache", "similar", "pattern", "intelligent", "fallback"] as const satisfies readonly Tier[];
+export const OUTCOMES = ["success", "error", "denied", "escalated"] as const satisfies readonly Outcome[];
 
 /** One group of the aggregate query: rows sharing channel, UTC day, tier, outcome and urgency. */
 export interface GroupRow {

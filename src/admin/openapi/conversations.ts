@@ -1,7 +1,7 @@
 /** Catalogue: an agent's conversations and their masked transcripts. */
 import { z } from "zod";
-import { CHANNELS } from "../../channels/analytics";
-import { CONVERSATION_ID, OUTCOMES, TIERS } from "../conversations";
+import { CHANNELS, OUTCOMES, TIERS } from "../../channels/analytics";
+import { CONVERSATION_ID } from "../conversations";
 import { count, isoTime, pageQuery, timeQuery, usd, type RouteDoc } from "./catalogue";
 
 export const conversationPageSchema = z.strictObject({

@@ -16,7 +16,7 @@ export const ALERT_STATUSES = ["open", "acknowledged"] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
 /** Alert ids are UUIDs; anything that is no id at all is refused before it reaches the database. */
-const ALERT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+export const ALERT_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 interface AlertRow {
   id: string;

@@ -15,13 +15,18 @@ export function parseAgentId(raw: string): string {
   return parsed.data;
 }
 
-/** The agent's stub and snapshot, or 404. */
-export async function requireAgent(c: Context<AppEnv>): Promise<{ agentId: string; stub: ReturnType<typeof agentObject>; snapshot: AgentSnapshot }> {
-  const agentId = parseAgentId(c.req.param("agentId") ?? "");
-  const stub = agentObject(c.env, agentId);
+/** A configured agent's stub and snapshot, or 404: for the admin routes and the dashboard's pages alike. */
+export async function loadAgent(env: Env, agentId: string): Promise<{ stub: ReturnType<typeof agentObject>; snapshot: AgentSnapshot }> {
+  const stub = agentObject(env, agentId);
   const snapshot = await stub.snapshot();
   if (!snapshot) throw new AppError("not_found", `unknown agent "${agentId}"`);
-  return { agentId, stub, snapshot };
+  return { stub, snapshot };
+}
+
+/** The route's agent (`:agentId`): its stub and snapshot, or 404. */
+export async function requireAgent(c: Context<AppEnv>): Promise<{ agentId: string; stub: ReturnType<typeof agentObject>; snapshot: AgentSnapshot }> {
+  const agentId = parseAgentId(c.req.param("agentId") ?? "");
+  return { agentId, ...(await loadAgent(c.env, agentId)) };
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Catalogue: budget, cost and channel analytics, the audit trail, alerts and compliance reports. */
 import { z } from "zod";
 import { REPORT_STANDARDS } from "../../audit/reports";
-import { acknowledgeSchema, ALERT_STATUSES, ALERT_TYPES } from "../alerts";
+import { acknowledgeSchema, ALERT_ID, ALERT_STATUSES, ALERT_TYPES } from "../alerts";
 import { AUDIT_DECISIONS } from "../audit";
 import { count, isoDay, isoTime, pageQuery, timeQuery, usd, type RouteDoc } from "./catalogue";
 
@@ -194,7 +194,7 @@ export const ANALYTICS_ROUTES: RouteDoc[] = [
     path: "/v1/agents/:agentId/alerts/:alertId/acknowledge",
     tag: "alerts",
     summary: "Acknowledge an alert: a person has seen it. Idempotent: the first acknowledgement is kept",
-    params: { alertId: { schema: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/), description: "the alert's id, as the listing returns it" } },
+    params: { alertId: { schema: z.string().regex(ALERT_ID), description: "the alert's id, as the listing returns it" } },
     body: { schema: acknowledgeSchema, optional: true, description: "an optional note, kept in the audit event" },
     responses: { 200: { description: "the alert, with who acknowledged it and when", schema: alertAcknowledgedSchema } },
     errors: { 400: "alertId is not an alert id, or the body is invalid", 404: "no such agent, or it has no such alert" },

@@ -1,12 +1,11 @@
 import { type Context, Hono } from "hono";
 import { deleteAgent, MAX_ADMIN_BODY_BYTES, parsePutBody, saveAgent } from "../../admin/agents";
-import { adminActor, agentIdSchema, parseAgentId } from "../../admin/common";
+import { adminActor, agentIdSchema, loadAgent, parseAgentId } from "../../admin/common";
 import { runWarnings } from "../../admin/config-checks";
 import { type ConfigIssue, hideCredentials } from "../../config";
 import { secretNames } from "../../core/agent";
 import { AppError, STATUS_OF } from "../../core/errors";
 import { loadPriceTable } from "../../cost/prices";
-import { agentObject } from "../../state/objects";
 import { authorize, type DashboardEnv, mayAct, requireSession } from "../context";
 import { readForm, requireCsrf } from "../guard";
 import type { Session } from "../session";
@@ -30,9 +29,7 @@ function refusal(err: AppError): { errors: FieldErrors; status: 422 | 403 | 409 
 
 /** The edit page of a stored agent, with what it runs with: its secrets' names and the config checks' warnings. */
 async function renderEdit(c: Ctx, session: Session, agentId: string, shown: { values?: AgentFormValues; errors?: FieldErrors; deleteError?: string; status?: 200 | 403 | 404 | 409 | 413 | 422 } = {}) {
-  const snapshot = await agentObject(c.env, agentId).snapshot();
-  if (!snapshot) throw new AppError("not_found", `unknown agent "${agentId}"`);
-  const { record, secrets } = snapshot;
+  const { record, secrets } = (await loadAgent(c.env, agentId)).snapshot;
   const admin = `/v1/agents/${encodeURIComponent(agentId)}`;
   // The checks `PUT /v1/agents/:agentId` answers with, for the config as stored.
   const warnings = runWarnings(record.config, { model: record.model, systemPrompt: record.systemPrompt, prices: loadPriceTable(c.env.MODEL_PRICES), secrets });

@@ -1,8 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { adminActor, parseAgentId } from "../../admin/common";
+import { adminActor, loadAgent, parseAgentId } from "../../admin/common";
 import { AppError } from "../../core/errors";
-import { agentObject } from "../../state/objects";
 import { authorize, type DashboardEnv, mayAct, requireSession } from "../context";
 import { readForm, requireCsrf } from "../guard";
 import { loadOverview } from "../overview-data";
@@ -19,8 +18,7 @@ export const agentPageRoutes = new Hono<DashboardEnv>()
     const session = requireSession(c);
     const agentId = parseAgentId(c.req.param("agentId"));
     authorize(session.principal, "GET", `/v1/agents/${agentId}/analytics`);
-    const stub = agentObject(c.env, agentId);
-    if (!(await stub.snapshot())) throw new AppError("not_found", `unknown agent "${agentId}"`);
+    const { stub } = await loadAgent(c.env, agentId);
     const data = await loadOverview(c.env, stub, agentId, c.var.clock.now());
     const canAct = mayAct(session.principal, "POST", `/v1/agents/${agentId}/trust`);
     return c.html(<OverviewPage principal={session.principal} csrf={session.csrf} canAct={canAct} data={data} />);
@@ -33,8 +31,7 @@ export const agentPageRoutes = new Hono<DashboardEnv>()
     authorize(session.principal, "POST", `/v1/agents/${agentId}/trust`);
     const parsed = trustCommand.safeParse({ action: form.get("action"), reason: form.get("reason") ?? "" });
     if (!parsed.success) throw new AppError("invalid_request", parsed.error.issues[0]?.message ?? "invalid trust command");
-    const stub = agentObject(c.env, agentId);
-    if (!(await stub.snapshot())) throw new AppError("not_found", `unknown agent "${agentId}"`);
+    const { stub } = await loadAgent(c.env, agentId);
     // The agent's object audits the command with the key's id as the actor.
     await stub.command(parsed.data, adminActor(c), c.var.clock.now());
     return c.redirect(`/dashboard/agents/${encodeURIComponent(agentId)}`, 303);

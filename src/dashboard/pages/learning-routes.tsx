@@ -1,25 +1,17 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { adminActor, DEFAULT_ANALYTICS_SPAN_MS, parseAgentId } from "../../admin/common";
+import { adminActor, DEFAULT_ANALYTICS_SPAN_MS, loadAgent, parseAgentId } from "../../admin/common";
 import { decidePattern, importPackText, learningAnalyticsReport, MAX_PACK_BYTES } from "../../admin/patterns";
 import { AppError } from "../../core/errors";
 import { readBodyLimited } from "../../http/body";
 import { exportPack } from "../../learn/packs";
 import type { PatternAction } from "../../learn/lifecycle";
 import { listPatterns } from "../../learn/run";
-import { agentObject } from "../../state/objects";
 import { authorize, type DashboardEnv, mayAct, requireSession } from "../context";
 import { readForm, requireCsrf } from "../guard";
 import { LearningPage } from "./learning";
 
 const noteSchema = z.string().trim().max(1000, "note: must be at most 1000 characters");
-
-/** The agent's configuration, or a 404 page for an agent that does not exist. */
-async function requireSnapshot(env: Env, agentId: string) {
-  const snapshot = await agentObject(env, agentId).snapshot();
-  if (!snapshot) throw new AppError("not_found", `unknown agent "${agentId}"`);
-  return snapshot;
-}
 
 /**
  * A pack upload (`multipart/form-data`: `_csrf` and the file `pack`), read within the admin
@@ -46,7 +38,7 @@ export const learningPageRoutes = new Hono<DashboardEnv>()
     const agentId = parseAgentId(c.req.param("agentId"));
     authorize(session.principal, "GET", `/v1/agents/${agentId}/patterns`);
     authorize(session.principal, "GET", `/v1/agents/${agentId}/learning/analytics`);
-    const { config } = (await requireSnapshot(c.env, agentId)).record;
+    const { config } = (await loadAgent(c.env, agentId)).snapshot.record;
     const to = c.var.clock.now();
     const [patterns, analytics] = await Promise.all([listPatterns(c.env.DB, agentId), learningAnalyticsReport(c.env.DB, agentId, to - DEFAULT_ANALYTICS_SPAN_MS, to)]);
     const { successCriteria } = config.learning.deployment;
@@ -65,7 +57,7 @@ export const learningPageRoutes = new Hono<DashboardEnv>()
     const session = requireSession(c);
     const agentId = parseAgentId(c.req.param("agentId"));
     authorize(session.principal, "GET", `/v1/agents/${agentId}/patterns/export`);
-    await requireSnapshot(c.env, agentId);
+    await loadAgent(c.env, agentId);
     const pack = await exportPack(c.env.DB, agentId, c.var.clock.now());
     return c.body(JSON.stringify(pack), 200, {
       "content-type": "application/json; charset=utf-8",
@@ -80,7 +72,7 @@ export const learningPageRoutes = new Hono<DashboardEnv>()
     const upload = await readUpload(c.req.raw);
     const csrf = upload.get("_csrf");
     await requireCsrf(session, new URLSearchParams({ _csrf: typeof csrf === "string" ? csrf : "" }));
-    await requireSnapshot(c.env, agentId);
+    await loadAgent(c.env, agentId);
     const file = upload.get("pack");
     if (!file || typeof file === "string") throw new AppError("invalid_request", "pack: choose a pack file (the JSON an export downloads)");
     await importPackText(c.env, agentId, await file.text(), adminActor(c), c.var.clock.now());
@@ -96,7 +88,7 @@ export const learningPageRoutes = new Hono<DashboardEnv>()
     authorize(session.principal, "POST", `/v1/agents/${agentId}/patterns/${patternId}/${action}`);
     const note = noteSchema.safeParse(form.get("note") ?? "");
     if (!note.success) throw new AppError("invalid_request", note.error.issues[0]?.message ?? "bad note");
-    const snapshot = await requireSnapshot(c.env, agentId);
+    const { snapshot } = await loadAgent(c.env, agentId);
     // Audited by the same transition as the admin route, with the key's id as the actor.
     await decidePattern(c.env, snapshot, { agentId, patternId, action, actor: adminActor(c), note: note.data || null, now: c.var.clock.now() });
     return c.redirect(`/dashboard/agents/${encodeURIComponent(agentId)}/learning`, 303);

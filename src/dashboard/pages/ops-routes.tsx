@@ -1,10 +1,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { acknowledgeAlert, countAlerts, listAlerts, parseAlertId, parseAlertQuery } from "../../admin/alerts";
-import { adminActor, parseAgentId } from "../../admin/common";
+import { adminActor, loadAgent, parseAgentId } from "../../admin/common";
 import { listDeadLetters, type ReplayDeps, replayAllDeadLetters, replayDeadLetter } from "../../admin/dead-letters";
 import { AppError } from "../../core/errors";
-import { agentObject } from "../../state/objects";
 import { authorize, type DashboardEnv, mayAct, requireSession } from "../context";
 import { readForm, requireCsrf } from "../guard";
 import { ALERT_QUERY_KEYS, AlertsPage, alertsPath } from "./alerts";
@@ -12,12 +11,6 @@ import { withQuery } from "./audit";
 import { DeadLettersPage, deadLettersPath } from "./dead-letters";
 
 const noteSchema = z.string().trim().max(1000, "note: must be at most 1000 characters");
-
-async function requireAgentStub(env: Env, agentId: string) {
-  const stub = agentObject(env, agentId);
-  if (!(await stub.snapshot())) throw new AppError("not_found", `unknown agent "${agentId}"`);
-  return stub;
-}
 
 /** The listing's own query parameters out of a form's `back` field: nothing else goes into the redirect. */
 function listingQuery(raw: string | null): Record<string, string> {
@@ -40,7 +33,7 @@ export const opsPageRoutes = new Hono<DashboardEnv>()
     const session = requireSession(c);
     const agentId = parseAgentId(c.req.param("agentId"));
     authorize(session.principal, "GET", `/v1/agents/${agentId}/alerts`);
-    await requireAgentStub(c.env, agentId);
+    await loadAgent(c.env, agentId);
     const query = parseAlertQuery(c, agentId);
     const [page, counts] = await Promise.all([listAlerts(c.env.DB, c.env.ADMIN_TOKEN ?? "", agentId, query), countAlerts(c.env.DB, agentId, 0, c.var.clock.now())]);
     // One admin route acknowledges every alert of the agent; its rule does not depend on the id.
@@ -57,7 +50,7 @@ export const opsPageRoutes = new Hono<DashboardEnv>()
     const alertId = parseAlertId(c.req.param("alertId"));
     const note = noteSchema.safeParse(form.get("note") ?? "");
     if (!note.success) throw new AppError("invalid_request", note.error.issues[0]?.message ?? "bad note");
-    const stub = await requireAgentStub(c.env, agentId);
+    const { stub } = await loadAgent(c.env, agentId);
     // The admin route's own code: marked once, audited as alert.acknowledged with the key's id.
     await acknowledgeAlert(c.env.DB, stub, { agentId, alertId, actor: adminActor(c), note: note.data || null, now: c.var.clock.now() });
     return c.redirect(withQuery(alertsPath(agentId), listingQuery(form.get("back"))), 303);
@@ -66,7 +59,7 @@ export const opsPageRoutes = new Hono<DashboardEnv>()
     const session = requireSession(c);
     const agentId = parseAgentId(c.req.param("agentId"));
     authorize(session.principal, "GET", `/v1/agents/${agentId}/dead-letters`);
-    await requireAgentStub(c.env, agentId);
+    await loadAgent(c.env, agentId);
     const cursor = c.req.query("cursor") || undefined;
     const page = await listDeadLetters(c.env.DB, agentId, cursor);
     const [replayed, refused] = [countParam(c.req.query("replayed")), countParam(c.req.query("refused"))];
@@ -80,7 +73,7 @@ export const opsPageRoutes = new Hono<DashboardEnv>()
     await requireCsrf(session, await readForm(c));
     const agentId = parseAgentId(c.req.param("agentId"));
     authorize(session.principal, "POST", `/v1/agents/${agentId}/dead-letters/replay`);
-    const stub = await requireAgentStub(c.env, agentId);
+    const { stub } = await loadAgent(c.env, agentId);
     const deps: ReplayDeps = { env: c.env, clock: c.var.clock, actor: adminActor(c) };
     const { replayed, skipped } = await replayAllDeadLetters({ agentId, stub }, deps);
     return c.redirect(withQuery(deadLettersPath(agentId), { replayed: String(replayed.length), refused: String(skipped.length) }), 303);
@@ -92,7 +85,7 @@ export const opsPageRoutes = new Hono<DashboardEnv>()
     const agentId = parseAgentId(c.req.param("agentId"));
     const id = c.req.param("id");
     authorize(session.principal, "POST", `/v1/agents/${agentId}/dead-letters/${encodeURIComponent(id)}/replay`);
-    const stub = await requireAgentStub(c.env, agentId);
+    const { stub } = await loadAgent(c.env, agentId);
     const deps: ReplayDeps = { env: c.env, clock: c.var.clock, actor: adminActor(c) };
     let outcome = { replayed: "1", refused: "0" };
     try {

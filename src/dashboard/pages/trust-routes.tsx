@@ -1,10 +1,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { adminActor, DEFAULT_ANALYTICS_SPAN_MS, parseAgentId } from "../../admin/common";
+import { adminActor, DEFAULT_ANALYTICS_SPAN_MS, loadAgent, parseAgentId } from "../../admin/common";
 import { approvalView, pendingApprovals, settleApproval } from "../../admin/approvals";
 import { trustAnalyticsReport, trustReport } from "../../admin/trust";
 import { AppError } from "../../core/errors";
-import { agentObject } from "../../state/objects";
 import { authorize, type DashboardEnv, mayAct, requireSession } from "../context";
 import { readForm, requireCsrf } from "../guard";
 import { TrustPage } from "./trust";
@@ -17,13 +16,6 @@ const decisionForm = z.object({
 /** The path of one agent's trust page. */
 export const trustPagePath = (agentId: string) => `/dashboard/agents/${encodeURIComponent(agentId)}/trust`;
 
-async function requireAgentStub(env: Env, agentId: string) {
-  const stub = agentObject(env, agentId);
-  const snapshot = await stub.snapshot();
-  if (!snapshot) throw new AppError("not_found", `unknown agent "${agentId}"`);
-  return { stub, snapshot };
-}
-
 /**
  * One agent's trust page: the level over the analytics' default span, the window's metrics, the
  * permission tiers, and the tool requests waiting for a person with their approve/reject forms.
@@ -34,7 +26,7 @@ export const trustPageRoutes = new Hono<DashboardEnv>()
     const session = requireSession(c);
     const agentId = parseAgentId(c.req.param("agentId"));
     for (const path of ["trust", "trust/analytics", "approvals"]) authorize(session.principal, "GET", `/v1/agents/${agentId}/${path}`);
-    const { stub, snapshot } = await requireAgentStub(c.env, agentId);
+    const { stub, snapshot } = await loadAgent(c.env, agentId);
     const now = c.var.clock.now();
     // The JSON route's default span: the last 30 days up to now.
     const [trust, analytics, pending] = await Promise.all([
@@ -55,7 +47,7 @@ export const trustPageRoutes = new Hono<DashboardEnv>()
     authorize(session.principal, "POST", `/v1/agents/${agentId}/approvals/${encodeURIComponent(approvalId)}`);
     const parsed = decisionForm.safeParse({ decision: form.get("decision"), note: form.get("note") ?? "" });
     if (!parsed.success) throw new AppError("invalid_request", parsed.error.issues[0]?.message ?? "invalid decision");
-    const { stub, snapshot } = await requireAgentStub(c.env, agentId);
+    const { stub, snapshot } = await loadAgent(c.env, agentId);
     // The same code path as the admin route: audited by the agent's object with the key's id.
     await settleApproval(c.env, stub, snapshot, {
       approvalId,

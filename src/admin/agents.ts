@@ -23,6 +23,7 @@ import * as schema from "../db/schema";
 import { parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { agentExists, forgetAgent, rememberAgent } from "../state/agent-directory";
+import { agentDb, shardOf, shards } from "../db/shards";
 import { agentObject } from "../state/objects";
 import { adminActor, parseAgentId, requireAgent, requirePrincipal } from "./common";
 import { runIssues, runWarnings } from "./config-checks";
@@ -174,7 +175,9 @@ export async function storeAgent(env: Env, by: SaveBy, agentId: string, body: Ag
   if (!parsed.ok) throw invalidConfig(parsed.issues);
   const config = parsed.config;
   await requireEncryptionKeys(config, env.ENCRYPTION_KEYS);
-  const db = drizzle(env.DB, { schema });
+  // The agent's shard: where its rows are, or for a new agent where it is placed.
+  const shard = await shardOf(env, agentId);
+  const db = drizzle(shard.db, { schema });
   const row = await db.select({ managedBy: schema.agents.managedBy, codeHash: schema.agents.codeHash }).from(schema.agents).where(eq(schema.agents.id, agentId)).get();
   // Who manages the agent after this save: the caller, except that a secrets-only PUT on a
   // code-managed agent leaves it code-managed.
@@ -249,7 +252,7 @@ export async function storeAgent(env: Env, by: SaveBy, agentId: string, body: Ag
       setWhere: sql`excluded.version >= ${schema.agents.version}`,
     });
   // Webhooks look agents up here before reaching their object.
-  await rememberAgent(env, agentId);
+  await rememberAgent(env, agentId, shard);
   if (shortfall && !unchanged) {
     await stub.recordEvents([
       {
@@ -277,11 +280,12 @@ export async function storeAgent(env: Env, by: SaveBy, agentId: string, body: Ag
  */
 export async function deleteAgent(env: Env, agentId: string, by: { actor: string; now: number }) {
   const stub = agentObject(env, agentId);
-  const db = drizzle(env.DB, { schema });
+  const shardDb = await agentDb(env, agentId);
+  const db = drizzle(shardDb, { schema });
   // An index row without an object is a deletion cut short: a repeated DELETE finishes it.
   const [snapshot, indexed] = await Promise.all([stub.snapshot(), db.select({ id: schema.agents.id }).from(schema.agents).where(eq(schema.agents.id, agentId)).get()]);
   if (!snapshot && !indexed) throw new AppError("not_found", `unknown agent "${agentId}"`);
-  const hold = await env.DB.prepare("SELECT reason FROM legal_holds WHERE agent_id = ?").bind(agentId).first<{ reason: string }>();
+  const hold = await shardDb.prepare("SELECT reason FROM legal_holds WHERE agent_id = ?").bind(agentId).first<{ reason: string }>();
   if (hold) throw new AppError("conflict", `agent "${agentId}" is under legal hold ("${hold.reason}"): lift the hold before deleting it`);
   // The object first: once it forgets the agent no message is answered, and its audit event is written.
   if (snapshot) await stub.destroy(by);
@@ -310,12 +314,12 @@ export const agentRoutes = new Hono<AppEnv>()
   })
   .get("/agents/:agentId", async (c) => {
     const { agentId, snapshot } = await requireAgent(c);
-    return c.json(agentView(snapshot.record, snapshot.trustLevel, secretNames(snapshot.secrets), await managedBy(c.env.DB, agentId)));
+    return c.json(agentView(snapshot.record, snapshot.trustLevel, secretNames(snapshot.secrets), await managedBy(await agentDb(c.env, agentId), agentId)));
   })
   .get("/agents", async (c) => {
     const limit = z.coerce.number().int().min(1).max(200).catch(50).parse(c.req.query("limit") ?? 50);
     const cursor = c.req.query("cursor");
-    return c.json(await listAgents(c.env.DB, requirePrincipal(c).agents, { cursor, limit }));
+    return c.json(await listAgents(shards(c.env).all.map((x) => x.db), requirePrincipal(c).agents, { cursor, limit }));
   });
 
 /** Whether a save would leave what the agent is (config, prompt, model) as it is. */
@@ -331,24 +335,32 @@ export async function managedBy(db: D1Database, agentId: string): Promise<"api" 
 
 /**
  * A page of the agents a key may see (all, or its `agents`), by id: what `GET /v1/agents` answers
- * and the dashboard's agent list shows.
+ * and the dashboard's agent list shows. Every shard gives its next `limit + 1` agents after the
+ * cursor and the page is the first `limit` of them by id, so the listing is one order over all
+ * shards and a page costs one bounded read per shard.
  */
-export async function listAgents(db: D1Database, scope: string[] | null, page: { cursor?: string | undefined; limit: number }) {
+export async function listAgents(dbs: readonly D1Database[], scope: string[] | null, page: { cursor?: string | undefined; limit: number }) {
   const { cursor, limit } = page;
-  const rows = await drizzle(db, { schema })
-    .select({
-      agentId: schema.agents.id,
-      version: schema.agents.version,
-      name: schema.agents.name,
-      model: schema.agents.model,
-      managedBy: schema.agents.managedBy,
-      updatedAt: schema.agents.updatedAt,
-    })
-    .from(schema.agents)
-    // A key limited to agents lists only those.
-    .where(and(cursor ? gt(schema.agents.id, cursor) : undefined, scope ? inArray(schema.agents.id, scope) : undefined))
-    .orderBy(asc(schema.agents.id))
-    .limit(limit + 1);
+  const perShard = await Promise.all(
+    dbs.map((db) =>
+      drizzle(db, { schema })
+        .select({
+          agentId: schema.agents.id,
+          version: schema.agents.version,
+          name: schema.agents.name,
+          model: schema.agents.model,
+          managedBy: schema.agents.managedBy,
+          updatedAt: schema.agents.updatedAt,
+        })
+        .from(schema.agents)
+        // A key limited to agents lists only those.
+        .where(and(cursor ? gt(schema.agents.id, cursor) : undefined, scope ? inArray(schema.agents.id, scope) : undefined))
+        .orderBy(asc(schema.agents.id))
+        .limit(limit + 1),
+    ),
+  );
+  // Ids compare as SQLite's BINARY collation does (by code unit, as agent ids are ASCII).
+  const rows = perShard.flat().sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0));
   const shown = rows.slice(0, limit);
   return {
     agents: shown.map((r) => ({ ...r, updatedAt: new Date(r.updatedAt).toISOString() })),

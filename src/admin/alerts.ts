@@ -8,6 +8,7 @@ import type { agentObject } from "../state/objects";
 import { adminActor, requireAgent, timeRange } from "./common";
 import { parseDetails } from "../audit/rows";
 import { decodeCursor, encodeCursor, parseLimit } from "./listing";
+import { agentDb } from "../db/shards";
 
 /** The alert types `type` filters on. */
 export const ALERT_TYPES = ["permission_escalation", "unusual_activity", "budget_threshold", "budget_exhausted", "urgent_message", "pattern_rolled_back"];
@@ -180,13 +181,13 @@ export async function acknowledgeAlert(
 export const alertRoutes = new Hono<AppEnv>()
   .get("/agents/:agentId/alerts", async (c) => {
     const { agentId } = await requireAgent(c);
-    return c.json(await listAlerts(c.env.DB, c.env.ADMIN_TOKEN ?? "", agentId, parseAlertQuery(c, agentId)));
+    return c.json(await listAlerts(await agentDb(c.env, agentId), c.env.ADMIN_TOKEN ?? "", agentId, parseAlertQuery(c, agentId)));
   })
   .post("/agents/:agentId/alerts/:alertId/acknowledge", async (c) => {
     const { agentId, stub } = await requireAgent(c);
     const alertId = parseAlertId(c.req.param("alertId"));
     const text = await readBodyLimited(c.req.raw, 8 * 1024);
     const body = parseBody(acknowledgeSchema, text.trim() === "" ? {} : parseJson(text));
-    const { alert } = await acknowledgeAlert(c.env.DB, stub, { agentId, alertId, actor: adminActor(c), note: body.note || null, now: c.var.clock.now() });
+    const { alert } = await acknowledgeAlert(await agentDb(c.env, agentId), stub, { agentId, alertId, actor: adminActor(c), note: body.note || null, now: c.var.clock.now() });
     return c.json({ agentId, alert });
   });

@@ -6,6 +6,7 @@ import { microsToUsd } from "../core/money";
 import type { AppEnv } from "../http/context";
 import { parseTime, requireAuditTrail } from "./common";
 import { decodeCursor, encodeCursor, parseLimit } from "./listing";
+import { agentDb } from "../db/shards";
 
 /** Rows read from D1 per query while verifying: a year of events never loads at once. */
 const VERIFY_PAGE = 500;
@@ -77,7 +78,7 @@ export function auditSearchQuery(c: Context<AppEnv>): AuditSearchQuery {
  * @example
  * const { events, nextCursor } = await searchAudit(env, "shop", { action: "tool.*" }, clock.now());
  */
-export async function searchAudit(env: { DB: D1Database; ADMIN_TOKEN?: string }, agentId: string, query: AuditSearchQuery, now: number): Promise<AuditPage> {
+export async function searchAudit(env: { D1_SHARDS?: string; CACHE: KVNamespace; ADMIN_TOKEN?: string }, agentId: string, query: AuditSearchQuery, now: number): Promise<AuditPage> {
   const { from, to } = rangeOf(query, now);
   const limit = parseLimit(query.limit);
   const action = actionCondition(query.action);
@@ -114,7 +115,7 @@ export async function searchAudit(env: { DB: D1Database; ADMIN_TOKEN?: string },
     where.push("(at < ? OR (at = ? AND id < ?))");
     binds.push(after.at, after.at, after.id);
   }
-  const { results } = await env.DB.prepare(`SELECT ${COLUMNS} FROM audit_events WHERE ${where.join(" AND ")} ORDER BY at DESC, id DESC LIMIT ?`)
+  const { results } = await (await agentDb(env, agentId)).prepare(`SELECT ${COLUMNS} FROM audit_events WHERE ${where.join(" AND ")} ORDER BY at DESC, id DESC LIMIT ?`)
     .bind(...binds, limit + 1)
     .all<EventRow>();
   const page = results.slice(0, limit);
@@ -231,7 +232,7 @@ function rangeOf(query: { from?: string; to?: string }, now: number): { from: nu
 export const auditRoutes = new Hono<AppEnv>()
   .get("/agents/:agentId/audit/verify", async (c) => {
     const { agentId, stub } = await requireAuditTrail(c);
-    return c.json(await verifyAuditChain(c.env.DB, stub, agentId, { from: c.req.query("from"), to: c.req.query("to") }, c.var.clock.now()));
+    return c.json(await verifyAuditChain(await agentDb(c.env, agentId), stub, agentId, { from: c.req.query("from"), to: c.req.query("to") }, c.var.clock.now()));
   })
   .get("/agents/:agentId/audit", async (c) => {
     const { agentId } = await requireAuditTrail(c);

@@ -4,6 +4,7 @@ import { AppError } from "../core/errors";
 import type { AppEnv } from "../http/context";
 import { BOOTSTRAP_PRINCIPAL, denial, type Principal } from "./access";
 import { findKey } from "./keys";
+import { shards } from "../db/shards";
 
 /**
  * Bearer auth for the admin API, then access control. The token is either the `ADMIN_TOKEN`
@@ -19,7 +20,7 @@ export function adminAuth(): MiddlewareHandler<AppEnv> {
     const header = c.req.header("authorization") ?? "";
     const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
     let principal: Principal | null = null;
-    if (token) principal = (await timingSafeEqualStrings(token, bootstrap)) ? BOOTSTRAP_PRINCIPAL : await findKey(c.env.DB, token);
+    if (token) principal = (await timingSafeEqualStrings(token, bootstrap)) ? BOOTSTRAP_PRINCIPAL : await findKey(shards(c.env).primary, token);
     if (!principal) {
       c.header("WWW-Authenticate", 'Bearer realm="foreman-admin"');
       throw new AppError("unauthorized", "a valid admin bearer token is required");

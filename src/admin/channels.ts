@@ -3,6 +3,7 @@ import { type ChannelStats, type GroupRow, type PercentileRow, summarizeChannels
 import { microsToUsd } from "../core/money";
 import type { AppEnv } from "../http/context";
 import { DEFAULT_ANALYTICS_SPAN_MS, requireAgent, timeRange } from "./common";
+import { agentDb } from "../db/shards";
 
 /** Counts, cost and the slowest answer per channel, UTC day (as the cost analytics), tier, outcome and urgency. */
 const GROUPS_SQL = `SELECT channel, date(created_at / 1000, 'unixepoch') AS day, tier, outcome, urgency, COUNT(*) AS requests,
@@ -49,7 +50,7 @@ export type ChannelReport = Awaited<ReturnType<typeof channelReport>>;
  * the body of `GET /v1/agents/:agentId/channels/analytics`, and what the channels page shows.
  *
  * @example
- * const report = await channelReport(env.DB, "shop", Date.parse("2026-11-01"), Date.now());
+ * const report = await channelReport(await agentDb(env, agentId), "shop", Date.parse("2026-11-01"), Date.now());
  * report.channels.sms.latencyMs.p95; // the slowest of the fastest 95% of SMS answers, or null
  */
 export async function channelReport(db: D1Database, agentId: string, from: number, to: number) {
@@ -74,5 +75,5 @@ export async function channelReport(db: D1Database, agentId: string, from: numbe
 export const channelAnalyticsRoutes = new Hono<AppEnv>().get("/agents/:agentId/channels/analytics", async (c) => {
   const { agentId } = await requireAgent(c);
   const { from, to } = timeRange(c, DEFAULT_ANALYTICS_SPAN_MS);
-  return c.json(await channelReport(c.env.DB, agentId, from, to));
+  return c.json(await channelReport(await agentDb(c.env, agentId), agentId, from, to));
 });

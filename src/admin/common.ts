@@ -5,6 +5,7 @@ import { AppError } from "../core/errors";
 import type { AppEnv, Principal } from "../http/context";
 import type { AgentSnapshot } from "../core/agent";
 import { agentObject } from "../state/objects";
+import { agentDb } from "../db/shards";
 
 /** Agent ids appear in URLs, storage keys and object names. */
 export const agentIdSchema = z.string().regex(AGENT_ID_PATTERN, AGENT_ID_RULE);
@@ -37,7 +38,7 @@ export async function requireAuditTrail(c: Context<AppEnv>): Promise<{ agentId: 
   const agentId = parseAgentId(c.req.param("agentId") ?? "");
   const stub = agentObject(c.env, agentId);
   if (await stub.snapshot()) return { agentId, stub };
-  const kept = await c.env.DB.prepare("SELECT 1 FROM audit_events WHERE agent_id = ? UNION ALL SELECT 1 FROM audit_archives WHERE agent_id = ? LIMIT 1")
+  const kept = await (await agentDb(c.env, agentId)).prepare("SELECT 1 FROM audit_events WHERE agent_id = ? UNION ALL SELECT 1 FROM audit_archives WHERE agent_id = ? LIMIT 1")
     .bind(agentId, agentId)
     .first();
   if (!kept) throw new AppError("not_found", `unknown agent "${agentId}"`);

@@ -18,6 +18,7 @@ import { maskPiiFailClosed } from "../privacy/pii";
 import { CONVERSATION_IDLE_MS, type Conversation } from "../state/conversation";
 import { DEFAULT_ANALYTICS_SPAN_MS, parseTime, requireAgent } from "./common";
 import { decodeCursor, encodeCursor, parseLimit } from "./listing";
+import { agentDb } from "../db/shards";
 
 export const CONVERSATION_ID = /^[0-9a-f]{32}$/;
 
@@ -81,7 +82,7 @@ const COUNTS = [...TIERS, ...OUTCOMES].map((v) => `SUM(${TIERS.includes(v as Tie
  * @example
  * const { conversations, nextCursor } = await listConversations(env, "shop", { channel: "sms" }, clock.now());
  */
-export async function listConversations(env: { DB: D1Database; ADMIN_TOKEN?: string }, agentId: string, query: ConversationQuery, now: number): Promise<ConversationPage> {
+export async function listConversations(env: { D1_SHARDS?: string; CACHE: KVNamespace; ADMIN_TOKEN?: string }, agentId: string, query: ConversationQuery, now: number): Promise<ConversationPage> {
   const to = parseTime(query.to, now, "to");
   const from = parseTime(query.from, to - DEFAULT_ANALYTICS_SPAN_MS, "from");
   for (const [name, t] of [["from", from], ["to", to]] as const) {
@@ -106,7 +107,7 @@ export async function listConversations(env: { DB: D1Database; ADMIN_TOKEN?: str
   }
   const having = after ? "HAVING MAX(created_at) < ? OR (MAX(created_at) = ? AND conversation_hash < ?)" : "";
   if (after) binds.push(after.at, after.at, after.id);
-  const { results } = await env.DB.prepare(
+  const { results } = await (await agentDb(env, agentId)).prepare(
     `SELECT conversation_hash AS id, MAX(channel) AS channel, MIN(created_at) AS firstAt, MAX(created_at) AS lastAt, COUNT(*) AS messages,
        SUM(cost_micros) AS costMicros, ${COUNTS}, MAX(conversation_object IS NOT NULL) AS turnsKept
      FROM interactions WHERE ${where.join(" AND ")} GROUP BY conversation_hash ${having}
@@ -185,12 +186,12 @@ export function parseConversationId(raw: string): string {
  * turns[0]; // { role: "customer", text: "Reach me at [EMAIL]", tier: null, … }
  */
 export async function loadTranscript(
-  env: { DB: D1Database; CONVERSATION: DurableObjectNamespace<Conversation> },
+  env: { D1_SHARDS?: string; CACHE: KVNamespace; CONVERSATION: DurableObjectNamespace<Conversation> },
   agentId: string,
   conversationId: string,
 ): Promise<Transcript> {
   const id = parseConversationId(conversationId);
-  const { results: answers } = await env.DB.prepare(
+  const { results: answers } = await (await agentDb(env, agentId)).prepare(
     `SELECT id, channel, tier, outcome, cost_micros AS costMicros, created_at AS createdAt, conversation_object AS object
      FROM interactions WHERE agent_id = ? AND conversation_hash = ? ORDER BY created_at, id`,
   )

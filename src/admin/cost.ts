@@ -4,6 +4,7 @@ import { microsToUsd } from "../core/money";
 import type { AppEnv } from "../http/context";
 import type { agentObject } from "../state/objects";
 import { DEFAULT_ANALYTICS_SPAN_MS, requireAgent, timeRange } from "./common";
+import { agentDb } from "../db/shards";
 
 /**
  * An agent's cost analytics over `[from, to]`, as `GET /v1/agents/:agentId/analytics` answers and
@@ -71,7 +72,7 @@ export const costRoutes = new Hono<AppEnv>()
   .get("/agents/:agentId/analytics", async (c) => {
     const { agentId } = await requireAgent(c);
     const { from, to } = timeRange(c, DEFAULT_ANALYTICS_SPAN_MS);
-    return c.json(await costReport(c.env.DB, agentId, from, to));
+    return c.json(await costReport(await agentDb(c.env, agentId), agentId, from, to));
   })
   .get("/agents/:agentId/budget", async (c) => {
     const { agentId, stub } = await requireAgent(c);

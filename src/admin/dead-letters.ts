@@ -5,6 +5,7 @@ import { AppError } from "../core/errors";
 import type { AppEnv } from "../http/context";
 import { notReplayable, replayedWork } from "../queues/dead-letters";
 import { adminActor, requireAgent } from "./common";
+import { agentDb } from "../db/shards";
 
 type Agent = Pick<Awaited<ReturnType<typeof requireAgent>>, "agentId" | "stub">;
 
@@ -41,7 +42,7 @@ const COLUMNS = "id, queue, body, attempts, received_at, agent_id, payload, repl
 
 /** What a replay needs: where the row is, where the message goes, and how to open a sealed one. */
 export interface ReplayDeps {
-  env: { DB: D1Database; WORK_QUEUE: Queue; ENCRYPTION_KEYS?: string };
+  env: { D1_SHARDS?: string; CACHE: KVNamespace; WORK_QUEUE: Queue; ENCRYPTION_KEYS?: string };
   clock: Clock;
   /** Who replays, for the audit trail (`admin:key_…`). */
   actor: string;
@@ -77,7 +78,7 @@ export type DeadLetterView = ReturnType<typeof view>;
  */
 export async function replayAllDeadLetters(agent: Agent, deps: ReplayDeps) {
   const { agentId } = agent;
-  const { results } = await deps.env.DB.prepare(`SELECT ${COLUMNS} FROM dead_letters WHERE agent_id = ? AND replayed_at IS NULL ORDER BY received_at, id LIMIT ?`)
+  const { results } = await (await agentDb(deps.env, agentId)).prepare(`SELECT ${COLUMNS} FROM dead_letters WHERE agent_id = ? AND replayed_at IS NULL ORDER BY received_at, id LIMIT ?`)
     .bind(agentId, DEAD_LETTER_PAGE)
     .all<Row>();
   const replayed: string[] = [];
@@ -100,7 +101,7 @@ export async function replayAllDeadLetters(agent: Agent, deps: ReplayDeps) {
  * Returns when it was replayed.
  */
 export async function replayDeadLetter(agent: Agent, id: string, deps: ReplayDeps): Promise<number> {
-  const row = await deps.env.DB.prepare(`SELECT ${COLUMNS} FROM dead_letters WHERE id = ? AND agent_id = ?`).bind(id, agent.agentId).first<Row>();
+  const row = await (await agentDb(deps.env, agent.agentId)).prepare(`SELECT ${COLUMNS} FROM dead_letters WHERE id = ? AND agent_id = ?`).bind(id, agent.agentId).first<Row>();
   if (!row) throw new AppError("not_found", `agent "${agent.agentId}" has no dead letter "${id}"`);
   return replay(agent, row, deps);
 }
@@ -118,7 +119,7 @@ const replayDeps = (c: Context<AppEnv>): ReplayDeps => ({ env: c.env, clock: c.v
 export const deadLetterRoutes = new Hono<AppEnv>()
   .get("/agents/:agentId/dead-letters", async (c) => {
     const { agentId } = await requireAgent(c);
-    return c.json(await listDeadLetters(c.env.DB, agentId, c.req.query("cursor")));
+    return c.json(await listDeadLetters(await agentDb(c.env, agentId), agentId, c.req.query("cursor")));
   })
   .post("/agents/:agentId/dead-letters/replay", async (c) => {
     const agent = await requireAgent(c);
@@ -138,14 +139,15 @@ async function replay({ agentId, stub }: Agent, row: Row, { env, clock, actor }:
   const work = await replayedWork({ id: row.id, agent_id: agentId, payload: row.payload }, env.ENCRYPTION_KEYS);
   const now = clock.now();
   // The payload goes with the mark: a replayed row keeps no customer text.
-  const marked = await env.DB.prepare("UPDATE dead_letters SET replayed_at = ?, payload = NULL WHERE id = ? AND agent_id = ? AND replayed_at IS NULL")
+  const db = await agentDb(env, agentId);
+  const marked = await db.prepare("UPDATE dead_letters SET replayed_at = ?, payload = NULL WHERE id = ? AND agent_id = ? AND replayed_at IS NULL")
     .bind(now, row.id, agentId)
     .run();
   if ((marked.meta.changes ?? 0) === 0) throw new AppError("conflict", `dead letter "${row.id}" cannot be replayed: already replayed`);
   try {
     await env.WORK_QUEUE.send(work);
   } catch (err) {
-    await env.DB.prepare("UPDATE dead_letters SET replayed_at = NULL, payload = ? WHERE id = ? AND agent_id = ?").bind(row.payload, row.id, agentId).run();
+    await db.prepare("UPDATE dead_letters SET replayed_at = NULL, payload = ? WHERE id = ? AND agent_id = ?").bind(row.payload, row.id, agentId).run();
     throw new AppError("internal", "the work queue refused the replay; try again", { cause: err });
   }
   await stub.recordEvents([

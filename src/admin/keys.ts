@@ -9,6 +9,7 @@ import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { type Principal, ROLES, type Role, scopeProblem } from "./access";
 import { adminActor, agentIdSchema } from "./common";
+import { shards } from "../db/shards";
 
 /** Every key starts so, which makes a leaked key easy to recognise (secret scanners, logs). */
 export const KEY_PREFIX = "fmk_";
@@ -88,18 +89,18 @@ export const keyRoutes = new Hono<AppEnv>()
       revokedAt: null,
       revokedBy: null,
     };
-    await drizzle(c.env.DB, { schema }).insert(schema.apiKeys).values(row);
+    await drizzle(shards(c.env).primary, { schema }).insert(schema.apiKeys).values(row);
     c.var.services.logger.info("api_key_created", { keyId: row.id, role: row.role, by: row.createdBy });
     return c.json({ ...keyView(row), key }, 201);
   })
   .get("/keys", async (c) => {
-    const rows = await drizzle(c.env.DB, { schema }).select().from(schema.apiKeys).orderBy(desc(schema.apiKeys.createdAt)).limit(1000);
+    const rows = await drizzle(shards(c.env).primary, { schema }).select().from(schema.apiKeys).orderBy(desc(schema.apiKeys.createdAt)).limit(1000);
     return c.json({ keys: rows.map(keyView) });
   })
   .delete("/keys/:id", async (c) => {
     const parsed = keyIdSchema.safeParse(c.req.param("id"));
     if (!parsed.success) throw new AppError("invalid_request", `id: ${parsed.error.issues[0]?.message ?? "invalid key id"}`);
-    const db = drizzle(c.env.DB, { schema });
+    const db = drizzle(shards(c.env).primary, { schema });
     const actor = adminActor(c);
     const now = c.var.clock.now();
     const revoked = await db

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { parseBody, parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { adminActor, requireAgent } from "./common";
+import { agentDb } from "../db/shards";
 
 /** The body of `PUT /v1/agents/:agentId/legal-hold`. */
 export const holdSchema = z.strictObject({ reason: z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters") });
@@ -23,7 +24,7 @@ const view = (row: HoldRow | null) =>
 export const legalHoldRoutes = new Hono<AppEnv>()
   .get("/agents/:agentId/legal-hold", async (c) => {
     const { agentId } = await requireAgent(c);
-    const row = await c.env.DB.prepare("SELECT reason, actor, at FROM legal_holds WHERE agent_id = ?").bind(agentId).first<HoldRow>();
+    const row = await (await agentDb(c.env, agentId)).prepare("SELECT reason, actor, at FROM legal_holds WHERE agent_id = ?").bind(agentId).first<HoldRow>();
     return c.json({ agentId, ...view(row) });
   })
   .put("/agents/:agentId/legal-hold", async (c) => {
@@ -32,7 +33,7 @@ export const legalHoldRoutes = new Hono<AppEnv>()
     const actor = adminActor(c);
     const now = c.var.clock.now();
     // Placed first, audited second: a failure in between leaves data kept, never data lost.
-    await c.env.DB.prepare("INSERT INTO legal_holds (agent_id, reason, actor, at) VALUES (?, ?, ?, ?) ON CONFLICT(agent_id) DO UPDATE SET reason = excluded.reason, actor = excluded.actor, at = excluded.at")
+    await (await agentDb(c.env, agentId)).prepare("INSERT INTO legal_holds (agent_id, reason, actor, at) VALUES (?, ?, ?, ?) ON CONFLICT(agent_id) DO UPDATE SET reason = excluded.reason, actor = excluded.actor, at = excluded.at")
       .bind(agentId, reason, actor, now)
       .run();
     await stub.recordEvents([{ level: "minimal", event: { at: now, actor, action: "legal_hold.placed", resource: agentId, decision: "changed", details: { reason } } }]);
@@ -42,7 +43,7 @@ export const legalHoldRoutes = new Hono<AppEnv>()
     const { agentId, stub } = await requireAgent(c);
     const actor = adminActor(c);
     const now = c.var.clock.now();
-    const removed = await c.env.DB.prepare("DELETE FROM legal_holds WHERE agent_id = ?").bind(agentId).run();
+    const removed = await (await agentDb(c.env, agentId)).prepare("DELETE FROM legal_holds WHERE agent_id = ?").bind(agentId).run();
     if ((removed.meta.changes ?? 0) > 0) {
       await stub.recordEvents([{ level: "minimal", event: { at: now, actor, action: "legal_hold.lifted", resource: agentId, decision: "changed", details: {} } }]);
     }

@@ -10,6 +10,7 @@ import { getPattern, listPatterns, runDetection } from "../learn/run";
 import { patternStore } from "../pipeline/services";
 import type { AgentSnapshot } from "../core/agent";
 import { adminActor, DEFAULT_ANALYTICS_SPAN_MS, requireAgent, timeRange } from "./common";
+import { agentDb } from "../db/shards";
 
 /** The `status` filter of the patterns listing. */
 export const statusSchema = z.enum(PATTERN_STATUSES, { error: `status must be one of ${PATTERN_STATUSES.join(", ")}` }).optional();
@@ -26,7 +27,7 @@ export async function learningAnalyticsReport(db: D1Database, agentId: string, f
 /** Validates a pack's JSON text and adds its patterns as `imported` (`POST …/patterns/import`, and the dashboard's upload). */
 export async function importPackText(env: Env, agentId: string, text: string, actor: string, now: number) {
   const pack = parseBody(packSchema, parseJson(text));
-  return { agentId, ...(await importPack(patternStore(env, agentId), agentId, pack, actor, now)) };
+  return { agentId, ...(await importPack(await patternStore(env, agentId), agentId, pack, actor, now)) };
 }
 
 /**
@@ -38,8 +39,8 @@ export async function decidePattern(
   snapshot: AgentSnapshot,
   decision: { agentId: string; patternId: string; action: PatternAction; actor: string; note: string | null; now: number },
 ) {
-  const { from, to } = await transition(patternStore(env, decision.agentId), { ...decision, strategy: snapshot.record.config.learning.deployment.strategy });
-  return { ...(await getPattern(env.DB, decision.agentId, decision.patternId)), previousStatus: from, status: to };
+  const { from, to } = await transition(await patternStore(env, decision.agentId), { ...decision, strategy: snapshot.record.config.learning.deployment.strategy });
+  return { ...(await getPattern(await agentDb(env, decision.agentId), decision.agentId, decision.patternId)), previousStatus: from, status: to };
 }
 
 /**
@@ -61,23 +62,23 @@ export const patternRoutes = new Hono<AppEnv>()
     const { agentId, snapshot } = await requireAgent(c);
     const { config } = snapshot.record;
     if (!config.learning.enabled) throw new AppError("conflict", "learning.enabled is off for this agent: set it to true in the agent's config to learn patterns");
-    const report = await runDetection(patternStore(c.env, agentId), agentId, config, c.var.clock.now(), adminActor(c));
+    const report = await runDetection(await patternStore(c.env, agentId), agentId, config, c.var.clock.now(), adminActor(c));
     return c.json(report);
   })
   .get("/agents/:agentId/patterns", async (c) => {
     const { agentId } = await requireAgent(c);
     const parsed = statusSchema.safeParse(c.req.query("status"));
     if (!parsed.success) throw new AppError("invalid_request", parsed.error.issues[0]?.message ?? "bad status");
-    return c.json({ agentId, patterns: await listPatterns(c.env.DB, agentId, parsed.data) });
+    return c.json({ agentId, patterns: await listPatterns(await agentDb(c.env, agentId), agentId, parsed.data) });
   })
   .get("/agents/:agentId/learning/analytics", async (c) => {
     const { agentId } = await requireAgent(c);
     const { from, to } = timeRange(c, DEFAULT_ANALYTICS_SPAN_MS);
-    return c.json(await learningAnalyticsReport(c.env.DB, agentId, from, to));
+    return c.json(await learningAnalyticsReport(await agentDb(c.env, agentId), agentId, from, to));
   })
   .get("/agents/:agentId/patterns/export", async (c) => {
     const { agentId } = await requireAgent(c);
-    return c.json(await exportPack(c.env.DB, agentId, c.var.clock.now()));
+    return c.json(await exportPack(await agentDb(c.env, agentId), agentId, c.var.clock.now()));
   })
   .post("/agents/:agentId/patterns/import", async (c) => {
     const { agentId } = await requireAgent(c);
@@ -85,7 +86,7 @@ export const patternRoutes = new Hono<AppEnv>()
   })
   .get("/agents/:agentId/patterns/:patternId", async (c) => {
     const { agentId } = await requireAgent(c);
-    const pattern = await getPattern(c.env.DB, agentId, c.req.param("patternId"));
+    const pattern = await getPattern(await agentDb(c.env, agentId), agentId, c.req.param("patternId"));
     if (!pattern) throw new AppError("not_found", `agent "${agentId}" has no pattern "${c.req.param("patternId")}"`);
     return c.json(pattern);
   })

@@ -17,6 +17,7 @@ import {
   type Scope,
   verifyChain,
 } from "./report-evidence";
+import { agentDb, type ShardBindings } from "../db/shards";
 
 export { MAX_SECTION_ROWS, type ReportRow } from "./report-evidence";
 
@@ -81,10 +82,10 @@ export function parseStandard(raw: string): ReportStandard | null {
  * Builds the report of one standard for one agent and period.
  *
  * @example
- * const report = await buildReport({ DB: env.DB }, { agentId, record, trustLevel, standard: "HIPAA", from, to, now });
+ * const report = await buildReport(env, { agentId, record, trustLevel, standard: "HIPAA", from, to, now });
  */
-export async function buildReport(deps: { DB: D1Database }, input: ReportInput): Promise<ComplianceReport> {
-  const scope: Scope = { db: deps.DB, agentId: input.agentId, from: input.from, to: input.to };
+export async function buildReport(deps: ShardBindings, input: ReportInput): Promise<ComplianceReport> {
+  const scope: Scope = { db: await agentDb(deps, input.agentId), agentId: input.agentId, from: input.from, to: input.to };
   const sections = input.standard === "SOC2" ? await soc2(scope, input) : await hipaa(scope, input);
   return {
     agentId: input.agentId,

@@ -205,7 +205,7 @@ GROUP BY i.agent_id, hour`;
  *
  * @example
  * // In the cron, a few minutes after the hour so the learning queue has written the hour's rows:
- * for (const { agentId, hour, findings } of await findUnusualActivity(env.DB, controller.scheduledTime)) {
+ * for (const { agentId, hour, findings } of await findUnusualActivity(shard.db, controller.scheduledTime)) {
  *   // raise one `unusual_activity` alert per agent and hour
  * }
  */

@@ -5,18 +5,20 @@ import type { agentObject } from "../state/objects";
 import { type ChartDay, dayRange } from "./chart";
 import type { OverviewData } from "./pages/overview";
 import { OVERVIEW_DAYS, overviewSpan } from "./span";
+import { agentDb, type ShardBindings } from "../db/shards";
 
 export { OVERVIEW_DAYS, overviewSpan } from "./span";
 
 /** Everything the overview shows, read through the admin API's own query functions. */
-export async function loadOverview(env: { DB: D1Database }, stub: ReturnType<typeof agentObject>, agentId: string, now: number): Promise<OverviewData> {
+export async function loadOverview(env: ShardBindings, stub: ReturnType<typeof agentObject>, agentId: string, now: number): Promise<OverviewData> {
   const { from, to } = overviewSpan(now);
+  const db = await agentDb(env, agentId);
   const [cost, budget, alerts, allTime, pending, trust] = await Promise.all([
-    costReport(env.DB, agentId, from, to),
+    costReport(db, agentId, from, to),
     budgetReport(stub, agentId, now),
-    countAlerts(env.DB, agentId, from, to),
+    countAlerts(db, agentId, from, to),
     // Open alerts stay open however old: not acknowledged, of all time.
-    countAlerts(env.DB, agentId, 0, now),
+    countAlerts(db, agentId, 0, now),
     pendingApprovals(stub, now),
     stub.trustView(now),
   ]);

@@ -23,12 +23,13 @@ import { channelPageRoutes } from "./pages/channels-routes";
 import { opsPageRoutes } from "./pages/ops-routes";
 import { apiPageRoutes } from "./pages/api-routes";
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS } from "./session";
+import { shards } from "../db/shards";
 
 /** The principal a presented key stands for: the ADMIN_TOKEN secret or a live API key. */
 async function principalOf(env: Env, key: string): Promise<Principal | null> {
   if (!key) return null;
   if (env.ADMIN_TOKEN && (await timingSafeEqualStrings(key, env.ADMIN_TOKEN))) return BOOTSTRAP_PRINCIPAL;
-  return findKey(env.DB, key);
+  return findKey(shards(env).primary, key);
 }
 
 const TOO_MANY = `Too many sign-ins that failed from your address: try again in ${SIGN_IN_LOCK_SECONDS} seconds.`;
@@ -97,7 +98,7 @@ dashboardRoutes
     const now = c.var.clock.now();
     // A sign-in always starts a new session (never one a cookie planted before it named).
     const previous = await currentSession(c);
-    if (previous) await deleteSession(c.env.DB, previous.id);
+    if (previous) await deleteSession(shards(c.env).primary, previous.id);
     const { token } = await createSession(c.env, principal, now);
     setCookie(c, SESSION_COOKIE, token, { path: "/dashboard", httpOnly: true, secure: true, sameSite: "Strict", maxAge: SESSION_TTL_MS / 1000 });
     const access = c.var.accessIdentity;
@@ -107,7 +108,7 @@ dashboardRoutes
   .post("/sign-out", async (c) => {
     const session = requireSession(c);
     await requireCsrf(session, await readForm(c));
-    await deleteSession(c.env.DB, session.id);
+    await deleteSession(shards(c.env).primary, session.id);
     deleteCookie(c, SESSION_COOKIE, { path: "/dashboard", secure: true });
     c.var.services.logger.info("dashboard_signed_out", { keyId: session.principal.keyId });
     return c.redirect("/dashboard/sign-in", 303);
@@ -117,7 +118,7 @@ dashboardRoutes
     const session = requireSession(c);
     authorize(session.principal, "GET", "/v1/agents");
     const cursor = c.req.query("cursor") || undefined;
-    const page = await listAgents(c.env.DB, session.principal.agents, { cursor, limit: 100 });
+    const page = await listAgents(shards(c.env).all.map((x) => x.db), session.principal.agents, { cursor, limit: 100 });
     return c.html(<AgentsPage principal={session.principal} csrf={session.csrf} agents={page.agents} nextCursor={page.nextCursor} />);
   })
   // One sub-app per agent page area.

@@ -8,6 +8,7 @@
 import { hmacSha256Hex, sha256Hex, timingSafeEqualStrings } from "../core/crypto";
 import type { Principal } from "../http/context";
 import { ROLES, type Role } from "../admin/access";
+import { type ShardBindings, shards } from "../db/shards";
 
 export const SESSION_COOKIE = "foreman_session";
 /** A session lasts at most this long, then the key must be given again. */
@@ -37,7 +38,7 @@ function bootstrapCheck(adminToken: string, id: string): Promise<string> {
  * session. Expired sessions are swept at the same time, so the table never grows without bound.
  */
 export async function createSession(
-  env: { DB: D1Database; ADMIN_TOKEN?: string },
+  env: ShardBindings & { ADMIN_TOKEN?: string },
   principal: Principal,
   now: number,
 ): Promise<{ token: string; session: Session }> {
@@ -45,9 +46,10 @@ export async function createSession(
   const id = await sha256Hex(token);
   const session: Session = { id, principal, csrf: randomToken(), expiresAt: now + SESSION_TTL_MS };
   const check = principal.keyId === "bootstrap" && env.ADMIN_TOKEN ? await bootstrapCheck(env.ADMIN_TOKEN, id) : null;
-  await env.DB.batch([
-    env.DB.prepare("DELETE FROM dashboard_sessions WHERE expires_at <= ?").bind(now),
-    env.DB.prepare(
+  const db = shards(env).primary;
+  await db.batch([
+    db.prepare("DELETE FROM dashboard_sessions WHERE expires_at <= ?").bind(now),
+    db.prepare(
       "INSERT INTO dashboard_sessions (id, key_id, role, agents, csrf, bootstrap_check, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     ).bind(id, principal.keyId, principal.role, principal.agents === null ? null : JSON.stringify(principal.agents), session.csrf, check, now, session.expiresAt),
   ]);
@@ -72,10 +74,10 @@ interface SessionRow {
  * or deleted since, or of an ADMIN_TOKEN that has changed, is deleted and gives null: the key's
  * state is read on every request, never cached.
  */
-export async function loadSession(env: { DB: D1Database; ADMIN_TOKEN?: string }, token: string | undefined, now: number): Promise<Session | null> {
+export async function loadSession(env: ShardBindings & { ADMIN_TOKEN?: string }, token: string | undefined, now: number): Promise<Session | null> {
   if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
   const id = await sha256Hex(token);
-  const row = await env.DB.prepare(
+  const row = await shards(env).primary.prepare(
     `SELECT s.id, s.key_id, s.role, s.agents, s.csrf, s.bootstrap_check, s.expires_at, k.id AS live_key, k.revoked_at
      FROM dashboard_sessions s LEFT JOIN api_keys k ON k.id = s.key_id WHERE s.id = ?`,
   )
@@ -83,7 +85,7 @@ export async function loadSession(env: { DB: D1Database; ADMIN_TOKEN?: string },
     .first<SessionRow>();
   if (!row) return null;
   if (!(await isLive(env, row, now))) {
-    await deleteSession(env.DB, id);
+    await deleteSession(shards(env).primary, id);
     return null;
   }
   const agents = row.agents === null ? null : (JSON.parse(row.agents) as string[]);

@@ -82,7 +82,7 @@ export async function detectPatterns(env: Env, now: number, logger: Logger): Pro
     const config = admitted?.view.record.config;
     if (!config?.learning.enabled || !config.optimization.patterns.autoDetect) continue;
     try {
-      await runDetection(patternStore(env, agentId), agentId, config, now, "system:learning");
+      await runDetection(await patternStore(env, agentId), agentId, config, now, "system:learning");
       ran += 1;
     } catch (err) {
       logger.error("pattern_detection_failed", { agentId, error: String(err) });

@@ -11,6 +11,7 @@ import { canonicalJson } from "../core/json";
 import { AppError } from "../core/errors";
 import type { Logger } from "../core/logger";
 import type { ClaudeAgent, SecretBindings } from "./claude-agent";
+import { shards } from "../db/shards";
 
 /** The audit trail's actor for changes made by deploying code. */
 export const CODE_ACTOR = "code";
@@ -46,8 +47,11 @@ export async function reconcileAgents(
   scope: "all" | "these" = "all",
 ): Promise<ReconcileReport> {
   const report: ReconcileReport = { created: [], updated: [], unchanged: [], notInCode: [], failed: [] };
-  const { results } = await env.DB.prepare("SELECT id, code_hash FROM agents WHERE managed_by = 'code'").all<{ id: string; code_hash: string | null }>();
-  const applied = new Map(results.map((row) => [row.id, row.code_hash]));
+  const applied = new Map<string, string | null>();
+  for (const shard of shards(env).all) {
+    const { results } = await shard.db.prepare("SELECT id, code_hash FROM agents WHERE managed_by = 'code'").all<{ id: string; code_hash: string | null }>();
+    for (const row of results) applied.set(row.id, row.code_hash);
+  }
   for (const agent of agents) {
     const secrets = resolveSecrets(agent.secretBindings, env as unknown as Record<string, unknown>);
     if (!secrets.ok) {

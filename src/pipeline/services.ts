@@ -14,6 +14,7 @@ import { pendingMessage } from "../trust/approvals";
 import { similarityBackend } from "../vectors/similarity";
 import { type IntelligentDeps, intelligentTier } from "./intelligent";
 import type { PipelineDeps } from "./process";
+import { agentDb, type ShardBindings } from "../db/shards";
 
 let priceCache: { source: string; table: PriceTable } | undefined;
 
@@ -81,8 +82,8 @@ function buildPipeline(env: Env, clock: Clock, defer: (p: Promise<unknown>) => v
 }
 
 /** Where an agent's pattern changes are kept and announced: D1, the snapshot in KV, the agent's object. */
-export function patternStore(env: Pick<Env, "DB" | "CACHE" | "AGENT_STATE">, agentId: string): PatternStore {
-  return { db: env.DB, kv: env.CACHE, changed: (input) => agentObject(env, agentId).patternsChanged(input) };
+export async function patternStore(env: ShardBindings & Pick<Env, "CACHE" | "AGENT_STATE">, agentId: string): Promise<PatternStore> {
+  return { db: await agentDb(env, agentId), kv: env.CACHE, changed: (input) => agentObject(env, agentId).patternsChanged(input) };
 }
 
 /** A queue binding that is not bound: messages are dropped with a log line, never an error in the answer. */

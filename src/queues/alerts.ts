@@ -6,6 +6,7 @@ import type { Logger } from "../core/logger";
 import { alertMessageSchema } from "../core/messages";
 import { outboundAccess } from "../state/agent-secrets";
 import { agentObject } from "../state/objects";
+import { agentDb, type ShardBindings } from "../db/shards";
 
 /** How alerts leave, for one agent's config: Slack webhooks over HTTP, email through `send_email`. */
 export type TransportFor = (config: AgentConfig | undefined) => AlertTransport;
@@ -33,7 +34,7 @@ export function bindingTransport(env: Pick<Env, "EMAIL">): TransportFor {
  */
 export async function consumeAlerts(
   batch: MessageBatch<unknown>,
-  env: Pick<Env, "DB" | "AGENT_STATE" | "EMAIL" | "ALLOW_PRIVATE_URLS">,
+  env: ShardBindings & Pick<Env, "AGENT_STATE" | "EMAIL" | "ALLOW_PRIVATE_URLS">,
   deps: { clock: Clock; logger: Logger; transport?: TransportFor },
 ): Promise<void> {
   const transportFor = deps.transport ?? bindingTransport(env);
@@ -48,7 +49,7 @@ export async function consumeAlerts(
     try {
       const config = (await agentObject(env, agentId).admit())?.view.record.config;
       const found = await deliverStoredAlert({
-        db: env.DB,
+        db: await agentDb(env, agentId),
         agentId,
         alertId,
         channel: config?.audit.alertChannel,

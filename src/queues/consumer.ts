@@ -8,6 +8,7 @@ import { republishIfBehind } from "../learn/lifecycle";
 import { patternStore } from "../pipeline/services";
 import { agentObject } from "../state/objects";
 import { deadLetteredEvent, deadLetterRow } from "./dead-letters";
+import { agentDbs, shards, type ShardBindings } from "../db/shards";
 
 type Parsed = ReturnType<typeof learningMessageSchema.parse>;
 
@@ -28,11 +29,11 @@ const FEEDBACK_ATTEMPTS = 4;
  */
 export async function consumeLearning(
   batch: MessageBatch<unknown>,
-  env: Pick<Env, "DB" | "CACHE" | "AGENT_STATE">,
+  env: ShardBindings & Pick<Env, "CACHE" | "AGENT_STATE">,
   logger: Logger = silentLogger,
   clock: Clock = systemClock,
 ): Promise<void> {
-  const db = drizzle(env.DB, { schema });
+  const dbOf = agentDbs(env);
   const evidence: Array<{ msg: Message<unknown>; body: Extract<Parsed, { type: "pattern_sample" | "feedback" }> }> = [];
   for (const msg of batch.messages) {
     const parsed = learningMessageSchema.safeParse(msg.body);
@@ -46,6 +47,7 @@ export async function consumeLearning(
       continue;
     }
     try {
+      const db = drizzle(await dbOf(parsed.data.interaction.agentId), { schema });
       await db.insert(schema.interactions).values(parsed.data.interaction).onConflictDoNothing();
       msg.ack();
     } catch (err) {
@@ -53,11 +55,12 @@ export async function consumeLearning(
       msg.retry();
     }
   }
-  if (evidence.length > 0) await consumeEvidence(env, evidence, logger, clock);
+  if (evidence.length > 0) await consumeEvidence(env, dbOf, evidence, logger, clock);
 }
 
 async function consumeEvidence(
-  env: Pick<Env, "DB" | "CACHE" | "AGENT_STATE">,
+  env: ShardBindings & Pick<Env, "CACHE" | "AGENT_STATE">,
+  dbOf: (agentId: string) => Promise<D1Database>,
   evidence: Array<{ msg: Message<unknown>; body: Extract<Parsed, { type: "pattern_sample" | "feedback" }> }>,
   logger: Logger,
   clock: Clock,
@@ -76,7 +79,7 @@ async function consumeEvidence(
       else if (body.feedback.outcome === "error") {
         const { agentId, interactionId, at } = body.feedback;
         const inBatch = served.get(key(agentId, interactionId));
-        const found = inBatch ? { tier: "pattern", patternId: inBatch } : await servedBy(env.DB, agentId, interactionId);
+        const found = inBatch ? { tier: "pattern", patternId: inBatch } : await servedBy(await dbOf(agentId), agentId, interactionId);
         if (found?.patternId) samples.push({ agentId, interactionId, patternId: found.patternId, kind: "feedback", error: true, at });
         else if ((found === null || found.tier === "pattern") && msg.attempts < FEEDBACK_ATTEMPTS) {
           // The interaction, or the pattern's sample, may still be on its way: look again shortly.
@@ -86,7 +89,14 @@ async function consumeEvidence(
       }
       done.push(msg);
     }
-    touched = await recordSamples(env.DB, samples);
+    // Each agent's samples go to its own shard.
+    const byShard = new Map<D1Database, Sample[]>();
+    for (const sample of samples) {
+      const db = await dbOf(sample.agentId);
+      byShard.set(db, [...(byShard.get(db) ?? []), sample]);
+    }
+    touched = new Set();
+    for (const [db, group] of byShard) for (const id of await recordSamples(db, group)) touched.add(id);
   } catch (err) {
     logger.error("pattern_evidence_failed", { messages: evidence.length, error: String(err) });
     for (const { msg } of evidence) msg.retry();
@@ -100,7 +110,7 @@ async function consumeEvidence(
     try {
       const admitted = await agentObject(env, agentId).admit();
       if (!admitted) continue;
-      const store = patternStore(env, agentId);
+      const store = await patternStore(env, agentId);
       await republishIfBehind(store, agentId, admitted.view.patterns ?? 0);
       const { deployment, patterns } = admitted.view.record.config.learning;
       const criteria = { ...deployment.successCriteria, confidenceThreshold: patterns.confidenceThreshold };
@@ -120,14 +130,16 @@ async function consumeEvidence(
  */
 export async function consumeDeadLetters(
   batch: MessageBatch<unknown>,
-  env: Pick<Env, "DB" | "AGENT_STATE"> & { ENCRYPTION_KEYS?: string },
+  env: ShardBindings & Pick<Env, "AGENT_STATE"> & { ENCRYPTION_KEYS?: string },
   logger: Logger = silentLogger,
   clock: Clock = systemClock,
 ): Promise<void> {
-  const db = drizzle(env.DB, { schema });
+  const dbOf = agentDbs(env);
   for (const msg of batch.messages) {
     try {
       const row = await deadLetterRow(msg, batch.queue, env, logger);
+      // A dead letter that names no agent is kept with the account-wide tables.
+      const db = drizzle(row.agentId ? await dbOf(row.agentId) : shards(env).primary, { schema });
       const inserted = await db.insert(schema.deadLetters).values(row).onConflictDoNothing();
       const work = workMessageSchema.safeParse(msg.body);
       if ((inserted.meta.changes ?? 0) > 0 && work.success && row.agentId) {

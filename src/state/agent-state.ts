@@ -24,6 +24,7 @@ import { type Rejection, RejectionLog } from "./rejections";
 import { type AbandonDelivery, type CloseDelivery, DeliveryDesk, NOTE_TTL_MS, type PostedProgress, type SmsKeyword } from "./delivery-desk";
 import { type DeskParts, type FinishInput, type FinishReply, finishMessage, type OpenDeliveryInput, type OpenedQueued, openQueued, type ReserveInput, type ReserveReply, reserveCall, viewOf } from "./message-desk";
 import { DEFAULT_CLAIM_POLICY } from "../core/claims";
+import { agentDb } from "../db/shards";
 
 export type { OutcomeInput, TrustCommand, TrustView } from "../trust/ledger";
 
@@ -354,12 +355,15 @@ export class AgentState extends DurableObject<Env> {
    * them), and forgets expired claims.
    */
   override async alarm(): Promise<void> {
-    const alerts = await flushOutbox(this.#outbox, this.env.DB);
-    if (alerts.length > 0) {
+    // Every entry is this agent's: the first names the shard its rows go to.
+    const waiting = this.#outbox.peek(1)[0]?.body.agentId;
+    const db = waiting === undefined ? null : await agentDb(this.env, waiting);
+    const alerts = db ? await flushOutbox(this.#outbox, db) : [];
+    if (db && alerts.length > 0) {
       try {
         await this.env.ALERT_QUEUE.sendBatch(alerts.map((a) => ({ body: { type: "alert", agentId: a.agentId, alertId: a.id } satisfies AlertMessage })));
       } catch (err) {
-        await markUndeliverable(this.env.DB, alerts, `alert queue unavailable: ${err instanceof Error ? err.message : String(err)}`);
+        await markUndeliverable(db, alerts, `alert queue unavailable: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
     const now = this.clock.now();

@@ -114,7 +114,7 @@ describe("webhooks: the agent index", () => {
   it("answers an agent created through the admin API at once", async () => {
     const agentId = uniqueAgentId();
     await putAgent(agentId, { config: {}, secrets: { http: HTTP_SECRET } });
-    expect(await env.CACHE.get(agentKey(agentId))).toBe("1");
+    expect(await env.CACHE.get(agentKey(agentId))).toBe("DB");
     await scriptModel(agentId, [{ type: "text", text: "At nine." }]);
     expect((await signed("http", agentId)).status).toBe(200);
   });
@@ -125,7 +125,7 @@ describe("webhooks: the agent index", () => {
     const deferred: Array<Promise<unknown>> = [];
     expect(await agentExists(env, agentId, (p) => deferred.push(p))).toBe(true);
     await Promise.all(deferred);
-    expect(await env.CACHE.get(agentKey(agentId))).toBe("1");
+    expect(await env.CACHE.get(agentKey(agentId))).toBe("DB");
   });
 
   it("still finds an agent when the KV read fails, and finds nothing for an unknown one", async () => {

@@ -7,6 +7,7 @@ import { AppError } from "../../core/errors";
 import { authorize, type DashboardEnv, requireSession } from "../context";
 import { AuditPageView, VerifyPageView } from "./audit";
 import { ReportPageView } from "./audit-report";
+import { agentDb } from "../../db/shards";
 
 /** The standard of a report page, from its query string. */
 function standardOf(raw: string | undefined): ReportStandard {
@@ -31,7 +32,7 @@ export const auditPageRoutes = new Hono<DashboardEnv>()
   .get("/agents/:agentId/audit/verify", async (c) => {
     const session = requireSession(c);
     const { agentId, stub } = await requireAuditTrailFor(c, "audit/verify");
-    const result = await verifyAuditChain(c.env.DB, stub, agentId, { from: c.req.query("from"), to: c.req.query("to") }, c.var.clock.now());
+    const result = await verifyAuditChain(await agentDb(c.env, agentId), stub, agentId, { from: c.req.query("from"), to: c.req.query("to") }, c.var.clock.now());
     return c.html(<VerifyPageView principal={session.principal} csrf={session.csrf} result={result} />);
   })
   .get("/agents/:agentId/audit/report", async (c) => {

@@ -5,6 +5,7 @@ import { conversationQuery, listConversations, loadTranscript } from "../../admi
 import { authorize, type DashboardEnv, requireSession } from "../context";
 import { ChannelsPage } from "./channels";
 import { ConversationsPage, TranscriptPage } from "./conversations";
+import { agentDb } from "../../db/shards";
 
 /**
  * One agent's channels page, its conversations and each conversation's transcript. Each reads
@@ -17,7 +18,7 @@ export const channelPageRoutes = new Hono<DashboardEnv>()
     authorize(session.principal, "GET", `/v1/agents/${parseAgentId(c.req.param("agentId"))}/channels/analytics`);
     const { agentId } = await requireAgent(c);
     const { from, to } = timeRange(c, DEFAULT_ANALYTICS_SPAN_MS);
-    const report = await channelReport(c.env.DB, agentId, from, to);
+    const report = await channelReport(await agentDb(c.env, agentId), agentId, from, to);
     const query = { from: c.req.query("from") || undefined, to: c.req.query("to") || undefined };
     return c.html(<ChannelsPage principal={session.principal} csrf={session.csrf} report={report} query={query} />);
   })

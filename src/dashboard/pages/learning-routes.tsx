@@ -10,6 +10,7 @@ import { listPatterns } from "../../learn/run";
 import { authorize, type DashboardEnv, mayAct, requireSession } from "../context";
 import { readForm, requireCsrf } from "../guard";
 import { LearningPage } from "./learning";
+import { agentDb } from "../../db/shards";
 
 const noteSchema = z.string().trim().max(1000, "note: must be at most 1000 characters");
 
@@ -40,7 +41,7 @@ export const learningPageRoutes = new Hono<DashboardEnv>()
     authorize(session.principal, "GET", `/v1/agents/${agentId}/learning/analytics`);
     const { config } = (await loadAgent(c.env, agentId)).snapshot.record;
     const to = c.var.clock.now();
-    const [patterns, analytics] = await Promise.all([listPatterns(c.env.DB, agentId), learningAnalyticsReport(c.env.DB, agentId, to - DEFAULT_ANALYTICS_SPAN_MS, to)]);
+    const [patterns, analytics] = await Promise.all([listPatterns(await agentDb(c.env, agentId), agentId), learningAnalyticsReport(await agentDb(c.env, agentId), agentId, to - DEFAULT_ANALYTICS_SPAN_MS, to)]);
     const { successCriteria } = config.learning.deployment;
     const data = {
       agentId,
@@ -58,7 +59,7 @@ export const learningPageRoutes = new Hono<DashboardEnv>()
     const agentId = parseAgentId(c.req.param("agentId"));
     authorize(session.principal, "GET", `/v1/agents/${agentId}/patterns/export`);
     await loadAgent(c.env, agentId);
-    const pack = await exportPack(c.env.DB, agentId, c.var.clock.now());
+    const pack = await exportPack(await agentDb(c.env, agentId), agentId, c.var.clock.now());
     return c.body(JSON.stringify(pack), 200, {
       "content-type": "application/json; charset=utf-8",
       "content-disposition": `attachment; filename="${agentId}-patterns.json"`,

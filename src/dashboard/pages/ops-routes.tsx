@@ -9,6 +9,7 @@ import { readForm, requireCsrf } from "../guard";
 import { ALERT_QUERY_KEYS, AlertsPage, alertsPath } from "./alerts";
 import { withQuery } from "./audit";
 import { DeadLettersPage, deadLettersPath } from "./dead-letters";
+import { agentDb } from "../../db/shards";
 
 const noteSchema = z.string().trim().max(1000, "note: must be at most 1000 characters");
 
@@ -35,7 +36,7 @@ export const opsPageRoutes = new Hono<DashboardEnv>()
     authorize(session.principal, "GET", `/v1/agents/${agentId}/alerts`);
     await loadAgent(c.env, agentId);
     const query = parseAlertQuery(c, agentId);
-    const [page, counts] = await Promise.all([listAlerts(c.env.DB, c.env.ADMIN_TOKEN ?? "", agentId, query), countAlerts(c.env.DB, agentId, 0, c.var.clock.now())]);
+    const [page, counts] = await Promise.all([listAlerts(await agentDb(c.env, agentId), c.env.ADMIN_TOKEN ?? "", agentId, query), countAlerts(await agentDb(c.env, agentId), agentId, 0, c.var.clock.now())]);
     // One admin route acknowledges every alert of the agent; its rule does not depend on the id.
     const canAcknowledge = mayAct(session.principal, "POST", `/v1/agents/${agentId}/alerts/any/acknowledge`);
     const data = { agentId, query: listingQuery(new URL(c.req.url).search), ...page, open: counts.open } as const;
@@ -52,7 +53,7 @@ export const opsPageRoutes = new Hono<DashboardEnv>()
     if (!note.success) throw new AppError("invalid_request", note.error.issues[0]?.message ?? "bad note");
     const { stub } = await loadAgent(c.env, agentId);
     // The admin route's own code: marked once, audited as alert.acknowledged with the key's id.
-    await acknowledgeAlert(c.env.DB, stub, { agentId, alertId, actor: adminActor(c), note: note.data || null, now: c.var.clock.now() });
+    await acknowledgeAlert(await agentDb(c.env, agentId), stub, { agentId, alertId, actor: adminActor(c), note: note.data || null, now: c.var.clock.now() });
     return c.redirect(withQuery(alertsPath(agentId), listingQuery(form.get("back"))), 303);
   })
   .get("/agents/:agentId/dead-letters", async (c) => {
@@ -61,7 +62,7 @@ export const opsPageRoutes = new Hono<DashboardEnv>()
     authorize(session.principal, "GET", `/v1/agents/${agentId}/dead-letters`);
     await loadAgent(c.env, agentId);
     const cursor = c.req.query("cursor") || undefined;
-    const page = await listDeadLetters(c.env.DB, agentId, cursor);
+    const page = await listDeadLetters(await agentDb(c.env, agentId), agentId, cursor);
     const [replayed, refused] = [countParam(c.req.query("replayed")), countParam(c.req.query("refused"))];
     const result = replayed === null && refused === null ? null : { replayed: replayed ?? 0, refused: refused ?? 0 };
     const canReplay = mayAct(session.principal, "POST", `/v1/agents/${agentId}/dead-letters/replay`);

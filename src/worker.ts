@@ -4,13 +4,14 @@ import { handleEmail } from "./channels/email/handler";
 import type { Clock } from "./core/clock";
 import type { Logger } from "./core/logger";
 import type { AppEnv } from "./http/context";
+import { consumeJobs } from "./jobs/consumer";
 import { runScheduled } from "./jobs/scheduled";
 import { consumeAlerts } from "./queues/alerts";
 import { consumeDeadLetters, consumeLearning } from "./queues/consumer";
 import { consumeWork } from "./queues/work";
 
 /** Queue names as wrangler.toml declares them. */
-export const QUEUES = { work: "foreman-work", learning: "foreman-learning", alerts: "foreman-alerts", deadLetter: "foreman-dlq" } as const;
+export const QUEUES = { work: "foreman-work", learning: "foreman-learning", alerts: "foreman-alerts", deadLetter: "foreman-dlq", jobs: "foreman-jobs" } as const;
 
 /** A worker's handlers, with the app its `fetch` serves. */
 export interface WorkerHandlers {
@@ -47,6 +48,8 @@ export function createWorker(opts: { clock: Clock; logger: Logger; ready?: (env:
           return consumeAlerts(batch, env, { clock, logger: logger.with({ queue: batch.queue }) });
         case QUEUES.learning:
           return consumeLearning(batch, env, logger.with({ queue: batch.queue }));
+        case QUEUES.jobs:
+          return consumeJobs(batch, env, { clock, logger: logger.with({ queue: batch.queue }) });
         case QUEUES.deadLetter:
           return consumeDeadLetters(batch, env, logger.with({ queue: batch.queue }));
         default:

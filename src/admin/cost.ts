@@ -5,28 +5,40 @@ import type { AppEnv } from "../http/context";
 import type { agentObject } from "../state/objects";
 import { DEFAULT_ANALYTICS_SPAN_MS, requireAgent, timeRange } from "./common";
 import { agentDb } from "../db/shards";
+import { rollupMark, spanBinds, spanSql, splitSpan } from "../rollups/read";
 
 /**
  * An agent's cost analytics over `[from, to]`, as `GET /v1/agents/:agentId/analytics` answers and
- * the dashboard's overview shows it: one query for both, so their figures cannot disagree.
+ * the dashboard's overview shows it: one query for both, so their figures cannot disagree. Whole
+ * hours the agent's rollups cover are read from them, the rest from raw rows (`src/rollups/read.ts`).
  */
 export async function costReport(db: D1Database, agentId: string, from: number, to: number) {
+  const mark = await rollupMark(db, agentId);
+  const span = splitSpan(from, to, mark);
   const { results } = await db
     .prepare(
-      `SELECT date(created_at / 1000, 'unixepoch') AS day, tier, COUNT(*) AS requests, SUM(cost_micros) AS costMicros
-       FROM interactions WHERE agent_id = ? AND created_at >= ? AND created_at <= ? GROUP BY day, tier ORDER BY day`,
+      `SELECT day, tier, SUM(requests) AS requests, SUM(costMicros) AS costMicros FROM (
+         ${spanSql("date(hour / 1000, 'unixepoch') AS day, tier, requests, cost_micros AS costMicros", "date(created_at / 1000, 'unixepoch'), tier, 1, cost_micros")}
+       ) GROUP BY day, tier ORDER BY day`,
     )
-    .bind(agentId, from, to)
+    .bind(agentId, ...spanBinds(span))
     .all<TierRow>();
   // The baseline needs a measured intelligent cost: from the range, else from all history.
-  const mean = await db
-    .prepare(
-      `SELECT AVG(CASE WHEN created_at >= ?2 AND created_at <= ?3 THEN cost_micros END) AS inRange, AVG(cost_micros) AS overall
-       FROM interactions WHERE agent_id = ?1 AND tier = 'intelligent'`,
-    )
-    .bind(agentId, from, to)
-    .first<{ inRange: number | null; overall: number | null }>();
-  const summary = summarizeCost(results, mean?.inRange ?? mean?.overall ?? null);
+  const intelligent = results.filter((r) => r.tier === "intelligent");
+  const inRange = intelligent.reduce((n, r) => n + r.requests, 0);
+  let mean = inRange > 0 ? intelligent.reduce((c, r) => c + r.costMicros, 0) / inRange : null;
+  if (mean === null) {
+    const all = await db
+      .prepare(
+        `SELECT SUM(c) AS costMicros, SUM(n) AS requests FROM (
+           SELECT cost_micros AS c, requests AS n FROM agent_hours WHERE agent_id = ?1 AND tier = 'intelligent' AND hour >= ?2 AND hour < ?3
+           UNION ALL SELECT cost_micros, 1 FROM interactions WHERE agent_id = ?1 AND tier = 'intelligent' AND (created_at < ?2 OR created_at >= ?3))`,
+      )
+      .bind(agentId, mark.from, mark.until)
+      .first<{ costMicros: number | null; requests: number | null }>();
+    mean = all?.requests ? (all.costMicros ?? 0) / all.requests : null;
+  }
+  const summary = summarizeCost(results, mean);
   const usd = (m: number | null) => (m === null ? null : microsToUsd(Math.round(m)));
   return {
     agentId,

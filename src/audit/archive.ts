@@ -25,7 +25,7 @@ export const MAX_EVENTS_PER_OBJECT = 10_000;
 /** How long D1 keeps archived events, unless the retention is shorter. */
 export const HOT_WINDOW_MS = 30 * 86_400_000;
 /** Archive objects written per cron run; the rest wait for the next run. */
-const MAX_OBJECTS_PER_RUN = 20;
+export const MAX_OBJECTS_PER_RUN = 20;
 const PAGE = 1_000;
 const DAY_MS = 86_400_000;
 
@@ -193,17 +193,25 @@ export interface RetentionResult {
 /**
  * Applies each agent's `audit.retention.duration`: archived events leave D1 after the hot window,
  * archive objects leave R2 after the retention (each deletion audited in the agent's trail).
- * Agents under legal hold are skipped entirely.
+ * Agents under legal hold are skipped entirely. One call covers at most `page.limit` agents after
+ * `page.after`, by id; `next` is where the following page starts (null: none left).
  */
-export async function applyRetention(deps: ArchiveDeps, now: number): Promise<RetentionResult> {
+export async function applyRetention(
+  deps: ArchiveDeps,
+  now: number,
+  page: { after: string; limit: number } = { after: "", limit: 1_000_000 },
+): Promise<RetentionResult & { next: string | null }> {
   const result: RetentionResult = { d1EventsDeleted: 0, objectsDeleted: 0, heldAgents: 0 };
   const { results: agents } = await deps.db
     .prepare(
       `SELECT a.id AS agentId, json_extract(a.config, '$.audit.retention.duration') AS duration, h.agent_id IS NOT NULL AS held
        FROM agents a LEFT JOIN legal_holds h ON h.agent_id = a.id
-       WHERE EXISTS (SELECT 1 FROM audit_archives r WHERE r.agent_id = a.id AND r.deleted_at IS NULL)`,
+       WHERE a.id > ? AND EXISTS (SELECT 1 FROM audit_archives r WHERE r.agent_id = a.id AND r.deleted_at IS NULL)
+       ORDER BY a.id LIMIT ?`,
     )
+    .bind(page.after, page.limit)
     .all<{ agentId: string; duration: string | null; held: number }>();
+  const next = agents.length === page.limit ? (agents.at(-1)?.agentId ?? null) : null;
   for (const agent of agents) {
     if (agent.held) {
       result.heldAgents += 1;
@@ -244,5 +252,5 @@ export async function applyRetention(deps: ArchiveDeps, now: number): Promise<Re
     }
     result.objectsDeleted += expired.length;
   }
-  return result;
+  return { ...result, next };
 }

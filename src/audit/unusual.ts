@@ -4,8 +4,10 @@
  * way, and what it cannot see: docs/unusual-activity.md.
  */
 import type { Micros } from "../core/money";
+import { hourRows } from "../rollups/read";
 
-export const HOUR_MS = 3_600_000;
+export { HOUR_MS } from "../rollups/write";
+import { HOUR_MS } from "../rollups/write";
 
 /** One UTC hour of an agent's traffic, from the D1 `interactions` rows. */
 export interface HourStats {
@@ -161,57 +163,24 @@ const count = (n: number) => String(round1(n));
 const percent = (r: number) => `${round1(r * 100)}%`;
 const usd = (micros: number) => `$${(micros / 1_000_000).toFixed(micros > 0 && micros < 10_000 ? 4 : 2)}`;
 
-/** The aggregates of one agent's rows in one hour, as the queries return them. */
-interface AggregateRow {
-  agentId: string;
-  requests: number;
-  costMicros: number;
-  errors: number;
-  denials: number;
-}
-
-// Drizzle stores `denied_tools` as JSON.stringify(array): exactly '[]' when nothing was denied.
-const AGGREGATES = `COUNT(*) AS requests, SUM(i.cost_micros) AS costMicros, SUM(i.outcome = 'error') AS errors,
-  SUM(i.denied_tools <> '[]') AS denials`;
-
 /**
- * Agents with traffic in [?1, ?2), with that hour's aggregates. There is no index on
- * `created_at` alone, so instead of scanning the table the distinct agent ids are walked on the
- * (agent_id, created_at) index, one MIN seek per agent (a loose index scan), and each agent's hour
- * is a range seek on the same index: the cost grows with the number of agents and the hour's rows,
- * not with the table.
- */
-const CURRENT_SQL = `WITH RECURSIVE ids(id) AS (
-  SELECT MIN(agent_id) FROM interactions
-  UNION ALL
-  SELECT (SELECT MIN(agent_id) FROM interactions WHERE agent_id > ids.id) FROM ids WHERE ids.id IS NOT NULL
-)
-SELECT i.agent_id AS agentId, ${AGGREGATES}
-FROM ids JOIN interactions i ON i.agent_id = ids.id AND i.created_at >= ?1 AND i.created_at < ?2
-GROUP BY i.agent_id ORDER BY i.agent_id`;
-
-/** Per agent (a JSON array of ids in ?1) and UTC hour, the aggregates of [?2, ?3): range seeks on the index. */
-const BASELINE_SQL = `SELECT i.agent_id AS agentId, i.created_at - i.created_at % ${HOUR_MS} AS hour, ${AGGREGATES}
-FROM interactions i
-WHERE i.agent_id IN (SELECT value FROM json_each(?1)) AND i.created_at >= ?2 AND i.created_at < ?3
-GROUP BY i.agent_id, hour`;
-
-/**
- * Judges every agent with traffic in the UTC hour that ended at `hourEnd` (rounded down to the
- * hour, so the cron's own time can be passed) against its previous `baselineHours` hours, hours
- * without traffic counting as zeros. Returns only agents with findings, by agent id. Reads D1 with
- * aggregate queries (one for the hour, one per `agentsPerQuery` agents for the baselines); no row
- * is loaded on its own.
+ * Judges each listed agent that had traffic in the UTC hour that ended at `hourEnd` (rounded down
+ * to the hour, so the cron's own time can be passed) against its previous `baselineHours` hours,
+ * hours without traffic counting as zeros. Reads the hourly rollups (`agent_hours`), so the
+ * agents' hours must be rolled up first (the hourly job does that for its page of agents): one
+ * aggregate query per `agentsPerQuery` agents, about one row per agent and active hour. Returns
+ * only agents with findings, in the order given.
  *
  * @example
- * // In the cron, a few minutes after the hour so the learning queue has written the hour's rows:
- * for (const { agentId, hour, findings } of await findUnusualActivity(shard.db, controller.scheduledTime)) {
+ * // In the hourly job, for a page of agents whose hours were just rolled up:
+ * for (const { agentId, hour, findings } of await findUnusualActivity(db, scheduledTime, page)) {
  *   // raise one `unusual_activity` alert per agent and hour
  * }
  */
 export async function findUnusualActivity(
   db: D1Database,
   hourEnd: number,
+  agentIds: readonly string[],
   opts: Partial<UnusualOptions> = {},
 ): Promise<Array<{ agentId: string; hour: number; findings: UnusualFinding[] }>> {
   if (!Number.isFinite(hourEnd)) throw new RangeError("findUnusualActivity: hourEnd must be epoch milliseconds");
@@ -219,29 +188,25 @@ export async function findUnusualActivity(
   const end = Math.floor(hourEnd / HOUR_MS) * HOUR_MS;
   const start = end - HOUR_MS;
   const from = start - o.baselineHours * HOUR_MS;
-  const { results: current } = await db.prepare(CURRENT_SQL).bind(start, end).all<AggregateRow>();
   const found: Array<{ agentId: string; hour: number; findings: UnusualFinding[] }> = [];
-  for (let i = 0; i < current.length; i += Math.max(1, o.agentsPerQuery)) {
-    const page = current.slice(i, i + Math.max(1, o.agentsPerQuery));
-    const ids = JSON.stringify(page.map((r) => r.agentId));
-    const { results } = await db.prepare(BASELINE_SQL).bind(ids, from, start).all<AggregateRow & { hour: number }>();
+  const step = Math.max(1, o.agentsPerQuery);
+  for (let i = 0; i < agentIds.length; i += step) {
+    const page = agentIds.slice(i, i + step);
     const byAgent = new Map<string, Map<number, HourStats>>();
-    for (const r of results) {
+    for (const r of await hourRows(db, page, from, end)) {
       const hours = byAgent.get(r.agentId) ?? new Map<number, HourStats>();
-      hours.set(r.hour, { ...stats(r), hour: r.hour });
+      hours.set(r.hour, { hour: r.hour, requests: r.requests, costMicros: r.costMicros ?? 0, errors: r.errors ?? 0, denials: r.denials ?? 0 });
       byAgent.set(r.agentId, hours);
     }
-    for (const row of page) {
-      const hours = byAgent.get(row.agentId);
+    for (const agentId of page) {
+      const hours = byAgent.get(agentId);
+      const current = hours?.get(start);
+      if (!current) continue;
       const baseline: HourStats[] = [];
       for (let h = from; h < start; h += HOUR_MS) baseline.push(hours?.get(h) ?? { hour: h, requests: 0, costMicros: 0, errors: 0, denials: 0 });
-      const findings = judgeHour({ ...stats(row), hour: start }, baseline, o);
-      if (findings.length > 0) found.push({ agentId: row.agentId, hour: start, findings });
+      const findings = judgeHour(current, baseline, o);
+      if (findings.length > 0) found.push({ agentId, hour: start, findings });
     }
   }
   return found;
-}
-
-function stats(r: AggregateRow): Omit<HourStats, "hour"> {
-  return { requests: r.requests, costMicros: r.costMicros ?? 0, errors: r.errors ?? 0, denials: r.denials ?? 0 };
 }

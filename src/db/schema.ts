@@ -286,3 +286,55 @@ export const dashboardSessions = sqliteTable(
   },
   (t) => [index("dashboard_sessions_expiry").on(t.expiresAt), index("dashboard_sessions_key").on(t.keyId)],
 );
+
+/**
+ * Hourly rollups of `interactions`, one row per agent, UTC hour and (channel, tier, outcome,
+ * urgency), written by the hourly job (`src/rollups/write.ts`). Analytics read them for the hours
+ * an agent's `rollup_marks` row covers and raw rows for the rest.
+ */
+export const agentHours = sqliteTable(
+  "agent_hours",
+  {
+    agentId: text("agent_id").notNull(),
+    /** Epoch ms of the hour's start. */
+    hour: integer("hour").notNull(),
+    channel: text("channel").notNull(),
+    tier: text("tier").notNull(),
+    outcome: text("outcome").notNull(),
+    urgency: text("urgency").notNull(),
+    requests: integer("requests").notNull(),
+    costMicros: integer("cost_micros").notNull(),
+    /** Interactions with at least one denied tool call. */
+    denials: integer("denials").notNull(),
+    learnable: integer("learnable").notNull(),
+    latencySumMs: integer("latency_sum_ms").notNull(),
+    latencyMaxMs: integer("latency_max_ms").notNull(),
+    /** Counts per latency bucket (`LATENCY_BUCKETS_MS` in src/rollups/sketch.ts), as a JSON array. */
+    latencyBuckets: text("latency_buckets", { mode: "json" }).$type<number[]>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.hour, t.channel, t.tier, t.outcome, t.urgency] })],
+);
+
+/** Which hours each agent's rollups cover: every hour in [`rolled_from`, `rolled_until`) is in `agent_hours`. */
+export const rollupMarks = sqliteTable("rollup_marks", {
+  agentId: text("agent_id").primaryKey(),
+  rolledFrom: integer("rolled_from").notNull(),
+  rolledUntil: integer("rolled_until").notNull(),
+});
+
+/**
+ * Pages of periodic jobs that are done (`src/jobs/`): a redelivered job message whose page is
+ * here is acknowledged without doing the work again. Pruned after a week.
+ */
+export const jobPages = sqliteTable(
+  "job_pages",
+  {
+    job: text("job").notNull(),
+    /** The run the page belongs to: the epoch ms of the cron time the job was enqueued for. */
+    period: integer("period").notNull(),
+    /** The page: the agent id it starts after ("" for the first), or the one agent it is for. */
+    page: text("page").notNull(),
+    doneAt: integer("done_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.job, t.period, t.page] }), index("job_pages_done").on(t.doneAt)],
+);

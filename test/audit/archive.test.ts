@@ -1,7 +1,7 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import worker from "../../src/index";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { applyRetention, archiveAuditEvents } from "../../src/audit/archive";
 import { canonicalJSON, eventHash, GENESIS_HASH } from "../../src/audit/chain";
 import { sha256Hex } from "../../src/core/crypto";
@@ -11,7 +11,7 @@ import { flushUntil, produce, storedEvents, verify } from "./helpers";
 
 const DAY = 86_400_000;
 const today = Math.floor(Date.now() / DAY) * DAY;
-const deps = () => archiveDeps(env);
+const deps = () => archiveDeps(env, env.DB);
 
 /** Archives until nothing closed is left. */
 async function archiveAll(now = Date.now()) {
@@ -81,8 +81,9 @@ describe("audit archive in R2", () => {
 describe("the cron job", () => {
   it("archives closed days when the scheduled handler runs", async () => {
     const agentId = await agentWithHistory();
+    // The cron only enqueues; the jobs queue's consumer archives.
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }), env);
-    expect((await archivesOf(agentId)).map((r) => r.last_seq)).toEqual([3, 4]);
+    await vi.waitFor(async () => expect((await archivesOf(agentId)).map((r) => r.last_seq)).toEqual([3, 4]), { timeout: 20_000, interval: 100 });
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/index";
 import { admin, createAgent } from "../support/agents";
 import { flushedSql } from "../support/audit";
@@ -80,9 +80,15 @@ describe("POST /v1/agents/:agentId/learn/run", () => {
   it("runs hourly from the cron for agents that learned something new, unless optimization.patterns.autoDetect is off", async () => {
     const on = await trafficAgent(60);
     const off = await trafficAgent(60, { optimization: { patterns: { autoDetect: false } } });
+    // The cron only enqueues; the jobs queue's consumer finds the agents and detects, one message each.
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "5 * * * *" }), env);
-    const listed = (await (await admin(`/v1/agents/${on}/patterns`)).json()) as { patterns: Array<{ status: string }> };
-    expect(listed.patterns).toHaveLength(TOPICS.length);
+    await vi.waitFor(
+      async () => {
+        const listed = (await (await admin(`/v1/agents/${on}/patterns`)).json()) as { patterns: Array<{ status: string }> };
+        expect(listed.patterns).toHaveLength(TOPICS.length);
+      },
+      { timeout: 20_000, interval: 200 },
+    );
     expect(((await (await admin(`/v1/agents/${off}/patterns`)).json()) as { patterns: unknown[] }).patterns).toEqual([]);
     const [event] = await flushedSql<{ actor: string }>(on, "SELECT actor FROM audit_events WHERE agent_id = ? AND action = 'learning.detected'");
     expect(event!.actor).toBe("system:learning");

@@ -4,11 +4,12 @@ import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/core/logger";
 import type { WorkMessage } from "../../src/core/messages";
 import { applyAttachmentRetention, applyDeadLetterRetention, ATTACHMENT_CURSOR_KEY } from "../../src/jobs/retention";
-import { CRONS, runScheduled } from "../../src/jobs/scheduled";
+import { CRONS } from "../../src/jobs/scheduled";
 import { consumeDeadLetters } from "../../src/queues/consumer";
 import { DEAD_LETTER_PLAIN_MS, DEAD_LETTER_RETENTION_MS } from "../../src/queues/dead-letters";
 import { admin, createAgent } from "../support/agents";
 import { flushedSql } from "../support/audit";
+import { cronJobs, runJobs } from "../support/jobs";
 
 const DAY = 86_400_000;
 const TEXT = "My card is 4242 4242 4242 4242, call me back on +1 415 555 0199 or write to jane.doe@example.com";
@@ -97,7 +98,7 @@ describe("dead letters at rest", () => {
   it("is applied by the hourly cron", async () => {
     const agentId = await smsAgent();
     const old = await deadLetter(smsWork(agentId), new Date(Date.now() - DEAD_LETTER_RETENTION_MS - DAY));
-    await runScheduled(CRONS.hourly, env, { now: () => Date.now() }, silentLogger);
+    await runJobs(cronJobs(CRONS.hourly, Date.now()));
     expect(await env.DB.prepare("SELECT id FROM dead_letters WHERE id = ?").bind(old.id).first()).toBeNull();
   });
 
@@ -120,7 +121,7 @@ describe("attachment retention", () => {
     for (const agentId of [short, long, held, gone]) await env.WORKSPACE.put(key(agentId), "%PDF-1.7");
     await env.WORKSPACE.put(`workspaces/${short}/notes.md`, "tool files are not attachments");
     const exists = async (k: string) => (await env.WORKSPACE.head(k)) !== null;
-    const deps = { db: env.DB, bucket: env.WORKSPACE, kv: env.CACHE };
+    const deps = { dbs: [env.DB], bucket: env.WORKSPACE, kv: env.CACHE };
 
     await applyAttachmentRetention(deps, Date.now() + 31 * DAY);
     expect(await exists(key(short))).toBe(false);

@@ -1,0 +1,162 @@
+/**
+ * The `jobs` queue's consumer: one page of one periodic job per message (`messages.ts`).
+ *
+ * A page is remembered in its shard's `job_pages` once done, after the pages it leads to are
+ * enqueued: a redelivered message whose page is there is acknowledged without doing anything
+ * again, and one whose page is not (the consumer stopped midway) does it again, which every job
+ * tolerates (rollups are rewritten, an hour's unusual activity alerts once, retention deletes
+ * what is still there). A failing page is retried with backoff and ends in the dead-letter queue.
+ */
+import { archiveAuditEvents, applyRetention, MAX_OBJECTS_PER_RUN } from "../audit/archive";
+import { findUnusualActivity } from "../audit/unusual";
+import type { Clock } from "../core/clock";
+import type { Logger } from "../core/logger";
+import { type Shard, shards } from "../db/shards";
+import { runDetection } from "../learn/run";
+import { patternStore } from "../pipeline/services";
+import { HOUR_MS, rollUp } from "../rollups/write";
+import { agentObject } from "../state/objects";
+import { archiveDeps } from "./scheduled";
+import {
+  AGENTS_PER_PAGE,
+  ARCHIVE_PAGES_PER_RUN,
+  DEAD_LETTER_ROWS_PER_PAGE,
+  JOB_PAGE_MEMORY_MS,
+  type JobMessage,
+  jobMessageSchema,
+  periodOf,
+} from "./messages";
+import { applyAttachmentRetention, applyDeadLetterRetention } from "./retention";
+
+/** What one page did (counts for the log line) and the pages it leads to. */
+interface PageResult {
+  done: Record<string, number>;
+  follow: JobMessage[];
+}
+
+export interface JobDeps {
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * Does each message's page. Malformed messages and messages for a shard this worker does not
+ * list are acknowledged and logged: retrying cannot fix them.
+ */
+export async function consumeJobs(batch: MessageBatch<unknown>, env: Env, deps: JobDeps): Promise<void> {
+  for (const msg of batch.messages) {
+    const parsed = jobMessageSchema.safeParse(msg.body);
+    const shard = parsed.success ? shards(env).byName(parsed.data.shard) : undefined;
+    if (!parsed.success || !shard) {
+      deps.logger.error("job_message_invalid", { id: msg.id, ...(parsed.success ? { shard: parsed.data.shard } : { issues: parsed.error.issues.length }) });
+      msg.ack();
+      continue;
+    }
+    const job = parsed.data;
+    try {
+      if (await pageDone(shard.db, job)) {
+        msg.ack();
+        continue;
+      }
+      const result = await runPage(env, shard, job, deps);
+      if (result.follow.length > 0) await env.JOBS_QUEUE.sendBatch(result.follow.map((body) => ({ body })));
+      await markDone(shard.db, job, deps.clock.now());
+      if (Object.values(result.done).some((n) => n > 0)) deps.logger.info(`job.${job.job}`, { shard: shard.name, page: job.page, ...result.done });
+      msg.ack();
+    } catch (err) {
+      deps.logger.error(`job.${job.job}_failed`, { shard: shard.name, page: job.page, attempts: msg.attempts, error: String(err) });
+      msg.retry({ delaySeconds: Math.min(300, 10 * 2 ** msg.attempts) });
+    }
+  }
+}
+
+async function pageDone(db: D1Database, job: JobMessage): Promise<boolean> {
+  const row = await db.prepare("SELECT 1 AS done FROM job_pages WHERE job = ? AND period = ? AND page = ?").bind(job.job, periodOf(job), job.page).first();
+  return row !== null;
+}
+
+async function markDone(db: D1Database, job: JobMessage, now: number): Promise<void> {
+  await db.prepare("INSERT OR IGNORE INTO job_pages (job, period, page, done_at) VALUES (?, ?, ?, ?)").bind(job.job, periodOf(job), job.page, now).run();
+}
+
+/** The page's work. */
+export async function runPage(env: Env, shard: Shard, job: JobMessage, deps: JobDeps): Promise<PageResult> {
+  const next = (page: string): JobMessage => ({ ...job, page });
+  switch (job.job) {
+    case "hourly":
+      return hourlyPage(env, shard, job, deps);
+    case "detect":
+      return { done: await detect(env, job.page, job.at, deps.logger), follow: [] };
+    case "archive": {
+      const written = (await archiveAuditEvents({ ...archiveDeps(env, shard.db), logger: deps.logger }, deps.clock.now())).length;
+      // A full page may have left more: the run goes on, within its cap and its five minutes.
+      const n = Number(job.page || "0") + 1;
+      const more = written >= MAX_OBJECTS_PER_RUN && n < ARCHIVE_PAGES_PER_RUN && deps.clock.now() < periodOf(job) + 5 * 60_000;
+      return { done: { objects: written }, follow: more ? [next(String(n))] : [] };
+    }
+    case "audit_retention": {
+      const { next: after, ...done } = await applyRetention({ ...archiveDeps(env, shard.db), logger: deps.logger }, deps.clock.now(), { after: job.page, limit: AGENTS_PER_PAGE });
+      return { done: { ...done }, follow: after ? [next(after)] : [] };
+    }
+    case "dead_letter_retention": {
+      const { more, ...done } = await applyDeadLetterRetention(shard.db, deps.clock.now(), DEAD_LETTER_ROWS_PER_PAGE);
+      return { done, follow: more ? [next(String(Number(job.page || "0") + 1))] : [] };
+    }
+    case "attachment_retention": {
+      const dbs = shards(env).all.map((s) => s.db);
+      return { done: await applyAttachmentRetention({ dbs, bucket: env.WORKSPACE, kv: env.CACHE }, deps.clock.now()), follow: [] };
+    }
+  }
+}
+
+/**
+ * One page of the hourly job: the next `AGENTS_PER_PAGE` agents of the shard by id have the hour
+ * that ended rolled up, are judged for unusual activity on their rollups, and each one with new
+ * learnable interactions in the hour before the cron time gets a `detect` message of its own. The first page also
+ * forgets done pages older than `JOB_PAGE_MEMORY_MS`.
+ */
+async function hourlyPage(env: Env, shard: Shard, job: JobMessage, deps: JobDeps): Promise<PageResult> {
+  const { db } = shard;
+  const now = deps.clock.now();
+  const { results } = await db.prepare("SELECT id FROM agents WHERE id > ? ORDER BY id LIMIT ?").bind(job.page, AGENTS_PER_PAGE).all<{ id: string }>();
+  const ids = results.map((r) => r.id);
+  const rolled = await rollUp(db, ids, job.at);
+  let raised = 0;
+  for (const { agentId, hour, findings } of await findUnusualActivity(db, job.at, ids)) {
+    if (await agentObject(env, agentId).raiseUnusualActivity({ hour, findings, now })) raised += 1;
+  }
+  // New learnable interactions in the hour before the cron time (a seek per agent on its index).
+  const { results: learnable } = await db
+    .prepare(
+      "SELECT x.value AS agentId FROM json_each(?1) x WHERE EXISTS (SELECT 1 FROM interactions i WHERE i.agent_id = x.value AND i.learnable = 1 AND i.created_at >= ?2 AND i.created_at < ?3)",
+    )
+    .bind(JSON.stringify(ids), job.at - HOUR_MS, job.at)
+    .all<{ agentId: string }>();
+  const follow: JobMessage[] = learnable.map((r) => ({ ...job, job: "detect", page: r.agentId }));
+  if (ids.length === AGENTS_PER_PAGE) follow.push({ ...job, page: ids.at(-1)! });
+  let forgotten = 0;
+  if (job.page === "") {
+    const pruned = await db.prepare("DELETE FROM job_pages WHERE done_at < ?").bind(now - JOB_PAGE_MEMORY_MS).run();
+    forgotten = pruned.meta.changes ?? 0;
+  }
+  return { done: { agents: ids.length, rolledUp: rolled.agents, hours: rolled.hours, raised, detections: learnable.length, forgotten }, follow };
+}
+
+/**
+ * Pattern detection (the code of `POST …/learn/run`) for one agent with `learning.enabled` and
+ * `optimization.patterns.autoDetect` on. Audited as `learning.detected` by `system:learning`.
+ */
+async function detect(env: Env, agentId: string, at: number, logger: Logger): Promise<Record<string, number>> {
+  const admitted = await agentObject(env, agentId).admit();
+  const config = admitted?.view.record.config;
+  if (!config?.learning.enabled || !config.optimization.patterns.autoDetect) return { agents: 0 };
+  const report = await runDetection(await patternStore(env, agentId), agentId, config, at, "system:learning");
+  logger.info("pattern_detection", { agentId, ...summary(report) });
+  return { agents: 1 };
+}
+
+function summary(report: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (report && typeof report === "object") for (const [k, v] of Object.entries(report)) if (typeof v === "number") out[k] = v;
+  return out;
+}

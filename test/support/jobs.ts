@@ -22,7 +22,10 @@ export interface Invocation {
  * The queue binding is replaced by one that collects what is sent, so a test sees each
  * invocation; the rest of the environment is the worker's own.
  */
-export async function runJobs(first: readonly JobMessage[], opts: { now?: number; attempts?: number; limit?: number } = {}): Promise<Invocation[]> {
+export async function runJobs(
+  first: readonly JobMessage[],
+  opts: { now?: number; attempts?: number; limit?: number; /** false: run only the pages given, not those they enqueue. */ follow?: boolean } = {},
+): Promise<Invocation[]> {
   const pending = [...first];
   const seen: Invocation[] = [];
   const clock: Clock = { now: () => opts.now ?? Date.now() };
@@ -51,7 +54,7 @@ export async function runJobs(first: readonly JobMessage[], opts: { now?: number
     const batch = { queue: "foreman-jobs", messages: [delivered], ackAll: delivered.ack, retryAll: delivered.retry } as unknown as MessageBatch<unknown>;
     await consumeJobs(batch, { ...env, JOBS_QUEUE: jobsQueue as unknown as Queue }, { clock, logger: logger as typeof silentLogger });
     seen.push({ message, done, follow: sent, outcome });
-    pending.push(...sent);
+    if (opts.follow !== false) pending.push(...sent);
   }
   return seen;
 }

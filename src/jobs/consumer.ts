@@ -11,6 +11,7 @@ import { archiveAuditEvents, applyRetention, MAX_OBJECTS_PER_RUN } from "../audi
 import { findUnusualActivity } from "../audit/unusual";
 import type { Clock } from "../core/clock";
 import type { Logger } from "../core/logger";
+import { metered, newMeter } from "../db/metered";
 import { type Shard, shards } from "../db/shards";
 import { runDetection } from "../learn/run";
 import { patternStore } from "../pipeline/services";
@@ -58,10 +59,13 @@ export async function consumeJobs(batch: MessageBatch<unknown>, env: Env, deps: 
         msg.ack();
         continue;
       }
-      const result = await runPage(env, shard, job, deps);
+      // The page's D1 cost, from D1's own metadata, is logged with what it did.
+      const meter = newMeter();
+      const result = await runPage(env, { ...shard, db: metered(shard.db, meter) }, job, deps);
+      Object.assign(result.done, meter);
       if (result.follow.length > 0) await env.JOBS_QUEUE.sendBatch(result.follow.map((body) => ({ body })));
       await markDone(shard.db, job, deps.clock.now());
-      if (Object.values(result.done).some((n) => n > 0)) deps.logger.info(`job.${job.job}`, { shard: shard.name, page: job.page, ...result.done });
+      deps.logger.info(`job.${job.job}`, { shard: shard.name, page: job.page, ...result.done });
       msg.ack();
     } catch (err) {
       deps.logger.error(`job.${job.job}_failed`, { shard: shard.name, page: job.page, attempts: msg.attempts, error: String(err) });
@@ -86,7 +90,7 @@ export async function runPage(env: Env, shard: Shard, job: JobMessage, deps: Job
     case "hourly":
       return hourlyPage(env, shard, job, deps);
     case "detect":
-      return { done: await detect(env, job.page, job.at, deps.logger), follow: [] };
+      return { done: await detect(env, shard.db, job.page, job.at, deps.logger), follow: [] };
     case "archive": {
       const written = (await archiveAuditEvents({ ...archiveDeps(env, shard.db), logger: deps.logger }, deps.clock.now())).length;
       // A full page may have left more: the run goes on, within its cap and its five minutes.
@@ -122,8 +126,16 @@ async function hourlyPage(env: Env, shard: Shard, job: JobMessage, deps: JobDeps
   const ids = results.map((r) => r.id);
   const rolled = await rollUp(db, ids, job.at);
   let raised = 0;
+  let failed = 0;
   for (const { agentId, hour, findings } of await findUnusualActivity(db, job.at, ids)) {
-    if (await agentObject(env, agentId).raiseUnusualActivity({ hour, findings, now })) raised += 1;
+    // One agent's object failing (deleted since the page was read) does not hold up the others;
+    // a redelivered page raises the rest, and the hour's alert once.
+    try {
+      if (await agentObject(env, agentId).raiseUnusualActivity({ hour, findings, now })) raised += 1;
+    } catch (err) {
+      failed += 1;
+      deps.logger.warn("unusual_activity_not_raised", { agentId, error: String(err) });
+    }
   }
   // New learnable interactions in the hour before the cron time (a seek per agent on its index).
   const { results: learnable } = await db
@@ -139,18 +151,18 @@ async function hourlyPage(env: Env, shard: Shard, job: JobMessage, deps: JobDeps
     const pruned = await db.prepare("DELETE FROM job_pages WHERE done_at < ?").bind(now - JOB_PAGE_MEMORY_MS).run();
     forgotten = pruned.meta.changes ?? 0;
   }
-  return { done: { agents: ids.length, rolledUp: rolled.agents, hours: rolled.hours, raised, detections: learnable.length, forgotten }, follow };
+  return { done: { agents: ids.length, rolledUp: rolled.agents, hours: rolled.hours, raised, notRaised: failed, detections: learnable.length, forgotten }, follow };
 }
 
 /**
  * Pattern detection (the code of `POST …/learn/run`) for one agent with `learning.enabled` and
  * `optimization.patterns.autoDetect` on. Audited as `learning.detected` by `system:learning`.
  */
-async function detect(env: Env, agentId: string, at: number, logger: Logger): Promise<Record<string, number>> {
+async function detect(env: Env, db: D1Database, agentId: string, at: number, logger: Logger): Promise<Record<string, number>> {
   const admitted = await agentObject(env, agentId).admit();
   const config = admitted?.view.record.config;
   if (!config?.learning.enabled || !config.optimization.patterns.autoDetect) return { agents: 0 };
-  const report = await runDetection(await patternStore(env, agentId), agentId, config, at, "system:learning");
+  const report = await runDetection({ ...(await patternStore(env, agentId)), db }, agentId, config, at, "system:learning");
   logger.info("pattern_detection", { agentId, ...summary(report) });
   return { agents: 1 };
 }

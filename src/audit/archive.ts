@@ -24,8 +24,10 @@ export const ARCHIVE_GRACE_MS = 3_600_000;
 export const MAX_EVENTS_PER_OBJECT = 10_000;
 /** How long D1 keeps archived events, unless the retention is shorter. */
 export const HOT_WINDOW_MS = 30 * 86_400_000;
-/** Archive objects written per cron run; the rest wait for the next run. */
-export const MAX_OBJECTS_PER_RUN = 20;
+/** Agents one archive page looks at, at most. */
+export const ARCHIVE_AGENTS_PER_PAGE = 100;
+/** Events one archive page reads, about: no object is started past it (an object may take it to 10,000 more). */
+export const ARCHIVE_EVENTS_PER_PAGE = 20_000;
 const PAGE = 1_000;
 const DAY_MS = 86_400_000;
 
@@ -54,19 +56,60 @@ export interface ArchiveDigest {
 
 const dayOf = (at: number) => new Date(at).toISOString().slice(0, 10);
 
-/** Archives every closed day of every agent, oldest first, at most MAX_OBJECTS_PER_RUN objects. */
-export async function archiveAuditEvents(deps: ArchiveDeps, now: number): Promise<ArchiveDigest[]> {
-  const written: ArchiveDigest[] = [];
-  // An agent whose events have a gap is left for the verify endpoint to report; the others go on.
-  const skipped: string[] = [];
-  while (written.length < MAX_OBJECTS_PER_RUN && skipped.length < MAX_OBJECTS_PER_RUN) {
-    const next = await nextToArchive(deps.db, now, skipped);
-    if (!next) break;
-    const digest = await archiveRange(deps, next, now);
-    if (digest) written.push(digest);
-    else skipped.push(next.agentId);
+/** Where an archive run is: the agent id it goes on after, and how many events it may still read. */
+export interface ArchivePage {
+  after: string;
+  limit: number;
+  maxEvents: number;
+}
+
+/**
+ * Archives the closed days of the next `page.limit` agents with audit events (by id, after
+ * `page.after`, deleted agents included: their events stay), each agent's days oldest first,
+ * until `page.maxEvents` events have been read. `next` is where the following page starts: the
+ * last agent done (when the page stopped inside an agent, the following page starts at that
+ * agent again), or null when the shard has no more agents.
+ */
+export async function archiveAuditEvents(
+  deps: ArchiveDeps,
+  now: number,
+  page: ArchivePage = { after: "", limit: ARCHIVE_AGENTS_PER_PAGE, maxEvents: ARCHIVE_EVENTS_PER_PAGE },
+): Promise<{ digests: ArchiveDigest[]; next: string | null }> {
+  const digests: ArchiveDigest[] = [];
+  const closedBefore = startOfDay(now - ARCHIVE_GRACE_MS);
+  const ids = await agentsWithEvents(deps.db, page.after, page.limit);
+  let read = 0;
+  let done = page.after;
+  for (const agentId of ids) {
+    for (;;) {
+      if (read >= page.maxEvents) return { digests, next: done };
+      const pending = await nextToArchive(deps.db, agentId, closedBefore);
+      if (!pending) break;
+      const digest = await archiveRange(deps, pending, now);
+      // A gap in an agent's events is left for the verify endpoint to report; the others go on.
+      if (!digest) break;
+      digests.push(digest);
+      read += digest.count;
+    }
+    done = agentId;
   }
-  return written;
+  return { digests, next: ids.length === page.limit ? done : null };
+}
+
+/** The next `limit` agent ids after `after` that have audit events: one seek each on the index. */
+async function agentsWithEvents(db: D1Database, after: string, limit: number): Promise<string[]> {
+  const { results } = await db
+    .prepare(
+      `WITH RECURSIVE ids(id, n) AS (
+         SELECT (SELECT MIN(agent_id) FROM audit_events WHERE agent_id > ?1), 1
+         UNION ALL
+         SELECT (SELECT MIN(agent_id) FROM audit_events WHERE agent_id > ids.id), n + 1 FROM ids WHERE ids.id IS NOT NULL AND n < ?2
+       )
+       SELECT id FROM ids WHERE id IS NOT NULL`,
+    )
+    .bind(after, limit)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
 }
 
 interface Pending {
@@ -76,26 +119,18 @@ interface Pending {
   previous: { lastSeq: number; digestSha256: string } | null;
 }
 
-/** The agent whose oldest unarchived event is oldest, when that event's day is closed. */
-async function nextToArchive(db: D1Database, now: number, skipped: readonly string[]): Promise<Pending | null> {
-  const row = await db
-    .prepare(
-      `SELECT e.agent_id AS agentId, MIN(e.seq) AS firstSeq, MIN(e.at) AS firstAt, a.last AS lastSeq, a.digest AS digest
-       FROM audit_events e
-       LEFT JOIN (SELECT agent_id, MAX(last_seq) AS last, (SELECT digest_sha256 FROM audit_archives x WHERE x.agent_id = y.agent_id ORDER BY last_seq DESC LIMIT 1) AS digest
-                  FROM audit_archives y GROUP BY agent_id) a ON a.agent_id = e.agent_id
-       WHERE e.seq IS NOT NULL AND e.seq > COALESCE(a.last, 0) AND e.agent_id NOT IN (SELECT value FROM json_each(?))
-       GROUP BY e.agent_id HAVING MIN(e.at) < ? ORDER BY MIN(e.at) LIMIT 1`,
-    )
-    .bind(JSON.stringify(skipped), startOfDay(now - ARCHIVE_GRACE_MS))
-    .first<{ agentId: string; firstSeq: number; firstAt: number; lastSeq: number | null; digest: string | null }>();
-  if (!row) return null;
-  return {
-    agentId: row.agentId,
-    firstSeq: row.firstSeq,
-    firstAt: row.firstAt,
-    previous: row.lastSeq === null || row.digest === null ? null : { lastSeq: row.lastSeq, digestSha256: row.digest },
-  };
+/** An agent's first unarchived event, when its day is closed: two index seeks. */
+async function nextToArchive(db: D1Database, agentId: string, closedBefore: number): Promise<Pending | null> {
+  const archived = await db
+    .prepare("SELECT last_seq AS lastSeq, digest_sha256 AS digest FROM audit_archives WHERE agent_id = ? ORDER BY last_seq DESC LIMIT 1")
+    .bind(agentId)
+    .first<{ lastSeq: number; digest: string }>();
+  const first = await db
+    .prepare("SELECT seq, at FROM audit_events WHERE agent_id = ? AND seq > ? ORDER BY seq LIMIT 1")
+    .bind(agentId, archived?.lastSeq ?? 0)
+    .first<{ seq: number; at: number }>();
+  if (!first || first.at >= closedBefore) return null;
+  return { agentId, firstSeq: first.seq, firstAt: first.at, previous: archived ? { lastSeq: archived.lastSeq, digestSha256: archived.digest } : null };
 }
 
 function startOfDay(at: number): number {

@@ -7,7 +7,7 @@
  * tolerates (rollups are rewritten, an hour's unusual activity alerts once, retention deletes
  * what is still there). A failing page is retried with backoff and ends in the dead-letter queue.
  */
-import { archiveAuditEvents, applyRetention, MAX_OBJECTS_PER_RUN } from "../audit/archive";
+import { ARCHIVE_AGENTS_PER_PAGE, ARCHIVE_EVENTS_PER_PAGE, archiveAuditEvents, applyRetention } from "../audit/archive";
 import { findUnusualActivity } from "../audit/unusual";
 import type { Clock } from "../core/clock";
 import type { Logger } from "../core/logger";
@@ -20,11 +20,11 @@ import { agentObject } from "../state/objects";
 import { archiveDeps } from "./scheduled";
 import {
   AGENTS_PER_PAGE,
-  ARCHIVE_PAGES_PER_RUN,
   DEAD_LETTER_ROWS_PER_PAGE,
   JOB_PAGE_MEMORY_MS,
   type JobMessage,
   jobMessageSchema,
+  pageKey,
   periodOf,
 } from "./messages";
 import { applyAttachmentRetention, applyDeadLetterRetention } from "./retention";
@@ -75,28 +75,27 @@ export async function consumeJobs(batch: MessageBatch<unknown>, env: Env, deps: 
 }
 
 async function pageDone(db: D1Database, job: JobMessage): Promise<boolean> {
-  const row = await db.prepare("SELECT 1 AS done FROM job_pages WHERE job = ? AND period = ? AND page = ?").bind(job.job, periodOf(job), job.page).first();
+  const row = await db.prepare("SELECT 1 AS done FROM job_pages WHERE job = ? AND period = ? AND page = ?").bind(job.job, periodOf(job), pageKey(job)).first();
   return row !== null;
 }
 
 async function markDone(db: D1Database, job: JobMessage, now: number): Promise<void> {
-  await db.prepare("INSERT OR IGNORE INTO job_pages (job, period, page, done_at) VALUES (?, ?, ?, ?)").bind(job.job, periodOf(job), job.page, now).run();
+  await db.prepare("INSERT OR IGNORE INTO job_pages (job, period, page, done_at) VALUES (?, ?, ?, ?)").bind(job.job, periodOf(job), pageKey(job), now).run();
 }
 
 /** The page's work. */
 export async function runPage(env: Env, shard: Shard, job: JobMessage, deps: JobDeps): Promise<PageResult> {
-  const next = (page: string): JobMessage => ({ ...job, page });
+  const next = (page: string): JobMessage => ({ ...job, page, step: page === job.page ? job.step + 1 : 0 });
   switch (job.job) {
     case "hourly":
       return hourlyPage(env, shard, job, deps);
     case "detect":
       return { done: await detect(env, shard.db, job.page, job.at, deps.logger), follow: [] };
     case "archive": {
-      const written = (await archiveAuditEvents({ ...archiveDeps(env, shard.db), logger: deps.logger }, deps.clock.now())).length;
-      // A full page may have left more: the run goes on, within its cap and its five minutes.
-      const n = Number(job.page || "0") + 1;
-      const more = written >= MAX_OBJECTS_PER_RUN && n < ARCHIVE_PAGES_PER_RUN && deps.clock.now() < periodOf(job) + 5 * 60_000;
-      return { done: { objects: written }, follow: more ? [next(String(n))] : [] };
+      const page = { after: job.page, limit: ARCHIVE_AGENTS_PER_PAGE, maxEvents: ARCHIVE_EVENTS_PER_PAGE };
+      const { digests, next: after } = await archiveAuditEvents({ ...archiveDeps(env, shard.db), logger: deps.logger }, deps.clock.now(), page);
+      const events = digests.reduce((n, d) => n + d.count, 0);
+      return { done: { objects: digests.length, events }, follow: after !== null ? [next(after)] : [] };
     }
     case "audit_retention": {
       const { next: after, ...done } = await applyRetention({ ...archiveDeps(env, shard.db), logger: deps.logger }, deps.clock.now(), { after: job.page, limit: AGENTS_PER_PAGE });
@@ -104,7 +103,7 @@ export async function runPage(env: Env, shard: Shard, job: JobMessage, deps: Job
     }
     case "dead_letter_retention": {
       const { more, ...done } = await applyDeadLetterRetention(shard.db, deps.clock.now(), DEAD_LETTER_ROWS_PER_PAGE);
-      return { done, follow: more ? [next(String(Number(job.page || "0") + 1))] : [] };
+      return { done, follow: more ? [next(job.page)] : [] };
     }
     case "attachment_retention": {
       const dbs = shards(env).all.map((s) => s.db);
@@ -144,8 +143,8 @@ async function hourlyPage(env: Env, shard: Shard, job: JobMessage, deps: JobDeps
     )
     .bind(JSON.stringify(ids), job.at - HOUR_MS, job.at)
     .all<{ agentId: string }>();
-  const follow: JobMessage[] = learnable.map((r) => ({ ...job, job: "detect", page: r.agentId }));
-  if (ids.length === AGENTS_PER_PAGE) follow.push({ ...job, page: ids.at(-1)! });
+  const follow: JobMessage[] = learnable.map((r) => ({ ...job, job: "detect", page: r.agentId, step: 0 }));
+  if (ids.length === AGENTS_PER_PAGE) follow.push({ ...job, page: ids.at(-1)!, step: 0 });
   let forgotten = 0;
   if (job.page === "") {
     const pruned = await db.prepare("DELETE FROM job_pages WHERE done_at < ?").bind(now - JOB_PAGE_MEMORY_MS).run();

@@ -17,6 +17,8 @@ export const jobMessageSchema = z.object({
   at: z.number().int().nonnegative(),
   /** The page: "" for the first, the agent id a page of agents starts after, or `detect`'s one agent. */
   page: z.string().max(200),
+  /** Pages that start at the same place (a page that stopped inside an agent) count up here. */
+  step: z.number().int().nonnegative().default(0),
 });
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 
@@ -24,25 +26,25 @@ export type JobMessage = z.infer<typeof jobMessageSchema>;
 export const AGENTS_PER_PAGE = 100;
 /** Rows one page of `dead_letter_retention` deletes or updates at most, per statement. */
 export const DEAD_LETTER_ROWS_PER_PAGE = 1_000;
-/** Follow-up pages of `archive` one run may chain (each at most 20 archive objects). */
-export const ARCHIVE_PAGES_PER_RUN = 50;
 /** How long a done page is remembered against redelivery. */
 export const JOB_PAGE_MEMORY_MS = 7 * 86_400_000;
 
 const HOUR_MS = 3_600_000;
-const SLOT_MS = 5 * 60_000;
 
 /**
- * The run a message belongs to, as a number: the hour for the hourly jobs, the five-minute slot
- * for archive and audit retention. Two cron firings in one run (a retried cron) share it, so
- * their pages are done once.
+ * The run a message belongs to: its hour. Two cron firings in one hour (a retried cron) share
+ * it, so their pages are done once.
  */
-export function periodOf(message: Pick<JobMessage, "job" | "at">): number {
-  const unit = message.job === "archive" || message.job === "audit_retention" ? SLOT_MS : HOUR_MS;
-  return Math.floor(message.at / unit) * unit;
+export function periodOf(message: Pick<JobMessage, "at">): number {
+  return Math.floor(message.at / HOUR_MS) * HOUR_MS;
+}
+
+/** What names a page among its run's: its start, and its step when pages share a start. */
+export function pageKey(message: Pick<JobMessage, "page" | "step">): string {
+  return message.step > 0 ? `${message.page}#${message.step}` : message.page;
 }
 
 /** A first page. */
 export function firstPage(job: JobName, shard: string, at: number): JobMessage {
-  return { type: "job", job, shard, at, page: "" };
+  return { type: "job", job, shard, at, page: "", step: 0 };
 }

@@ -7,20 +7,18 @@ import { firstPage, type JobMessage, type JobName } from "./messages";
 
 /** The crons of wrangler.toml `[triggers]`, each with the jobs it starts. */
 export const CRONS = {
-  /** Every 5 minutes: archive closed days of audit events to R2, then apply audit retention. */
-  archive: "*/5 * * * *",
   /**
    * Hourly at :05 (the learning queue has had minutes to write the hour's last interactions):
    * rollups of the hour that ended, unusual activity judged on them, pattern detection for the
-   * agents that learned something new in it, and the retention of dead letters and attachments.
+   * agents that learned something new in it; the audit archive of closed days and audit
+   * retention; the retention of dead letters and attachments.
    */
   hourly: "5 * * * *",
 } as const;
 
 /** The jobs each cron starts in every shard; `attachment_retention` runs once (R2 is one bucket). */
 const PER_SHARD: Record<keyof typeof CRONS, JobName[]> = {
-  archive: ["archive", "audit_retention"],
-  hourly: ["hourly", "dead_letter_retention"],
+  hourly: ["hourly", "archive", "audit_retention", "dead_letter_retention"],
 };
 
 /**
@@ -44,7 +42,7 @@ export function scheduledJobs(cron: string, shardNames: readonly string[], at: n
   const name = (Object.keys(CRONS) as Array<keyof typeof CRONS>).find((k) => CRONS[k] === cron);
   if (!name) return null;
   const messages = shardNames.flatMap((shard) => PER_SHARD[name].map((job) => firstPage(job, shard, at)));
-  if (name === "hourly") messages.push(firstPage("attachment_retention", shardNames[0]!, at));
+  messages.push(firstPage("attachment_retention", shardNames[0]!, at));
   return messages;
 }
 

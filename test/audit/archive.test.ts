@@ -16,7 +16,7 @@ const deps = () => archiveDeps(env, env.DB);
 /** Archives until nothing closed is left. */
 async function archiveAll(now = Date.now()) {
   const all = [];
-  for (let batch = await archiveAuditEvents(deps(), now); batch.length > 0; batch = await archiveAuditEvents(deps(), now)) all.push(...batch);
+  for (let page = await archiveAuditEvents(deps(), now); page.digests.length > 0; page = await archiveAuditEvents(deps(), now)) all.push(...page.digests);
   return all;
 }
 
@@ -78,11 +78,31 @@ describe("audit archive in R2", () => {
   });
 });
 
+describe("archive pages", () => {
+  it("covers agents a page at a time, and a page that runs out of events stops inside an agent for the next page to finish", async () => {
+    const a = await agentWithHistory();
+    const b = await agentWithHistory();
+    const [first, second] = [a, b].sort();
+    // One object's worth of events per page: the first page stops after the first agent's first day.
+    const tight = { limit: 100, maxEvents: 1 };
+    const page1 = await archiveAuditEvents(deps(), Date.now(), { after: "", ...tight });
+    expect(page1.digests.map((d) => d.agentId)).toEqual([expect.any(String)]);
+    const startedAt = page1.next!;
+    const page2 = await archiveAuditEvents(deps(), Date.now(), { after: startedAt, ...tight });
+    expect(page2.digests).toHaveLength(1);
+    // A page of one agent names that agent as where the next one starts.
+    const one = await archiveAuditEvents(deps(), Date.now(), { after: "", limit: 1, maxEvents: 1_000_000 });
+    expect(one.next).not.toBeNull();
+    await archiveAll();
+    for (const agentId of [first!, second!]) expect((await archivesOf(agentId)).map((r) => r.last_seq)).toEqual([3, 4]);
+  });
+});
+
 describe("the cron job", () => {
   it("archives closed days when the scheduled handler runs", async () => {
     const agentId = await agentWithHistory();
     // The cron only enqueues; the jobs queue's consumer archives.
-    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }), env);
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "5 * * * *" }), env);
     await vi.waitFor(async () => expect((await archivesOf(agentId)).map((r) => r.last_seq)).toEqual([3, 4]), { timeout: 20_000, interval: 100 });
   });
 });

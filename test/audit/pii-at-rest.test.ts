@@ -35,7 +35,7 @@ describe("PII at rest", () => {
     ) + JSON.stringify((await env.DB.prepare("SELECT * FROM interactions WHERE agent_id = ?").bind(agentId).all()).results);
     expect(d1).toContain("[EMAIL]");
 
-    for (let batch = await archiveAuditEvents(archiveDeps(env, env.DB), Date.now()); batch.length > 0; batch = await archiveAuditEvents(archiveDeps(env, env.DB), Date.now()));
+    for (let page = await archiveAuditEvents(archiveDeps(env, env.DB), Date.now()); page.digests.length > 0; page = await archiveAuditEvents(archiveDeps(env, env.DB), Date.now()));
     const listed = await env.AUDIT_BUCKET.list({ prefix: `audit/${agentId}/` });
     expect(listed.objects.length).toBeGreaterThan(0);
     let r2 = "";

@@ -48,7 +48,7 @@ describe("periodic jobs fan out through the jobs queue", () => {
     const sent: unknown[] = [];
     const capture = { ...env, JOBS_QUEUE: { sendBatch: async (b: Array<{ body: unknown }>) => void sent.push(...b.map((m) => m.body)) } as unknown as Queue };
     await runScheduled(CRONS.hourly, capture, { now: () => hourEnd + 5 * 60_000 }, silentLogger);
-    expect(sent).toHaveLength(all.length * 2 + 1);
+    expect(sent).toHaveLength(all.length * 4 + 1);
     expect(sent).toEqual(cronJobs(CRONS.hourly, hourEnd + 5 * 60_000));
 
     const runs = await runJobs(cronJobs(CRONS.hourly, hourEnd + 5 * 60_000));

@@ -61,8 +61,9 @@ export async function consumeJobs(batch: MessageBatch<unknown>, env: Env, deps: 
       }
       // The page's D1 cost, from D1's own metadata, is logged with what it did.
       const meter = newMeter();
+      const started = deps.clock.now();
       const result = await runPage(env, { ...shard, db: metered(shard.db, meter) }, job, deps);
-      Object.assign(result.done, meter);
+      Object.assign(result.done, meter, { next: result.follow.length, ms: deps.clock.now() - started });
       if (result.follow.length > 0) await env.JOBS_QUEUE.sendBatch(result.follow.map((body) => ({ body })));
       await markDone(shard.db, job, deps.clock.now());
       deps.logger.info(`job.${job.job}`, { shard: shard.name, page: job.page, ...result.done });
@@ -83,7 +84,7 @@ async function markDone(db: D1Database, job: JobMessage, now: number): Promise<v
   await db.prepare("INSERT OR IGNORE INTO job_pages (job, period, page, done_at) VALUES (?, ?, ?, ?)").bind(job.job, periodOf(job), pageKey(job), now).run();
 }
 
-/** The page's work. */
+/** The page's work, as of the run's time (`job.at`, the cron's): a page that waited in the queue does what its run would have. */
 export async function runPage(env: Env, shard: Shard, job: JobMessage, deps: JobDeps): Promise<PageResult> {
   const next = (page: string): JobMessage => ({ ...job, page, step: page === job.page ? job.step + 1 : 0 });
   switch (job.job) {
@@ -93,21 +94,21 @@ export async function runPage(env: Env, shard: Shard, job: JobMessage, deps: Job
       return { done: await detect(env, shard.db, job.page, job.at, deps.logger), follow: [] };
     case "archive": {
       const page = { after: job.page, limit: ARCHIVE_AGENTS_PER_PAGE, maxEvents: ARCHIVE_EVENTS_PER_PAGE };
-      const { digests, next: after } = await archiveAuditEvents({ ...archiveDeps(env, shard.db), logger: deps.logger }, deps.clock.now(), page);
+      const { digests, next: after } = await archiveAuditEvents({ ...archiveDeps(env, shard.db), logger: deps.logger }, job.at, page);
       const events = digests.reduce((n, d) => n + d.count, 0);
       return { done: { objects: digests.length, events }, follow: after !== null ? [next(after)] : [] };
     }
     case "audit_retention": {
-      const { next: after, ...done } = await applyRetention({ ...archiveDeps(env, shard.db), logger: deps.logger }, deps.clock.now(), { after: job.page, limit: AGENTS_PER_PAGE });
+      const { next: after, ...done } = await applyRetention({ ...archiveDeps(env, shard.db), logger: deps.logger }, job.at, { after: job.page, limit: AGENTS_PER_PAGE });
       return { done: { ...done }, follow: after ? [next(after)] : [] };
     }
     case "dead_letter_retention": {
-      const { more, ...done } = await applyDeadLetterRetention(shard.db, deps.clock.now(), DEAD_LETTER_ROWS_PER_PAGE);
+      const { more, ...done } = await applyDeadLetterRetention(shard.db, job.at, DEAD_LETTER_ROWS_PER_PAGE);
       return { done, follow: more ? [next(job.page)] : [] };
     }
     case "attachment_retention": {
       const dbs = shards(env).all.map((s) => s.db);
-      return { done: await applyAttachmentRetention({ dbs, bucket: env.WORKSPACE, kv: env.CACHE }, deps.clock.now()), follow: [] };
+      return { done: await applyAttachmentRetention({ dbs, bucket: env.WORKSPACE, kv: env.CACHE }, job.at), follow: [] };
     }
   }
 }

@@ -68,7 +68,7 @@ export function createWorker(opts: { clock: Clock; logger: Logger; ready?: (env:
 
     async scheduled(controller, env) {
       if (opts.everyCron) await opts.everyCron(env);
-      await runScheduled(controller.cron, env, clock, logger.with({ cron: controller.cron }));
+      await runScheduled(controller.cron, env, controller.scheduledTime, logger.with({ cron: controller.cron }));
     },
   };
 }

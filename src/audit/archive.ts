@@ -74,7 +74,7 @@ export async function archiveAuditEvents(
   deps: ArchiveDeps,
   now: number,
   page: ArchivePage = { after: "", limit: ARCHIVE_AGENTS_PER_PAGE, maxEvents: ARCHIVE_EVENTS_PER_PAGE },
-): Promise<{ digests: ArchiveDigest[]; next: string | null }> {
+): Promise<{ digests: ArchiveDigest[]; next: string | null; agents: number }> {
   const digests: ArchiveDigest[] = [];
   const closedBefore = startOfDay(now - ARCHIVE_GRACE_MS);
   const ids = await agentsWithEvents(deps.db, page.after, page.limit);
@@ -82,7 +82,7 @@ export async function archiveAuditEvents(
   let done = page.after;
   for (const agentId of ids) {
     for (;;) {
-      if (read >= page.maxEvents) return { digests, next: done };
+      if (read >= page.maxEvents) return { digests, next: done, agents: ids.length };
       const pending = await nextToArchive(deps.db, agentId, closedBefore);
       if (!pending) break;
       const digest = await archiveRange(deps, pending, now);
@@ -93,7 +93,7 @@ export async function archiveAuditEvents(
     }
     done = agentId;
   }
-  return { digests, next: ids.length === page.limit ? done : null };
+  return { digests, next: ids.length === page.limit ? done : null, agents: ids.length };
 }
 
 /** The next `limit` agent ids after `after` that have audit events: one seek each on the index. */
@@ -235,7 +235,7 @@ export async function applyRetention(
   deps: ArchiveDeps,
   now: number,
   page: { after: string; limit: number } = { after: "", limit: 1_000_000 },
-): Promise<RetentionResult & { next: string | null }> {
+): Promise<RetentionResult & { next: string | null; agents: number }> {
   const result: RetentionResult = { d1EventsDeleted: 0, objectsDeleted: 0, heldAgents: 0 };
   const { results: agents } = await deps.db
     .prepare(
@@ -287,5 +287,5 @@ export async function applyRetention(
     }
     result.objectsDeleted += expired.length;
   }
-  return { ...result, next };
+  return { ...result, next, agents: agents.length };
 }

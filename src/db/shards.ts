@@ -41,6 +41,8 @@ export function agentKey(agentId: string): string {
 /** A directory value written before shards existed: the agent is in the first shard. */
 const LEGACY_PRESENT = "1";
 
+import { parseShardList, placeAgent } from "./placement";
+
 const parsed = new WeakMap<object, Shards>();
 
 /**
@@ -60,62 +62,21 @@ export function shards(env: ShardBindings): Shards {
 }
 
 function parseShards(env: ShardBindings): Shards {
-  const spec = (env.D1_SHARDS ?? "").trim() || "DB";
   const bindings = env as unknown as Record<string, unknown>;
-  const all: Shard[] = [];
-  for (const entry of spec.split(",").map((s) => s.trim())) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)(?::(\d+(?:\.\d+)?))?$/.exec(entry);
-    if (!m) throw new Error(`D1_SHARDS: "${entry}" is not a binding name with an optional ":weight" (for example "DB,DB_2:2")`);
-    const name = m[1]!;
+  const all: Shard[] = parseShardList(env.D1_SHARDS).map(({ name, weight }) => {
     const db = bindings[name] as D1Database | undefined;
     if (!db || typeof db.prepare !== "function") {
       throw new Error(`D1_SHARDS: "${name}" is not a D1 binding of this worker: add a [[d1_databases]] binding named ${name} to wrangler.toml, or remove it from D1_SHARDS`);
     }
-    if (all.some((s) => s.name === name)) throw new Error(`D1_SHARDS: "${name}" is listed twice`);
-    all.push({ name, db, weight: m[2] === undefined ? 1 : Number(m[2]) });
-  }
-  const open = all.filter((s) => s.weight > 0);
-  if (open.length === 0) throw new Error(`D1_SHARDS: every shard has weight 0, so a new agent has nowhere to go: give one a weight above 0`);
+    return { name, db, weight };
+  });
   const byName = new Map(all.map((s) => [s.name, s]));
   return {
     all,
     primary: all[0]!.db,
     byName: (name) => byName.get(name),
-    place: (agentId) => rendezvous(open, agentId),
+    place: (agentId) => byName.get(placeAgent(all, agentId))!,
   };
-}
-
-/**
- * Weighted rendezvous (highest random weight) hashing: each shard scores the id, the highest
- * wins. Adding a shard only takes the ids it now wins; nothing moves between the others.
- */
-function rendezvous(open: readonly Shard[], agentId: string): Shard {
-  let best = open[0]!;
-  let bestScore = -Infinity;
-  for (const shard of open) {
-    // u in (0, 1): -w / ln(u) is the weighted score (Schindelhauer and Schomaker).
-    const u = (hash53(`${shard.name}\u0000${agentId}`) + 0.5) / 2 ** 53;
-    const score = -shard.weight / Math.log(u);
-    if (score > bestScore) {
-      best = shard;
-      bestScore = score;
-    }
-  }
-  return best;
-}
-
-/** cyrb53: a fast, well-mixed 53-bit string hash (not cryptographic; placement only). */
-function hash53(text: string): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 /**

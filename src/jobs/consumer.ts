@@ -94,9 +94,9 @@ export async function runPage(env: Env, shard: Shard, job: JobMessage, deps: Job
       return { done: await detect(env, shard.db, job.page, job.at, deps.logger), follow: [] };
     case "archive": {
       const page = { after: job.page, limit: ARCHIVE_AGENTS_PER_PAGE, maxEvents: ARCHIVE_EVENTS_PER_PAGE };
-      const { digests, next: after } = await archiveAuditEvents({ ...archiveDeps(env, shard.db), logger: deps.logger }, job.at, page);
+      const { digests, next: after, agents } = await archiveAuditEvents({ ...archiveDeps(env, shard.db), logger: deps.logger }, job.at, page);
       const events = digests.reduce((n, d) => n + d.count, 0);
-      return { done: { objects: digests.length, events }, follow: after !== null ? [next(after)] : [] };
+      return { done: { agents, objects: digests.length, events }, follow: after !== null ? [next(after)] : [] };
     }
     case "audit_retention": {
       const { next: after, ...done } = await applyRetention({ ...archiveDeps(env, shard.db), logger: deps.logger }, job.at, { after: job.page, limit: AGENTS_PER_PAGE });

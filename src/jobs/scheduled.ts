@@ -1,5 +1,4 @@
 import type { ArchiveDeps } from "../audit/archive";
-import type { Clock } from "../core/clock";
 import type { Logger } from "../core/logger";
 import { shards } from "../db/shards";
 import { agentObject } from "../state/objects";
@@ -22,12 +21,12 @@ const PER_SHARD: Record<keyof typeof CRONS, JobName[]> = {
 };
 
 /**
- * The `scheduled` handler: enqueues the first page of each job of the cron that fired, once per
- * D1 shard, on the `jobs` queue; the queue's consumer does the work (`consumer.ts`). An invocation
+ * The `scheduled` handler: enqueues the first page of each job of the cron that fired at `at` (its
+ * scheduled time, which names the run), once per D1 shard, on the `jobs` queue; the queue's consumer does the work (`consumer.ts`). An invocation
  * reads nothing and sends `jobs × shards` messages, whatever the number of agents.
  */
-export async function runScheduled(cron: string, env: Env, clock: Clock, logger: Logger): Promise<void> {
-  const messages = scheduledJobs(cron, shards(env).all.map((s) => s.name), clock.now());
+export async function runScheduled(cron: string, env: Env, at: number, logger: Logger): Promise<void> {
+  const messages = scheduledJobs(cron, shards(env).all.map((s) => s.name), at);
   if (messages === null) {
     logger.error("cron_without_jobs", { cron });
     return;

@@ -47,7 +47,7 @@ describe("periodic jobs fan out through the jobs queue", () => {
     // The cron itself reads nothing and sends jobs × shards (+1) messages, whatever the agents.
     const sent: unknown[] = [];
     const capture = { ...env, JOBS_QUEUE: { sendBatch: async (b: Array<{ body: unknown }>) => void sent.push(...b.map((m) => m.body)) } as unknown as Queue };
-    await runScheduled(CRONS.hourly, capture, { now: () => hourEnd + 5 * 60_000 }, silentLogger);
+    await runScheduled(CRONS.hourly, capture, hourEnd + 5 * 60_000, silentLogger);
     expect(sent).toHaveLength(all.length * 4 + 1);
     expect(sent).toEqual(cronJobs(CRONS.hourly, hourEnd + 5 * 60_000));
 

@@ -137,5 +137,8 @@ describe("POST /v1/agents/:agentId/move", () => {
     const again = await json(`/v1/agents/${agentId}/move`, { method: "POST", body: JSON.stringify({ shard: target.name }) });
     expect(again.body).toEqual({ agentId, from: target.name, to: target.name, alreadyThere: true, complete: true, moved: everyTable(0) });
     expect(await rowCounts(source.db, agentId)).toEqual(everyTable(0));
+    // A run that moved nothing is not audited: the trail still holds the one move.
+    const moves = await flushedRows(agentId, async () => (await auditActions(target.db)).filter((a) => a === "agent.moved"), 0, 5);
+    expect(moves).toHaveLength(1);
   });
 });

@@ -9,6 +9,7 @@ import { conversationRoutes } from "./admin/conversations";
 import { alertRoutes } from "./admin/alerts";
 import { reportRoutes } from "./admin/reports";
 import { legalHoldRoutes } from "./admin/legal-hold";
+import { moveRoutes } from "./admin/move";
 import { patternRoutes } from "./admin/patterns";
 import { auditRoutes } from "./admin/audit";
 import { keyRoutes } from "./admin/keys";
@@ -65,6 +66,7 @@ export function createApp(opts: { clock?: Clock; logger?: Logger; ready?: (env: 
   app.route("/v1", alertRoutes);
   app.route("/v1", reportRoutes);
   app.route("/v1", legalHoldRoutes);
+  app.route("/v1", moveRoutes);
   app.route("/v1", patternRoutes);
   app.route("/v1", keyRoutes);
   app.route("/v1", deadLetterRoutes);

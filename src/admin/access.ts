@@ -47,7 +47,8 @@ export function agentOfPath(path: string): string | null {
  *   leave the worker;
  * - a key limited to agents reaches only those agents, and, outside any agent, only reads
  *   (the agent listing, which the route filters to its agents);
- * - lifting a legal hold lets retention erase the audit trail: admin keys only.
+ * - lifting a legal hold lets retention erase the audit trail: admin keys only;
+ * - moving an agent to another D1 shard rewrites all of its rows: admin keys only.
  *
  * Shortening retention below what the agent's standards require is decided by the PUT route,
  * which alone sees the configs (`retentionShortfall`).
@@ -71,6 +72,9 @@ export function denial(principal: Principal, target: Target): string | null {
   }
   if (method === "DELETE" && /^\/v1\/agents\/[^/]+\/legal-hold\/?$/.test(target.path) && principal.role !== "admin") {
     return "lifting a legal hold lets retention erase the audit trail: it needs an admin key";
+  }
+  if (method === "POST" && /^\/v1\/agents\/[^/]+\/move\/?$/.test(target.path) && principal.role !== "admin") {
+    return "moving an agent to another shard rewrites all of its rows: it needs an admin key";
   }
   return null;
 }

@@ -64,6 +64,9 @@ const TABLE: Record<string, Case> = {
   "PUT /v1/agents/:agentId/legal-hold": { path: (i) => `/v1/agents/${i.agentId}/legal-hold`, body: { reason: "litigation" }, fresh: true, ...WRITE },
   // Lifting a hold lets retention erase the trail: admin keys only.
   "DELETE /v1/agents/:agentId/legal-hold": { path: (i) => `/v1/agents/${i.agentId}/legal-hold`, viewer: 403, operator: 403, admin: 200 },
+  // Moving an agent rewrites all of its rows: admin keys only. A shard no D1_SHARDS lists is
+  // refused by the route (400): past access control, and nothing moves.
+  "POST /v1/agents/:agentId/move": { path: (i) => `/v1/agents/${i.agentId}/move`, body: { shard: "NOT_A_SHARD" }, viewer: 403, operator: 403, admin: 400 },
   "POST /v1/agents/:agentId/learn/run": { path: (i) => `/v1/agents/${i.agentId}/learn/run`, ...WRITE },
   "GET /v1/agents/:agentId/patterns": { path: (i) => `/v1/agents/${i.agentId}/patterns`, ...READ },
   "GET /v1/agents/:agentId/learning/analytics": { path: (i) => `/v1/agents/${i.agentId}/learning/analytics`, ...READ },

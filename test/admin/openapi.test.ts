@@ -14,6 +14,7 @@ import { buildOpenApiDocument, ERROR_SCHEMA_REF, type JsonSchema, type OpenApiDo
 import { silentLogger } from "../../src/core/logger";
 import type { WorkMessage } from "../../src/core/messages";
 import { consumeDeadLetters } from "../../src/queues/consumer";
+import { shardOf, shards } from "../../src/db/shards";
 import { admin, createAgent, type HttpReply, putAgent, sendHttp, uniqueAgentId } from "../support/agents";
 import { flushedSql } from "../support/audit";
 import { learnRun, trafficAgent } from "../support/learning";
@@ -165,6 +166,25 @@ describe("agents", () => {
     const res = await admin("/v1/agents", { token: null });
     expect(problems(schemaOf("GET", "/v1/agents", 401), await res.json())).toEqual([]);
     checked.add("GET /v1/agents 401");
+  });
+});
+
+describe("moving an agent", () => {
+  it("moves to another shard, answers alreadyThere for its own, and refuses as documented", async () => {
+    const id = await createAgent({ name: "Moving shop" });
+    const path = "/v1/agents/:agentId/move";
+    const here = (await shardOf(env, id)).name;
+    const there = shards(env).all.find((s) => s.name !== here)!.name;
+    expectRequest("POST", path, { shard: there }, true);
+    const moved = (await call("POST", path, `/v1/agents/${id}/move`, 200, { shard: there })) as { from: string; to: string; moved: { agents: number } };
+    expect([moved.from, moved.to, moved.moved.agents]).toEqual([here, there, 1]);
+    const again = (await call("POST", path, `/v1/agents/${id}/move`, 200, { shard: there })) as { alreadyThere: boolean };
+    expect(again.alreadyThere).toBe(true);
+    await refused("POST", path, `/v1/agents/${id}/move`, { to: there });
+    await refused("POST", path, `/v1/agents/${id}/move`, { shard: "not a binding" });
+    const unknownShard = (await call("POST", path, `/v1/agents/${id}/move`, 400, { shard: "DB_9" })) as { error: { message: string } };
+    expect(unknownShard.error.message).toContain("DB, DB_2");
+    await call("POST", path, `/v1/agents/${unknown}/move`, 404, { shard: there });
   });
 });
 

@@ -4,6 +4,8 @@ import { ROLES } from "../access";
 import { putBodySchema } from "../agents";
 import { createSchema, keyIdSchema } from "../keys";
 import { holdSchema } from "../legal-hold";
+import { moveSchema } from "../move";
+import { AGENT_TABLES } from "../../db/move";
 import { count, isoTime, issueSchema, type RouteDoc } from "./catalogue";
 
 /** An agent as `GET /v1/agents/:agentId` shows it: its config with credentials hidden, secret names only. */
@@ -51,6 +53,18 @@ export const keyViewSchema = z.object({
 
 /** The answer of `POST /v1/keys`: the only place the key itself ever appears. */
 export const createdKeySchema = keyViewSchema.extend({ key: z.string().regex(/^fmk_[A-Za-z0-9_-]{43}$/) });
+
+/** The answer of `POST /v1/agents/:agentId/move`: rows written to the target per table. */
+export const moveReportSchema = z.strictObject({
+  agentId: z.string(),
+  from: z.string(),
+  to: z.string(),
+  /** The agent was already in `to`: only rows left behind in other shards were carried over. */
+  alreadyThere: z.boolean(),
+  /** False when the request reached its budget of D1 calls: call again to go on. */
+  complete: z.boolean(),
+  moved: z.strictObject(Object.fromEntries(AGENT_TABLES.map((t) => [t.name, count])) as Record<(typeof AGENT_TABLES)[number]["name"], typeof count>),
+});
 
 export const openApiDocumentSchema = z.looseObject({
   openapi: z.literal("3.1.0"),
@@ -124,6 +138,17 @@ export const AGENT_ROUTES: RouteDoc[] = [
     summary: "Lift a legal hold (admin keys only)",
     responses: { 200: { description: "no hold any more", schema: notHeldSchema } },
     errors: { 404: "no such agent" },
+  },
+  {
+    method: "post",
+    path: "/v1/agents/:agentId/move",
+    tag: "agents",
+    summary: "Move the agent's rows to another D1 shard (admin keys only)",
+    description:
+      "Copies every row of the agent to the named shard, points the agent directory at it, then deletes the rows from the old shard. Safe to repeat: a run after a stopped one finishes it, and a run a minute after a finished one carries over rows that workers still reading the old directory entry wrote to the old shard (moved then counts them; 0 when there were none). A legal hold does not block a move. Naming the shard the agent is in answers alreadyThere: true. An agent too large for one request answers complete: false: call again, and the move goes on where it stopped.",
+    body: { schema: moveSchema },
+    responses: { 200: { description: "rows written to the target shard, per table", schema: moveReportSchema } },
+    errors: { 400: "the body is invalid, or shard is not listed in D1_SHARDS (the message lists the shards)", 404: "no such agent", 413: "the body is larger than 4 KiB" },
   },
   {
     method: "post",

@@ -14,6 +14,7 @@ import { SEED_EXAMPLE_CONFIG } from "../config/seed-example.ts";
 import { startFakeAnthropic } from "./fake-anthropic.ts";
 import { LOCAL_DEFAULTS, readDevVars, setting } from "./local-env.ts";
 import { QUIET_WRANGLER_ENV, summarizeMigrations } from "./output.ts";
+import { shardBindings } from "./shard-bindings.ts";
 
 const WRANGLER = "node_modules/.bin/wrangler";
 const userArgs = process.argv.slice(2);
@@ -62,13 +63,18 @@ process.on("SIGTERM", () => void shutdown(143));
 
 // `--persist-to <dir>` keeps local state elsewhere (tests use a throwaway one): migrate that state.
 const persistTo = flagArg(userArgs, "persist-to");
-const migrations = await capture(WRANGLER, ["d1", "migrations", "apply", "DB", "--local", ...(persistTo ? ["--persist-to", persistTo] : [])]);
-const migrated = migrations.code === 0 ? summarizeMigrations(migrations.output) : undefined;
-if (migrated) console.log(`[foreman] ${migrated}`);
-else process.stderr.write(migrations.output);
-if (migrations.code !== 0) {
-  console.error("[foreman] migrations failed");
-  process.exit(1);
+// Every D1 shard that D1_SHARDS names gets the migrations.
+const configArg = flagArg(userArgs, "config");
+for (const binding of shardBindings(configArg ?? "wrangler.toml")) {
+  const args = ["d1", "migrations", "apply", binding, "--local", ...(configArg ? ["--config", configArg] : []), ...(persistTo ? ["--persist-to", persistTo] : [])];
+  const migrations = await capture(WRANGLER, args);
+  const migrated = migrations.code === 0 ? summarizeMigrations(migrations.output) : undefined;
+  if (migrated) console.log(`[foreman] ${binding === "DB" ? "" : `${binding}: `}${migrated}`);
+  else process.stderr.write(migrations.output);
+  if (migrations.code !== 0) {
+    console.error(`[foreman] migrations of ${binding} failed`);
+    process.exit(1);
+  }
 }
 
 const ip = flagArg(userArgs, "ip") ?? "127.0.0.1";

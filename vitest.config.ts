@@ -43,7 +43,12 @@ export default defineConfig(async () => {
             ALLOW_PRIVATE_URLS: "true",
             EMBEDDINGS: "local",
             VECTOR_INDEX: "local",
+            // Two shards, so every test that touches an agent's rows finds them in the agent's
+            // shard (about half the agents land on each); wrangler.toml keeps one.
+            D1_SHARDS: "DB,DB_2",
           },
+          // Merged with wrangler.toml's d1_databases: DB stays, DB_2 is added.
+          d1Databases: { DB_2: "foreman-shard-2" },
         },
       })),
     ],

@@ -8,6 +8,7 @@ import { sha256Hex } from "../../src/core/crypto";
 import { archiveDeps } from "../../src/jobs/scheduled";
 import { admin, clockedApp, createAgent } from "../support/agents";
 import { flushUntil, produce, storedEvents, verify } from "./helpers";
+import { shardDb } from "../support/shards";
 
 const DAY = 86_400_000;
 const today = Math.floor(Date.now() / DAY) * DAY;
@@ -34,7 +35,7 @@ async function agentWithHistory(config: Record<string, unknown> = {}) {
 }
 
 const archivesOf = async (agentId: string) =>
-  (await env.DB.prepare("SELECT * FROM audit_archives WHERE agent_id = ? ORDER BY first_seq").bind(agentId).all<Record<string, unknown>>()).results;
+  (await (await shardDb(agentId)).prepare("SELECT * FROM audit_archives WHERE agent_id = ? ORDER BY first_seq").bind(agentId).all<Record<string, unknown>>()).results;
 
 describe("audit archive in R2", () => {
   it("writes one JSON Lines object per closed day, each event's hash intact, digests chained, today left alone", async () => {
@@ -70,7 +71,7 @@ describe("audit archive in R2", () => {
   it("archives up to a gap in the chain, never across it, and still archives other agents", async () => {
     const broken = await agentWithHistory();
     const fine = await agentWithHistory();
-    await env.DB.prepare("DELETE FROM audit_events WHERE agent_id = ? AND seq = 3").bind(broken).run();
+    await (await shardDb(broken)).prepare("DELETE FROM audit_events WHERE agent_id = ? AND seq = 3").bind(broken).run();
     await archiveAll();
     // Seq 1-2 close day one on their own; seq 4 follows the deleted seq 3 and is never archived.
     expect((await archivesOf(broken)).map((r) => [r.first_seq, r.last_seq])).toEqual([[1, 2]]);
@@ -107,8 +108,8 @@ describe("audit retention", () => {
     const held = await agentWithHistory({ audit: { retention: { duration: "1d" } } });
     const unarchived = await agentWithHistory({ audit: { retention: { duration: "1d" } } });
     await archiveAll();
-    await env.DB.prepare("INSERT INTO legal_holds (agent_id, reason, actor, at) VALUES (?, 'litigation', 'admin:test', ?)").bind(held, Date.now()).run();
-    await env.DB.prepare("DELETE FROM audit_archives WHERE agent_id = ?").bind(unarchived).run();
+    await (await shardDb(held)).prepare("INSERT INTO legal_holds (agent_id, reason, actor, at) VALUES (?, 'litigation', 'admin:test', ?)").bind(held, Date.now()).run();
+    await (await shardDb(unarchived)).prepare("DELETE FROM audit_archives WHERE agent_id = ?").bind(unarchived).run();
     await applyRetention(deps(), Date.now());
     expect(await storedEvents(held)).toHaveLength(5);
     expect((await archivesOf(held)).every((r) => r.deleted_at === null)).toBe(true);

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { agentDb, shards } from "../../src/db/shards";
+import { agentDb, type Shard, shardOf, shards } from "../../src/db/shards";
 
 /**
  * The D1 shard of an agent's rows (interactions, audit events, alerts, patterns, dead letters,
@@ -11,6 +11,17 @@ import { agentDb, shards } from "../../src/db/shards";
  */
 export function shardDb(agentId: string): Promise<D1Database> {
   return agentDb(env, agentId);
+}
+
+/**
+ * The agent's shard with its binding's name, for tests that swap that binding (a D1 that fails).
+ *
+ * @example
+ * const shard = await agentShard(agentId);
+ * const failing = envWith({ [shard.name]: d1FailingOnce(shard.db).binding });
+ */
+export function agentShard(agentId: string): Promise<Shard> {
+  return shardOf(env, agentId);
 }
 
 /** The first shard: API keys and dashboard sessions. */

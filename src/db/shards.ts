@@ -71,7 +71,7 @@ function parseShards(env: ShardBindings): Shards {
     if (!db || typeof db.prepare !== "function") {
       throw new Error(`D1_SHARDS: "${name}" is not a D1 binding of this worker: add a [[d1_databases]] binding named ${name} to wrangler.toml, or remove it from D1_SHARDS`);
     }
-    if (all.some((s) => s.name === name)) throw new Error(`D1_SHARDS: "${name}" is listed twice`);
+    if (all.some((s) => s.name === name)) throw new Error(`D1_SHARDS: "${name}" is listed twice: list each binding once`);
     all.push({ name, db, weight: m[2] === undefined ? 1 : Number(m[2]) });
   }
   const open = all.filter((s) => s.weight > 0);

@@ -7,8 +7,10 @@ import { applyAttachmentRetention, applyDeadLetterRetention, ATTACHMENT_CURSOR_K
 import { CRONS, runScheduled } from "../../src/jobs/scheduled";
 import { consumeDeadLetters } from "../../src/queues/consumer";
 import { DEAD_LETTER_PLAIN_MS, DEAD_LETTER_RETENTION_MS } from "../../src/queues/dead-letters";
+import { shards } from "../../src/db/shards";
 import { admin, createAgent } from "../support/agents";
 import { flushedSql } from "../support/audit";
+import { agentShard } from "../support/shards";
 
 const DAY = 86_400_000;
 const TEXT = "My card is 4242 4242 4242 4242, call me back on +1 415 555 0199 or write to jane.doe@example.com";
@@ -39,9 +41,14 @@ async function deadLetter(body: unknown, timestamp = new Date()): Promise<Row> {
   const id = `dlq-${crypto.randomUUID()}`;
   const batch = createMessageBatch("foreman-dlq", [{ id, timestamp, attempts: 6, body }]);
   await consumeDeadLetters(batch, env, silentLogger);
-  const row = await env.DB.prepare("SELECT id, agent_id, body, payload, replayed_at FROM dead_letters WHERE id = ?").bind(id).first<Row>();
-  if (!row) throw new Error("no dead letter kept");
-  return row;
+  for (const shard of shards(env).all) {
+    const row = await shard.db.prepare("SELECT id, agent_id, body, payload, replayed_at FROM dead_letters WHERE id = ?").bind(id).first<Row>();
+    if (!row) continue;
+    // Kept in its agent's shard; one that names no agent, with the account-wide tables.
+    expect(shard.name).toBe(row.agent_id ? (await agentShard(row.agent_id)).name : shards(env).all[0]!.name);
+    return row;
+  }
+  throw new Error("no dead letter kept");
 }
 
 const RAW = ["4242 4242 4242 4242", "555 0199", "jane.doe@example.com", "+14155550199"];

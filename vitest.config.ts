@@ -43,8 +43,8 @@ export default defineConfig(async () => {
             ALLOW_PRIVATE_URLS: "true",
             EMBEDDINGS: "local",
             VECTOR_INDEX: "local",
-            // Two shards, so every test that touches an agent's rows finds them in the agent's
-            // shard (about half the agents land on each); wrangler.toml keeps one.
+            // Two shards under test (wrangler.toml has one): about half the agents live in DB_2,
+            // so a query that reads DB instead of the agent's shard fails a test.
             D1_SHARDS: "DB,DB_2",
           },
           // Merged with wrangler.toml's d1_databases: DB stays, DB_2 is added.

@@ -43,9 +43,9 @@ export default defineConfig(async () => {
             ALLOW_PRIVATE_URLS: "true",
             EMBEDDINGS: "local",
             VECTOR_INDEX: "local",
-            // A second shard that takes no new agents (weight 0): agents are placed in DB as in
-            // production with one shard, and moving one to DB_2 can be tested.
-            D1_SHARDS: "DB,DB_2:0",
+            // Two shards under test (wrangler.toml has one): about half the agents live in DB_2,
+            // so a query that reads DB instead of the agent's shard fails a test.
+            D1_SHARDS: "DB,DB_2",
           },
           // Merged with wrangler.toml's d1_databases: DB stays, DB_2 is added.
           d1Databases: { DB_2: "foreman-shard-2" },

@@ -99,7 +99,7 @@ function insertAlert(db: D1Database, a: Alert): D1PreparedStatement {
  * channel. Throws if D1 fails: the entries and the head stay.
  *
  * @example
- * const alerts = await flushOutbox(new Outbox(ctx.storage), env.DB);
+ * const alerts = await flushOutbox(new Outbox(ctx.storage), await agentDb(env, agentId));
  */
 export async function flushOutbox(outbox: Outbox, db: D1Database): Promise<Alert[]> {
   const delivered: Alert[] = [];

@@ -23,7 +23,7 @@ export function parseShardList(spec: string | undefined): ShardWeight[] {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)(?::(\d+(?:\.\d+)?))?$/.exec(entry);
     if (!m) throw new Error(`D1_SHARDS: "${entry}" is not a binding name with an optional ":weight" (for example "DB,DB_2:2")`);
     const name = m[1]!;
-    if (list.some((s) => s.name === name)) throw new Error(`D1_SHARDS: "${name}" is listed twice`);
+    if (list.some((s) => s.name === name)) throw new Error(`D1_SHARDS: "${name}" is listed twice: list each binding once`);
     list.push({ name, weight: m[2] === undefined ? 1 : Number(m[2]) });
   }
   if (!list.some((s) => s.weight > 0)) throw new Error("D1_SHARDS: every shard has weight 0, so a new agent has nowhere to go: give one a weight above 0");

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { defineAgent } from "../../src/config";
 import { admin, type Target, uniqueAgentId } from "../support/agents";
+import { shardDb } from "../support/shards";
 
 interface ErrorReply {
   error: { code: string; message: string; details?: { issues?: Array<{ path: string; message: string }> } };
@@ -99,7 +100,7 @@ describe("credentials kept out of the config", () => {
       expect(body.config.tools.mcpServers.github?.headers).toEqual({ authorization: { secret: "mcp_token" } });
       expect(body.secrets).toContain("mcp_token");
     }
-    const row = await env.DB.prepare("SELECT config FROM agents WHERE id = ?").bind(agentId).first<{ config: string }>();
+    const row = await (await shardDb(agentId)).prepare("SELECT config FROM agents WHERE id = ?").bind(agentId).first<{ config: string }>();
     expect(row?.config).not.toContain("s3cret-token");
   });
 

@@ -1,7 +1,7 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { SEED_EXAMPLE_CONFIG } from "../../src/config/seed-example";
 import { admin, putAgent, uniqueAgentId } from "../support/agents";
+import { shardDb } from "../support/shards";
 
 interface ErrorReply {
   error: { code: string; message: string; requestId: string; details?: { issues?: Array<{ path: string; message: string }> } };
@@ -144,7 +144,7 @@ describe("GET /v1/agents", () => {
       cursor = body.nextCursor;
     }
     expect(seen).toEqual(ids);
-    const row = await env.DB.prepare("SELECT version, name FROM agents WHERE id = ?").bind(ids[0]).first();
+    const row = await (await shardDb(ids[0]!)).prepare("SELECT version, name FROM agents WHERE id = ?").bind(ids[0]).first();
     expect(row).toEqual({ version: 1, name: ids[0] });
   });
 });

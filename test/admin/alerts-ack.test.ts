@@ -1,8 +1,8 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { countAlerts } from "../../src/admin/alerts";
 import { admin, clockedApp, createAgent, type Target, worker } from "../support/agents";
 import { flushedSql } from "../support/audit";
+import { shardDb } from "../support/shards";
 
 interface AlertView {
   id: string;
@@ -23,7 +23,7 @@ async function withAlerts(agentId: string, count: number, at = Date.now() - 3_60
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const id = crypto.randomUUID();
-    await env.DB.prepare("INSERT INTO alerts (id, agent_id, at, type, message, details) VALUES (?, ?, ?, ?, ?, ?)")
+    await (await shardDb(agentId)).prepare("INSERT INTO alerts (id, agent_id, at, type, message, details) VALUES (?, ?, ?, ?, ?, ?)")
       .bind(id, agentId, at + i * 1000, i % 2 === 0 ? "urgent_message" : "budget_threshold", `alert ${i}`, JSON.stringify({ n: i }))
       .run();
     ids.push(id);
@@ -45,7 +45,7 @@ async function listed(agentId: string, query = "", token?: string): Promise<{ al
   return (await res.json()) as { alerts: AlertView[]; nextCursor: string | null };
 }
 
-const stored = (id: string) => env.DB.prepare("SELECT acknowledged_at, acknowledged_by FROM alerts WHERE id = ?").bind(id).first<{ acknowledged_at: number | null; acknowledged_by: string | null }>();
+const stored = async (agentId: string, id: string) => (await shardDb(agentId)).prepare("SELECT acknowledged_at, acknowledged_by FROM alerts WHERE id = ?").bind(id).first<{ acknowledged_at: number | null; acknowledged_by: string | null }>();
 
 describe("POST /v1/agents/:agentId/alerts/:alertId/acknowledge", () => {
   it("acknowledges an alert with the key's id and time, audited as alert.acknowledged with the note", async () => {
@@ -100,7 +100,7 @@ describe("POST /v1/agents/:agentId/alerts/:alertId/acknowledge", () => {
     const wrongTenant = await acknowledge(agentId, theirs!);
     expect(wrongTenant.status).toBe(404);
     expect(((await wrongTenant.json()) as { error: { code: string } }).error.code).toBe("not_found");
-    expect(await stored(theirs!)).toEqual({ acknowledged_at: null, acknowledged_by: null });
+    expect(await stored(other, theirs!)).toEqual({ acknowledged_at: null, acknowledged_by: null });
     expect((await acknowledge(agentId, crypto.randomUUID())).status).toBe(404);
     expect((await acknowledge(`no-such-agent-${crypto.randomUUID().slice(0, 8)}`, theirs!)).status).toBe(404);
   });
@@ -112,7 +112,7 @@ describe("POST /v1/agents/:agentId/alerts/:alertId/acknowledge", () => {
     const elsewhere = await createKey({ role: "operator", agents: ["someone-else"] });
     expect((await acknowledge(agentId, alertId!, { token: viewer.key })).status).toBe(403);
     expect((await acknowledge(agentId, alertId!, { token: elsewhere.key })).status).toBe(403);
-    expect(await stored(alertId!)).toEqual({ acknowledged_at: null, acknowledged_by: null });
+    expect(await stored(agentId, alertId!)).toEqual({ acknowledged_at: null, acknowledged_by: null });
   });
 
   it("refuses a garbage id and a bad body with 400 naming the field, and changes nothing", async () => {
@@ -134,7 +134,7 @@ describe("POST /v1/agents/:agentId/alerts/:alertId/acknowledge", () => {
     }
     const notJson = await acknowledge(agentId, alertId!, { raw: "{note" });
     expect(notJson.status).toBe(400);
-    expect(await stored(alertId!)).toEqual({ acknowledged_at: null, acknowledged_by: null });
+    expect(await stored(agentId, alertId!)).toEqual({ acknowledged_at: null, acknowledged_by: null });
   });
 });
 
@@ -170,7 +170,7 @@ describe("GET /v1/agents/:agentId/alerts: acknowledgement", () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toBe("status must be one of open, acknowledged");
 
-    const counts = await countAlerts(env.DB, agentId, 0, Date.now());
+    const counts = await countAlerts(await shardDb(agentId), agentId, 0, Date.now());
     expect(counts).toEqual({ total: 5, undelivered: 5, open: 3 });
     expect(counts.open).toBe(open.length);
   });

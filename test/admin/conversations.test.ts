@@ -10,11 +10,12 @@ import type { ConversationPage, Transcript } from "../../src/admin/conversations
 import type { Conversation } from "../../src/state/conversation";
 import { admin, createAgent, sendHttp, settled } from "../support/agents";
 import { scriptModel } from "../support/model";
+import { shardDb } from "../support/shards";
 
 /** Waits until the learning queue has stored `count` interactions of the agent. */
 async function stored(agentId: string, count: number): Promise<Array<{ id: string; conversation_hash: string; conversation_object: string | null; cost_micros: number }>> {
   for (let i = 0; i < 200; i++) {
-    const { results } = await env.DB.prepare("SELECT id, conversation_hash, conversation_object, cost_micros FROM interactions WHERE agent_id = ? ORDER BY created_at")
+    const { results } = await (await shardDb(agentId)).prepare("SELECT id, conversation_hash, conversation_object, cost_micros FROM interactions WHERE agent_id = ? ORDER BY created_at")
       .bind(agentId)
       .all<{ id: string; conversation_hash: string; conversation_object: string | null; cost_micros: number }>();
     if (results.length >= count) return results;

@@ -10,6 +10,7 @@ import { admin, createAgent } from "../support/agents";
 import { flushedSql } from "../support/audit";
 import { modelRequests, scriptModel } from "../support/model";
 import { slackCalls, waitForSlackCalls } from "../support/slack";
+import { shardDb } from "../support/shards";
 
 const SIGNING = "8f742231b10e8888abcd99yyyzzz85a5";
 
@@ -84,7 +85,7 @@ describe("dead letters: listing and replay", () => {
     const [row] = (await list(agentId)).deadLetters;
     expect(row).toMatchObject({ id, replayable: false, reason: expect.stringContaining("already replayed") });
     expect(row!.replayedAt).not.toBeNull();
-    const stored = await env.DB.prepare("SELECT payload FROM dead_letters WHERE id = ?").bind(id).first<{ payload: string | null }>();
+    const stored = await (await shardDb(agentId)).prepare("SELECT payload FROM dead_letters WHERE id = ?").bind(id).first<{ payload: string | null }>();
     expect(stored?.payload).toBeNull();
     const [event] = await flushedSql<{ actor: string }>(agentId, "SELECT actor FROM audit_events WHERE agent_id = ? AND action = 'dead_letter.replayed'");
     expect(event?.actor).toBe("admin:bootstrap");
@@ -127,8 +128,9 @@ describe("dead letters: listing and replay", () => {
     const otherId = await deadLetter(slackWork(other.agentId));
     const at = Date.now() - 60_000;
     const ids = Array.from({ length: 103 }, (_, i) => `dlq-page-${agentId}-${String(i).padStart(3, "0")}`);
-    await env.DB.batch(
-      ids.map((id, i) => env.DB.prepare("INSERT INTO dead_letters (id, queue, body, attempts, received_at, agent_id) VALUES (?, 'foreman-dlq', '{}', 6, ?, ?)").bind(id, at + (i % 2), agentId)),
+    const db = await shardDb(agentId);
+    await db.batch(
+      ids.map((id, i) => db.prepare("INSERT INTO dead_letters (id, queue, body, attempts, received_at, agent_id) VALUES (?, 'foreman-dlq', '{}', 6, ?, ?)").bind(id, at + (i % 2), agentId)),
     );
     const first = (await list(agentId)) as Listed & { nextCursor: string | null };
     expect(first.deadLetters).toHaveLength(100);

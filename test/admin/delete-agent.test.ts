@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { flushedSql } from "../support/audit";
 import { admin, HTTP_SECRET, putAgent, sendHttp, uniqueAgentId } from "../support/agents";
+import { shardDb } from "../support/shards";
 
 const del = (agentId: string, token?: string) => admin(`/v1/agents/${agentId}`, { method: "DELETE", ...(token ? { token } : {}) });
 
@@ -19,7 +20,7 @@ describe("DELETE /v1/agents/:agentId", () => {
     expect(await res.json()).toEqual({ agentId, deleted: true, workspaceFiles: 0 });
 
     expect((await admin(`/v1/agents/${agentId}`)).status).toBe(404);
-    expect(await env.DB.prepare("SELECT 1 FROM agents WHERE id = ?").bind(agentId).first()).toBeNull();
+    expect(await (await shardDb(agentId)).prepare("SELECT 1 FROM agents WHERE id = ?").bind(agentId).first()).toBeNull();
     const message = await sendHttp(agentId, { id: "after-delete", conversation: "c", from: "u", text: "hello?" });
     // A deleted agent is answered like any unknown one: as a bad signature.
     expect(message.status).toBe(401);
@@ -48,7 +49,7 @@ describe("DELETE /v1/agents/:agentId", () => {
     await putAgent(agentId, { config: {} });
     await env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId)).destroy({ actor: "admin:test", now: Date.now() });
     expect((await del(agentId)).status).toBe(200);
-    expect(await env.DB.prepare("SELECT 1 FROM agents WHERE id = ?").bind(agentId).first()).toBeNull();
+    expect(await (await shardDb(agentId)).prepare("SELECT 1 FROM agents WHERE id = ?").bind(agentId).first()).toBeNull();
     expect((await del(agentId)).status).toBe(404);
   });
 

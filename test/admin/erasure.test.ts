@@ -1,9 +1,9 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { retentionShortfall } from "../../src/admin/retention-floor";
 import { parseAgentConfig } from "../../src/config";
 import { flushedSql } from "../support/audit";
 import { admin, putAgent, uniqueAgentId } from "../support/agents";
+import { shardDb } from "../support/shards";
 
 async function createKey(body: Record<string, unknown>): Promise<{ id: string; key: string }> {
   const res = await admin("/v1/keys", { method: "POST", body: JSON.stringify(body) });
@@ -104,6 +104,6 @@ describe("changes that erase audit events need an admin key", () => {
       { action: "legal_hold.placed", actor: `admin:${operator.id}` },
       { action: "legal_hold.lifted", actor: `admin:${adminKey.id}` },
     ]);
-    expect(await env.DB.prepare("SELECT 1 FROM legal_holds WHERE agent_id = ?").bind(agentId).first()).toBeNull();
+    expect(await (await shardDb(agentId)).prepare("SELECT 1 FROM legal_holds WHERE agent_id = ?").bind(agentId).first()).toBeNull();
   });
 });

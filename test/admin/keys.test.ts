@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/core/crypto";
 import { flushedSql } from "../support/audit";
 import { admin, putAgent, uniqueAgentId } from "../support/agents";
+import { shardDb } from "../support/shards";
 
 interface CreatedKey {
   id: string;
@@ -109,7 +110,7 @@ describe("using a key", () => {
     expect(res.status).toBe(200);
     const [event] = await flushedSql<{ actor: string }>(agentId, "SELECT actor FROM audit_events WHERE agent_id = ? AND action = 'trust.freeze'");
     expect(event!.actor).toBe(`admin:${key.id}`);
-    const all = JSON.stringify((await env.DB.prepare("SELECT * FROM audit_events WHERE agent_id = ?").bind(agentId).all()).results);
+    const all = JSON.stringify((await (await shardDb(agentId)).prepare("SELECT * FROM audit_events WHERE agent_id = ?").bind(agentId).all()).results);
     expect(all).not.toContain(key.key.slice(4));
   });
 });

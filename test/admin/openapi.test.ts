@@ -19,6 +19,7 @@ import { admin, createAgent, type HttpReply, putAgent, sendHttp, uniqueAgentId }
 import { flushedSql } from "../support/audit";
 import { learnRun, trafficAgent } from "../support/learning";
 import { scriptModel } from "../support/model";
+import { shardDb } from "../support/shards";
 
 type Operation = { requestBody?: { content: Record<string, { schema: JsonSchema }> }; responses: Record<string, { content: Record<string, { schema: JsonSchema }> }> };
 
@@ -100,11 +101,11 @@ beforeAll(async () => {
   await flushedSql(agentId, "SELECT id FROM audit_events WHERE agent_id = ?");
   // Interactions reach D1 through the learning queue, in its next batch: the analytics read them once there.
   for (let i = 0; i < 200; i++) {
-    const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM interactions WHERE agent_id = ?").bind(agentId).first<{ n: number }>();
+    const row = await (await shardDb(agentId)).prepare("SELECT COUNT(*) AS n FROM interactions WHERE agent_id = ?").bind(agentId).first<{ n: number }>();
     if ((row?.n ?? 0) >= 2) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  await env.DB.prepare("INSERT INTO alerts (id, agent_id, at, type, message, details, delivered_at, delivery_error) VALUES (?, ?, ?, 'budget_threshold', 'half the budget is spent', '{\"share\":0.5}', NULL, 'no alert channel configured')")
+  await (await shardDb(agentId)).prepare("INSERT INTO alerts (id, agent_id, at, type, message, details, delivered_at, delivery_error) VALUES (?, ?, ?, 'budget_threshold', 'half the budget is spent', '{\"share\":0.5}', NULL, 'no alert channel configured')")
     .bind(`al-${crypto.randomUUID()}`, agentId, Date.now() - 1000)
     .run();
   const work: WorkMessage = {

@@ -5,6 +5,7 @@ import { deliverAlert } from "../../src/audit/alert-channel";
 import type { Alert } from "../../src/core/types";
 import { admin, createAgent } from "../support/agents";
 import { deliveredAlerts, flushedSql } from "../support/audit";
+import { shardDb } from "../support/shards";
 
 const alert: Alert = {
   id: "a1b2",
@@ -63,8 +64,8 @@ describe("GET /v1/agents/:agentId/alerts", () => {
   async function withAlerts(count: number) {
     const agentId = await createAgent({});
     const other = await createAgent({});
-    const insert = (id: string, owner: string, at: number, type: string) =>
-      env.DB.prepare("INSERT INTO alerts (id, agent_id, at, type, message, details, delivered_at, delivery_error) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)")
+    const insert = async (id: string, owner: string, at: number, type: string) =>
+      (await shardDb(owner)).prepare("INSERT INTO alerts (id, agent_id, at, type, message, details, delivered_at, delivery_error) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)")
         .bind(id, owner, at, type, `alert ${id}`, JSON.stringify({ n: id }), "no alert channel configured")
         .run();
     const base = Date.now() - 3_600_000;

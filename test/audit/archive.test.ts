@@ -8,16 +8,25 @@ import { sha256Hex } from "../../src/core/crypto";
 import { archiveDeps } from "../../src/jobs/scheduled";
 import { admin, clockedApp, createAgent } from "../support/agents";
 import { flushUntil, produce, storedEvents, verify } from "./helpers";
+import { shardDb } from "../support/shards";
+import { shards } from "../../src/db/shards";
 
 const DAY = 86_400_000;
 const today = Math.floor(Date.now() / DAY) * DAY;
-const deps = () => archiveDeps(env, env.DB);
+const deps = (db: D1Database) => archiveDeps(env, db);
 
 /** Archives until nothing closed is left. */
 async function archiveAll(now = Date.now()) {
   const all = [];
-  for (let page = await archiveAuditEvents(deps(), now); page.digests.length > 0; page = await archiveAuditEvents(deps(), now)) all.push(...page.digests);
+  for (const { db } of shards(env).all) {
+    for (let page = await archiveAuditEvents(deps(db), now); page.digests.length > 0; page = await archiveAuditEvents(deps(db), now)) all.push(...page.digests);
+  }
   return all;
+}
+
+/** Audit retention in every shard. */
+async function retainAll(now: number) {
+  for (const { db } of shards(env).all) await applyRetention(deps(db), now);
 }
 
 /**
@@ -34,7 +43,7 @@ async function agentWithHistory(config: Record<string, unknown> = {}) {
 }
 
 const archivesOf = async (agentId: string) =>
-  (await env.DB.prepare("SELECT * FROM audit_archives WHERE agent_id = ? ORDER BY first_seq").bind(agentId).all<Record<string, unknown>>()).results;
+  (await (await shardDb(agentId)).prepare("SELECT * FROM audit_archives WHERE agent_id = ? ORDER BY first_seq").bind(agentId).all<Record<string, unknown>>()).results;
 
 describe("audit archive in R2", () => {
   it("writes one JSON Lines object per closed day, each event's hash intact, digests chained, today left alone", async () => {
@@ -70,7 +79,7 @@ describe("audit archive in R2", () => {
   it("archives up to a gap in the chain, never across it, and still archives other agents", async () => {
     const broken = await agentWithHistory();
     const fine = await agentWithHistory();
-    await env.DB.prepare("DELETE FROM audit_events WHERE agent_id = ? AND seq = 3").bind(broken).run();
+    await (await shardDb(broken)).prepare("DELETE FROM audit_events WHERE agent_id = ? AND seq = 3").bind(broken).run();
     await archiveAll();
     // Seq 1-2 close day one on their own; seq 4 follows the deleted seq 3 and is never archived.
     expect((await archivesOf(broken)).map((r) => [r.first_seq, r.last_seq])).toEqual([[1, 2]]);
@@ -85,13 +94,14 @@ describe("archive pages", () => {
     const [first, second] = [a, b].sort();
     // One object's worth of events per page: the first page stops after the first agent's first day.
     const tight = { limit: 100, maxEvents: 1 };
-    const page1 = await archiveAuditEvents(deps(), Date.now(), { after: "", ...tight });
+    const db = await shardDb(a);
+    const page1 = await archiveAuditEvents(deps(db), Date.now(), { after: "", ...tight });
     expect(page1.digests.map((d) => d.agentId)).toEqual([expect.any(String)]);
     const startedAt = page1.next!;
-    const page2 = await archiveAuditEvents(deps(), Date.now(), { after: startedAt, ...tight });
+    const page2 = await archiveAuditEvents(deps(db), Date.now(), { after: startedAt, ...tight });
     expect(page2.digests).toHaveLength(1);
     // A page of one agent names that agent as where the next one starts.
-    const one = await archiveAuditEvents(deps(), Date.now(), { after: "", limit: 1, maxEvents: 1_000_000 });
+    const one = await archiveAuditEvents(deps(db), Date.now(), { after: "", limit: 1, maxEvents: 1_000_000 });
     expect(one.next).not.toBeNull();
     await archiveAll();
     for (const agentId of [first!, second!]) expect((await archivesOf(agentId)).map((r) => r.last_seq)).toEqual([3, 4]);
@@ -112,7 +122,7 @@ describe("audit retention", () => {
     const agentId = await agentWithHistory({ audit: { retention: { duration: "1d" } } });
     await archiveAll();
     const [first] = await archivesOf(agentId);
-    const result = await applyRetention(deps(), Date.now());
+    const result = await applyRetention(deps(await shardDb(agentId)), Date.now());
     expect(result.objectsDeleted).toBeGreaterThanOrEqual(2);
     expect((await storedEvents(agentId)).map((e) => e.seq)).toEqual([5]);
     expect(await env.AUDIT_BUCKET.get(first!.object_key as string)).toBeNull();
@@ -128,9 +138,9 @@ describe("audit retention", () => {
     const held = await agentWithHistory({ audit: { retention: { duration: "1d" } } });
     const unarchived = await agentWithHistory({ audit: { retention: { duration: "1d" } } });
     await archiveAll();
-    await env.DB.prepare("INSERT INTO legal_holds (agent_id, reason, actor, at) VALUES (?, 'litigation', 'admin:test', ?)").bind(held, Date.now()).run();
-    await env.DB.prepare("DELETE FROM audit_archives WHERE agent_id = ?").bind(unarchived).run();
-    await applyRetention(deps(), Date.now());
+    await (await shardDb(held)).prepare("INSERT INTO legal_holds (agent_id, reason, actor, at) VALUES (?, 'litigation', 'admin:test', ?)").bind(held, Date.now()).run();
+    await (await shardDb(unarchived)).prepare("DELETE FROM audit_archives WHERE agent_id = ?").bind(unarchived).run();
+    await retainAll(Date.now());
     expect(await storedEvents(held)).toHaveLength(5);
     expect((await archivesOf(held)).every((r) => r.deleted_at === null)).toBe(true);
     expect(await storedEvents(unarchived)).toHaveLength(5);
@@ -150,11 +160,11 @@ describe("legal hold", () => {
     expect(await (await admin(path)).json()).toMatchObject({ held: true, reason: "court order 12" });
 
     const upToFive = async () => (await storedEvents(agentId)).filter((e) => (e.seq ?? 0) <= 5).map((e) => e.seq);
-    await applyRetention(deps(), Date.now());
+    await retainAll(Date.now());
     expect(await upToFive()).toEqual([1, 2, 3, 4, 5]);
 
     expect(await (await admin(path, { method: "DELETE" })).json()).toEqual({ agentId, held: false });
-    await applyRetention(deps(), Date.now());
+    await retainAll(Date.now());
     expect(await upToFive()).toEqual([5]);
     await flushUntil(agentId, 5);
     const actions = (await storedEvents(agentId)).map((e) => e.action);

@@ -5,6 +5,7 @@ import { flushOutbox, Outbox } from "../../src/audit/outbox";
 import type { Alert, AuditEvent } from "../../src/core/types";
 import { createAgent } from "../support/agents";
 import { fiveEvents, flushUntil, produce, stateOf, storedEvents, verify } from "./helpers";
+import { shardDb } from "../support/shards";
 
 function auditEvent(agentId: string, n: number): AuditEvent {
   return { id: crypto.randomUUID(), agentId, at: Date.now() - 60_000 + n, actor: "system", action: "test.flushed", resource: "outbox", decision: "recorded", details: { n } };
@@ -15,11 +16,12 @@ function alert(agentId: string): Alert {
 }
 
 const alertCount = async (agentId: string) =>
-  (await env.DB.prepare("SELECT COUNT(*) AS n FROM alerts WHERE agent_id = ?").bind(agentId).first<{ n: number }>())!.n;
+  (await (await shardDb(agentId)).prepare("SELECT COUNT(*) AS n FROM alerts WHERE agent_id = ?").bind(agentId).first<{ n: number }>())!.n;
 
 describe("flushing the outbox into the chain", () => {
   it("repeats a flush after a crash between D1 accepting and the head advancing without duplicating anything", async () => {
     const agentId = await createAgent();
+    const db = await shardDb(agentId);
     await fiveEvents(agentId);
     const alertsBefore = await alertCount(agentId);
     await runInDurableObject(stateOf(agentId), async (_instance, state) => {
@@ -33,13 +35,13 @@ describe("flushing the outbox into the chain", () => {
       // The agent's creation and five events.
       expect(headBefore.seq).toBe(6);
 
-      await flushOutbox(outbox, env.DB);
+      await flushOutbox(outbox, db);
       const headAfter = outbox.head();
       // The crash: the transaction deleting the entries and moving the head is lost; D1 kept the rows.
       for (const row of saved) sql.exec("INSERT INTO outbox (seq, kind, body) VALUES (?, ?, ?)", row.seq, row.kind, row.body);
       sql.exec("UPDATE audit_chain SET seq = ?, hash = ? WHERE id = 1", headBefore.seq, headBefore.hash);
 
-      await flushOutbox(outbox, env.DB);
+      await flushOutbox(outbox, db);
       expect(outbox.head()).toEqual(headAfter);
       expect(headAfter.seq).toBe(9);
       expect(outbox.size()).toBe(0);
@@ -59,6 +61,7 @@ describe("flushing the outbox into the chain", () => {
   it("lets overlapping flushes neither move the head backwards nor deliver an alert twice", async () => {
     // Audit off: not even the agent's creation is in the outbox, only the entries added here.
     const agentId = await createAgent({ audit: { enabled: false } });
+    const db = await shardDb(agentId);
     const delivered = await runInDurableObject(stateOf(agentId), async (_instance, state) => {
       await state.storage.deleteAlarm();
       const outbox = new Outbox(state.storage);
@@ -66,7 +69,7 @@ describe("flushing the outbox into the chain", () => {
         outbox.add({ kind: "audit", body: auditEvent(agentId, n) });
         if (n % 50 === 1) outbox.add({ kind: "alert", body: alert(agentId) });
       }
-      const [a, b] = await Promise.all([flushOutbox(outbox, env.DB), flushOutbox(outbox, env.DB)]);
+      const [a, b] = await Promise.all([flushOutbox(outbox, db), flushOutbox(outbox, db)]);
       expect(outbox.head().seq).toBe(120);
       expect(outbox.size()).toBe(0);
       return [...a, ...b].map((x) => x.id);
@@ -79,8 +82,9 @@ describe("flushing the outbox into the chain", () => {
 
   it("links a row the version before the chain stored just before a crash, instead of skipping it", async () => {
     const agentId = await createAgent({ audit: { enabled: false } });
+    const db = await shardDb(agentId);
     const event = auditEvent(agentId, 1);
-    await env.DB.prepare(
+    await db.prepare(
       "INSERT INTO audit_events (id, agent_id, at, actor, action, resource, decision, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
       .bind(event.id, agentId, event.at, event.actor, event.action, event.resource, event.decision, JSON.stringify(event.details))
@@ -88,7 +92,7 @@ describe("flushing the outbox into the chain", () => {
     await runInDurableObject(stateOf(agentId), async (_instance, state) => {
       const outbox = new Outbox(state.storage);
       outbox.add({ kind: "audit", body: event });
-      await flushOutbox(outbox, env.DB);
+      await flushOutbox(outbox, db);
     });
     expect(await storedEvents(agentId)).toMatchObject([{ id: event.id, seq: 1 }]);
     expect(await verify(agentId)).toMatchObject({ checked: 1, ok: true, unchained: 0 });
@@ -96,6 +100,7 @@ describe("flushing the outbox into the chain", () => {
 
   it("refuses, keeping the entries, when the head went backwards and a seq is already taken", async () => {
     const agentId = await createAgent();
+    const db = await shardDb(agentId);
     await fiveEvents(agentId);
     await runInDurableObject(stateOf(agentId), async (_instance, state) => {
       await state.storage.deleteAlarm();
@@ -104,12 +109,12 @@ describe("flushing the outbox into the chain", () => {
       const fourth = (await storedEvents(agentId))[3]!;
       state.storage.sql.exec("UPDATE audit_chain SET seq = 4, hash = ? WHERE id = 1", fourth.hash);
       outbox.add({ kind: "audit", body: auditEvent(agentId, 1) });
-      await expect(flushOutbox(outbox, env.DB)).rejects.toThrow(/UNIQUE/);
+      await expect(flushOutbox(outbox, db)).rejects.toThrow(/UNIQUE/);
       expect(outbox.size()).toBe(1);
       expect(outbox.head().seq).toBe(4);
 
       state.storage.sql.exec("UPDATE audit_chain SET seq = ?, hash = ? WHERE id = 1", head.seq, head.hash);
-      await flushOutbox(outbox, env.DB);
+      await flushOutbox(outbox, db);
     });
     expect(await verify(agentId)).toMatchObject({ checked: 7, ok: true });
   });

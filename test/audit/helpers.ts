@@ -2,6 +2,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { admin, clockedApp, sendHttp, settled, type Target } from "../support/agents";
+import { shardDb } from "../support/shards";
 
 export const stateOf = (agentId: string) => env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
 
@@ -21,7 +22,7 @@ export async function trustSet(agentId: string, level: number, target?: Target):
 
 /** Events of the agent in D1, in chain order. */
 export async function storedEvents(agentId: string) {
-  const { results } = await env.DB.prepare("SELECT id, seq, at, action, prev_hash, hash FROM audit_events WHERE agent_id = ? ORDER BY seq")
+  const { results } = await (await shardDb(agentId)).prepare("SELECT id, seq, at, action, prev_hash, hash FROM audit_events WHERE agent_id = ? ORDER BY seq")
     .bind(agentId)
     .all<{ id: string; seq: number | null; at: number; action: string; prev_hash: string | null; hash: string | null }>();
   return results;

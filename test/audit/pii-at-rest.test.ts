@@ -7,6 +7,7 @@ import { archiveDeps } from "../../src/jobs/scheduled";
 import { clockedApp, createAgent, sendHttp } from "../support/agents";
 import { scriptModel } from "../support/model";
 import { flushUntil, stateOf, storedEvents, verify } from "./helpers";
+import { shardDb } from "../support/shards";
 
 const EMAIL = "ana.perez@example.com";
 const CARD = "4242 4242 4242 4242";
@@ -30,12 +31,14 @@ describe("PII at rest", () => {
     expect((await sendHttp(agentId, { id: "pii-2", conversation: "pii-d", from: "bo", text: "When do you open?" }, { target })).status).toBe(200);
     await flushUntil(agentId, 4);
 
+    const db = await shardDb(agentId);
     const d1 = JSON.stringify(
-      (await env.DB.prepare("SELECT * FROM audit_events WHERE agent_id = ?").bind(agentId).all()).results,
-    ) + JSON.stringify((await env.DB.prepare("SELECT * FROM interactions WHERE agent_id = ?").bind(agentId).all()).results);
+      (await db.prepare("SELECT * FROM audit_events WHERE agent_id = ?").bind(agentId).all()).results,
+    ) + JSON.stringify((await db.prepare("SELECT * FROM interactions WHERE agent_id = ?").bind(agentId).all()).results);
     expect(d1).toContain("[EMAIL]");
 
-    for (let page = await archiveAuditEvents(archiveDeps(env, env.DB), Date.now()); page.digests.length > 0; page = await archiveAuditEvents(archiveDeps(env, env.DB), Date.now()));
+    const deps = archiveDeps(env, await shardDb(agentId));
+    for (let page = await archiveAuditEvents(deps, Date.now()); page.digests.length > 0; page = await archiveAuditEvents(deps, Date.now()));
     const listed = await env.AUDIT_BUCKET.list({ prefix: `audit/${agentId}/` });
     expect(listed.objects.length).toBeGreaterThan(0);
     let r2 = "";
@@ -56,6 +59,7 @@ describe("PII at rest", () => {
   it("loses no audit event when the D1 write fails once: the entries wait in the outbox for the next flush", async () => {
     // Audit off: only the entries added here are in the outbox, not the agent's creation.
     const agentId = await createAgent({ audit: { enabled: false } });
+    const db = await shardDb(agentId);
     await runInDurableObject(stateOf(agentId), async (_instance, state) => {
       await state.storage.deleteAlarm();
       const outbox = new Outbox(state.storage);
@@ -65,15 +69,15 @@ describe("PII at rest", () => {
       const pending = outbox.size();
       expect(pending).toBe(3);
       const failing = {
-        ...env.DB,
-        prepare: env.DB.prepare.bind(env.DB),
+        ...db,
+        prepare: db.prepare.bind(db),
         batch: async () => {
           throw new Error("D1_ERROR: simulated outage");
         },
       } as unknown as D1Database;
       await expect(flushOutbox(outbox, failing)).rejects.toThrow("simulated outage");
       expect(outbox.size()).toBe(pending);
-      await flushOutbox(outbox, env.DB);
+      await flushOutbox(outbox, db);
       expect(outbox.size()).toBe(0);
     });
     expect((await storedEvents(agentId)).map((e) => e.seq)).toEqual([1, 2, 3]);

@@ -6,6 +6,7 @@ import type { ComplianceReport, ReportSection } from "../../src/audit/reports";
 import { admin, clockedApp, createAgent, sendHttp, type Target } from "../support/agents";
 import { scriptModel } from "../support/model";
 import { fiveEvents, rejectedWebhook, stateOf, trustSet } from "./helpers";
+import { shardDb } from "../support/shards";
 
 const HOUR = 3_600_000;
 const DAY_START = Date.UTC(2026, 10, 18);
@@ -52,7 +53,7 @@ function parseCsv(text: string): string[][] {
 }
 
 async function countOf(sql: string, agentId: string): Promise<number> {
-  return (await env.DB.prepare(sql).bind(agentId).first<{ n: number }>())?.n ?? 0;
+  return (await (await shardDb(agentId)).prepare(sql).bind(agentId).first<{ n: number }>())?.n ?? 0;
 }
 
 /**
@@ -286,7 +287,7 @@ describe("GET /v1/agents/:agentId/reports/:standard: integrity and bounds", () =
   it("reports a tampered event as a broken chain, naming the link", async () => {
     const agentId = await createAgent({});
     await fiveEvents(agentId);
-    await env.DB.prepare("UPDATE audit_events SET details = ? WHERE agent_id = ? AND seq = 3").bind('{"reason":"edited"}', agentId).run();
+    await (await shardDb(agentId)).prepare("UPDATE audit_events SET details = ? WHERE agent_id = ? AND seq = 3").bind('{"reason":"edited"}', agentId).run();
     const chain = sectionOf(await report(agentId, "SOC2", ""), "audit-integrity");
     expect(chain.counts).toMatchObject({ ok: false, brokenSeq: 3, brokenReason: "hash_mismatch", checked: 3 });
     expect(chain.summary).toBe("Chain broken at seq 3: hash_mismatch.");
@@ -296,7 +297,7 @@ describe("GET /v1/agents/:agentId/reports/:standard: integrity and bounds", () =
   it("says how many of the period's events retention left only in the R2 archive", async () => {
     const agentId = await createAgent({});
     const day = Date.UTC(2026, 9, 1);
-    await env.DB.prepare(
+    await (await shardDb(agentId)).prepare(
       `INSERT INTO audit_archives (agent_id, first_seq, last_seq, day, count, first_at, last_at, last_hash, object_key, object_sha256, digest_key, digest_sha256, previous_digest_sha256, archived_at)
        VALUES (?, 1, 40, '2026-10-01', 40, ?, ?, 'h', 'k', 's', 'dk', 'ds', 'p', ?)`,
     )
@@ -312,10 +313,11 @@ describe("GET /v1/agents/:agentId/reports/:standard: integrity and bounds", () =
   it("lists at most 200 rows a section and counts the rest", async () => {
     const agentId = await createAgent({});
     const at = Date.now() - HOUR;
-    const insert = env.DB.prepare(
+    const db = await shardDb(agentId);
+    const insert = db.prepare(
       "INSERT INTO audit_events (id, agent_id, at, actor, action, resource, decision, details) VALUES (?, ?, ?, 'unverified:http', 'webhook.rejected', 'http', 'denied', '{}')",
     );
-    await env.DB.batch(Array.from({ length: 205 }, (_, i) => insert.bind(`${agentId}-${i}`, agentId, at + i)));
+    await db.batch(Array.from({ length: 205 }, (_, i) => insert.bind(`${agentId}-${i}`, agentId, at + i)));
     const soc2 = await report(agentId, "SOC2", "");
     const denied = sectionOf(soc2, "denied-attempts");
     expect(denied.counts).toMatchObject({ "webhook.rejected": 205 });

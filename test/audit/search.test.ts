@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { admin, createAgent } from "../support/agents";
 import { fiveEvents, flushUntil, produce, rejectedWebhook, storedEvents } from "./helpers";
+import { shardDb } from "../support/shards";
 
 interface SearchBody {
   events: Array<{ id: string; seq: number | null; at: string; actor: string; action: string; resource: string; decision: string; details: Record<string, unknown>; costUsd: number | null; requestId: string | null; hash: string | null }>;
@@ -67,10 +68,11 @@ describe("GET /v1/agents/:agentId/audit", () => {
   it("pages events that share a millisecond without losing or repeating any", async () => {
     const agentId = await createAgent();
     const at = Date.UTC(2026, 0, 1);
-    const insert = env.DB.prepare(
+    const db = await shardDb(agentId);
+    const insert = db.prepare(
       "INSERT INTO audit_events (id, agent_id, at, actor, action, resource, decision, details) VALUES (?, ?, ?, 'system', 'test.same_ms', 'x', 'recorded', '{}')",
     );
-    await env.DB.batch(Array.from({ length: 9 }, (_, i) => insert.bind(`same-${i}`, agentId, at)));
+    await db.batch(Array.from({ length: 9 }, (_, i) => insert.bind(`same-${i}`, agentId, at)));
     const { events } = await allPages(agentId, "?limit=2");
     expect(events.map((e) => e.id)).toEqual(Array.from({ length: 9 }, (_, i) => `same-${8 - i}`));
   });

@@ -1,10 +1,11 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { eventHash, GENESIS_HASH } from "../../src/audit/chain";
 import { admin, createAgent } from "../support/agents";
 import { fiveEvents, flushUntil, produce, storedEvents, verify } from "./helpers";
+import { shardDb } from "../support/shards";
 
-const sql = (query: string, ...binds: unknown[]) => env.DB.prepare(query).bind(...binds).run();
+/** Runs a statement in the agent's shard (tampering with its stored events). */
+const sql = async (agentId: string, query: string, ...binds: unknown[]) => (await shardDb(agentId)).prepare(query).bind(...binds).run();
 
 describe("GET /v1/agents/:agentId/audit/verify", () => {
   it("verifies the chain of real events: seq 1..n without gaps, each linked to the one before", async () => {
@@ -16,7 +17,7 @@ describe("GET /v1/agents/:agentId/audit/verify", () => {
     expect(rows[0]!.prev_hash).toBe(GENESIS_HASH);
     for (let i = 1; i < rows.length; i++) expect(rows[i]!.prev_hash).toBe(rows[i - 1]!.hash);
     // Alerts travel in the same outbox but are not chained.
-    const alerts = await env.DB.prepare("SELECT COUNT(*) AS n FROM alerts WHERE agent_id = ?").bind(agentId).first<{ n: number }>();
+    const alerts = await (await shardDb(agentId)).prepare("SELECT COUNT(*) AS n FROM alerts WHERE agent_id = ?").bind(agentId).first<{ n: number }>();
     expect(alerts?.n).toBeGreaterThan(0);
 
     expect(await verify(agentId)).toMatchObject({ agentId, checked: 6, firstSeq: 1, lastSeq: 6, ok: true, firstBroken: null, unchained: 0 });
@@ -25,7 +26,7 @@ describe("GET /v1/agents/:agentId/audit/verify", () => {
   it("detects an event edited in D1 as hash_mismatch at its seq", async () => {
     const agentId = await createAgent();
     await fiveEvents(agentId);
-    await sql(`UPDATE audit_events SET details = '{"reason":"nothing to see"}' WHERE agent_id = ? AND seq = 3`, agentId);
+    await sql(agentId, `UPDATE audit_events SET details = '{"reason":"nothing to see"}' WHERE agent_id = ? AND seq = 3`, agentId);
     const { id } = (await storedEvents(agentId))[2]!;
     expect(await verify(agentId)).toMatchObject({ ok: false, firstBroken: { seq: 3, id, reason: "hash_mismatch" }, checked: 3 });
   });
@@ -33,14 +34,14 @@ describe("GET /v1/agents/:agentId/audit/verify", () => {
   it("detects a deleted event as missing_seq", async () => {
     const agentId = await createAgent();
     await fiveEvents(agentId);
-    await sql("DELETE FROM audit_events WHERE agent_id = ? AND seq = 3", agentId);
+    await sql(agentId, "DELETE FROM audit_events WHERE agent_id = ? AND seq = 3", agentId);
     expect(await verify(agentId)).toMatchObject({ ok: false, firstBroken: { seq: 3, id: null, reason: "missing_seq" } });
   });
 
   it("detects a deleted first event when verifying the whole chain", async () => {
     const agentId = await createAgent();
     await fiveEvents(agentId);
-    await sql("DELETE FROM audit_events WHERE agent_id = ? AND seq = 1", agentId);
+    await sql(agentId, "DELETE FROM audit_events WHERE agent_id = ? AND seq = 1", agentId);
     expect(await verify(agentId)).toMatchObject({ ok: false, firstSeq: 1, firstBroken: { seq: 1, id: null, reason: "missing_seq" } });
   });
 
@@ -48,16 +49,16 @@ describe("GET /v1/agents/:agentId/audit/verify", () => {
     const agentId = await createAgent();
     await fiveEvents(agentId);
     const third = (await storedEvents(agentId))[2]!;
-    await sql("UPDATE audit_events SET seq = -1 WHERE agent_id = ? AND seq = 2", agentId);
-    await sql("UPDATE audit_events SET seq = 2 WHERE agent_id = ? AND seq = 3", agentId);
-    await sql("UPDATE audit_events SET seq = 3 WHERE agent_id = ? AND seq = -1", agentId);
+    await sql(agentId, "UPDATE audit_events SET seq = -1 WHERE agent_id = ? AND seq = 2", agentId);
+    await sql(agentId, "UPDATE audit_events SET seq = 2 WHERE agent_id = ? AND seq = 3", agentId);
+    await sql(agentId, "UPDATE audit_events SET seq = 3 WHERE agent_id = ? AND seq = -1", agentId);
     expect(await verify(agentId)).toMatchObject({ ok: false, firstBroken: { seq: 2, id: third.id, reason: "out_of_order" } });
   });
 
   it("detects an edited event whose hash was recomputed, at the next link, as prev_mismatch", async () => {
     const agentId = await createAgent();
     await fiveEvents(agentId);
-    const row = await env.DB.prepare("SELECT * FROM audit_events WHERE agent_id = ? AND seq = 3").bind(agentId).first<{ id: string; at: number; actor: string; action: string; resource: string; decision: "changed"; details: string; prev_hash: string }>();
+    const row = await (await shardDb(agentId)).prepare("SELECT * FROM audit_events WHERE agent_id = ? AND seq = 3").bind(agentId).first<{ id: string; at: number; actor: string; action: string; resource: string; decision: "changed"; details: string; prev_hash: string }>();
     const forged = {
       id: row!.id,
       agentId,
@@ -70,7 +71,7 @@ describe("GET /v1/agents/:agentId/audit/verify", () => {
       details: { ...JSON.parse(row!.details), reason: "approved by the CEO" },
     };
     const hash = await eventHash(row!.prev_hash, forged);
-    await sql("UPDATE audit_events SET details = ?, hash = ? WHERE id = ?", JSON.stringify(forged.details), hash, forged.id);
+    await sql(agentId, "UPDATE audit_events SET details = ?, hash = ? WHERE id = ?", JSON.stringify(forged.details), hash, forged.id);
     const { id } = (await storedEvents(agentId))[3]!;
     expect(await verify(agentId)).toMatchObject({ ok: false, firstBroken: { seq: 4, id, reason: "prev_mismatch" } });
   });
@@ -78,7 +79,7 @@ describe("GET /v1/agents/:agentId/audit/verify", () => {
   it("detects the newest events deleted, against the head the agent's object holds", async () => {
     const agentId = await createAgent();
     await fiveEvents(agentId);
-    await sql("DELETE FROM audit_events WHERE agent_id = ? AND seq >= 4", agentId);
+    await sql(agentId, "DELETE FROM audit_events WHERE agent_id = ? AND seq >= 4", agentId);
     expect(await verify(agentId)).toMatchObject({ ok: false, lastSeq: 3, firstBroken: { seq: 4, id: null, reason: "missing_seq" } });
     // A range that ends before now cannot know the head, and stays intact.
     expect(await verify(agentId, `?to=${Date.now()}`)).toMatchObject({ ok: true });
@@ -87,7 +88,7 @@ describe("GET /v1/agents/:agentId/audit/verify", () => {
   it("detects the newest event edited and re-hashed, against the head", async () => {
     const agentId = await createAgent();
     await fiveEvents(agentId);
-    const row = await env.DB.prepare("SELECT * FROM audit_events WHERE agent_id = ? AND seq = 6").bind(agentId).first<{ id: string; at: number; actor: string; action: string; resource: string; decision: "denied"; details: string; prev_hash: string; request_id: string | null }>();
+    const row = await (await shardDb(agentId)).prepare("SELECT * FROM audit_events WHERE agent_id = ? AND seq = 6").bind(agentId).first<{ id: string; at: number; actor: string; action: string; resource: string; decision: "denied"; details: string; prev_hash: string; request_id: string | null }>();
     const forged = {
       id: row!.id,
       agentId,
@@ -100,13 +101,14 @@ describe("GET /v1/agents/:agentId/audit/verify", () => {
       details: { reason: "nothing happened" },
       ...(row!.request_id ? { requestId: row!.request_id } : {}),
     };
-    await sql("UPDATE audit_events SET details = ?, hash = ? WHERE id = ?", JSON.stringify(forged.details), await eventHash(row!.prev_hash, forged), forged.id);
+    await sql(agentId, "UPDATE audit_events SET details = ?, hash = ? WHERE id = ?", JSON.stringify(forged.details), await eventHash(row!.prev_hash, forged), forged.id);
     expect(await verify(agentId)).toMatchObject({ ok: false, firstBroken: { seq: 6, id: null, reason: "hash_mismatch" } });
   });
 
   it("counts rows from before the chain as unchained and verifies the chain after them", async () => {
     const agentId = await createAgent();
     await sql(
+      agentId,
       `INSERT INTO audit_events (id, agent_id, at, actor, action, resource, decision, details) VALUES (?, ?, ?, 'system', 'trust.changed', 'trust', 'changed', '{}')`,
       crypto.randomUUID(),
       agentId,
@@ -126,9 +128,9 @@ describe("GET /v1/agents/:agentId/audit/verify", () => {
     const to = new Date(start + 3_000).toISOString();
     expect(await verify(agentId, `?from=${from}&to=${to}`)).toMatchObject({ from, to, checked: 2, firstSeq: 4, lastSeq: 5, ok: true });
     // Edits outside the range do not concern it; an edit of its first event does.
-    await sql(`UPDATE audit_events SET actor = 'someone else' WHERE agent_id = ? AND seq IN (2, 6)`, agentId);
+    await sql(agentId, `UPDATE audit_events SET actor = 'someone else' WHERE agent_id = ? AND seq IN (2, 6)`, agentId);
     expect((await verify(agentId, `?from=${from}&to=${to}`)).ok).toBe(true);
-    await sql(`UPDATE audit_events SET actor = 'someone else' WHERE agent_id = ? AND seq = 4`, agentId);
+    await sql(agentId, `UPDATE audit_events SET actor = 'someone else' WHERE agent_id = ? AND seq = 4`, agentId);
     expect((await verify(agentId, `?from=${from}&to=${to}`)).firstBroken).toMatchObject({ seq: 4, reason: "hash_mismatch" });
   });
 

@@ -6,6 +6,7 @@ import { SEED_EXAMPLE_CONFIG } from "../../src/config/seed-example";
 import worker, { QUEUES } from "../../src/index";
 import type { InteractionRecord } from "../../src/core/messages";
 import { admin, createAgent, sendHttp, settled } from "../support/agents";
+import { shardDb } from "../support/shards";
 
 type Row = Pick<InteractionRecord, "channel" | "tier" | "outcome" | "urgency" | "latencyMs" | "costMicros" | "createdAt">;
 
@@ -271,14 +272,14 @@ describe("learning queue, latency and urgency", () => {
   it("stores the latency and urgency an interaction carries", async () => {
     const record = interaction(`lq-${crypto.randomUUID().slice(0, 8)}`, { ...TRAFFIC[2]! });
     await learn([{ type: "interaction", interaction: record }]);
-    const row = await env.DB.prepare("SELECT latency_ms, urgency FROM interactions WHERE id = ?").bind(record.id).first();
+    const row = await (await shardDb(record.agentId)).prepare("SELECT latency_ms, urgency FROM interactions WHERE id = ?").bind(record.id).first();
     expect(row).toEqual({ latency_ms: 300, urgency: "critical" });
   });
 
   it("stores a message from before latencyMs and urgency existed with latency 0 and urgency normal", async () => {
     const { latencyMs: _latency, urgency: _urgency, ...old } = interaction(`lq-${crypto.randomUUID().slice(0, 8)}`, { ...TRAFFIC[2]! });
     await learn([{ type: "interaction", interaction: old }]);
-    const row = await env.DB.prepare("SELECT latency_ms, urgency, cost_micros FROM interactions WHERE id = ?").bind(old.id).first();
+    const row = await (await shardDb(old.agentId)).prepare("SELECT latency_ms, urgency, cost_micros FROM interactions WHERE id = ?").bind(old.id).first();
     expect(row).toEqual({ latency_ms: 0, urgency: "normal", cost_micros: 6000 });
   });
 });

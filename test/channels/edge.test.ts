@@ -4,13 +4,14 @@ import { describe, expect, it } from "vitest";
 import { signHttpRequest } from "../../src/channels/http/signature";
 import { twilioSignature } from "../../src/channels/sms/verify";
 import { hmacSha256Hex } from "../../src/core/crypto";
+import { shards } from "../../src/db/shards";
 import { agentExists, agentKey, forgetAgent } from "../../src/state/agent-directory";
 import { ADMIN_TOKEN, admin, createAgent, HTTP_SECRET, putAgent, sendHttp, uniqueAgentId } from "../support/agents";
 import { flushedSql } from "../support/audit";
 import { modelRequests, scriptModel } from "../support/model";
 import { appMention, sendSlack } from "../support/slack";
 import { messageSid, sendSms } from "../support/sms";
-import { shards } from "../../src/db/shards";
+import { shardDb } from "../support/shards";
 
 /**
  * The edges every webhook shares: who may reach an agent (unknown ids, malformed ids, missing
@@ -115,8 +116,7 @@ describe("webhooks: the agent index", () => {
   it("answers an agent created through the admin API at once", async () => {
     const agentId = uniqueAgentId();
     await putAgent(agentId, { config: {}, secrets: { http: HTTP_SECRET } });
-    // The directory names the shard that holds the agent's rows.
-    expect(shards(env).all.map((s) => s.name)).toContain(await env.CACHE.get(agentKey(agentId)));
+    expect(await env.CACHE.get(agentKey(agentId))).toBe(shards(env).place(agentId).name);
     await scriptModel(agentId, [{ type: "text", text: "At nine." }]);
     expect((await signed("http", agentId)).status).toBe(200);
   });
@@ -127,21 +127,21 @@ describe("webhooks: the agent index", () => {
     const deferred: Array<Promise<unknown>> = [];
     expect(await agentExists(env, agentId, (p) => deferred.push(p))).toBe(true);
     await Promise.all(deferred);
-    // The directory names the shard that holds the agent's rows.
-    expect(shards(env).all.map((s) => s.name)).toContain(await env.CACHE.get(agentKey(agentId)));
+    expect(await env.CACHE.get(agentKey(agentId))).toBe(shards(env).place(agentId).name);
   });
 
   it("still finds an agent when the KV read fails, and finds nothing for an unknown one", async () => {
     const agentId = await fullAgent();
-    const broken = { CACHE: { get: () => Promise.reject(new Error("KV down")), put: () => Promise.resolve() } as unknown as KVNamespace, DB: env.DB };
+    const broken = { ...env, CACHE: { get: () => Promise.reject(new Error("KV down")), put: () => Promise.resolve() } as unknown as KVNamespace };
     expect(await agentExists(broken, agentId)).toBe(true);
     expect(await agentExists(broken, uniqueAgentId("ghost"))).toBe(false);
   });
 
   it("answers a forgotten agent as an unknown one", async () => {
     const agentId = await fullAgent();
+    const db = await shardDb(agentId);
     await forgetAgent(env, agentId);
-    await env.DB.prepare("DELETE FROM agents WHERE id = ?").bind(agentId).run();
+    await db.prepare("DELETE FROM agents WHERE id = ?").bind(agentId).run();
     expect(await agentExists(env, agentId)).toBe(false);
     expect(await refusal(await signed("http", agentId))).toMatchObject({ status: 401, message: "signature does not match" });
   });

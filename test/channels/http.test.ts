@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createAgent, type HttpReply, putAgent, sendHttp, settled, uniqueAgentId } from "../support/agents";
 import { modelRequests, scriptModel } from "../support/model";
+import { shardDb } from "../support/shards";
 
 const message = (id: string, text = "When do you open?") => ({ id, conversation: "c1", from: "user-1", text });
 
@@ -149,7 +150,7 @@ describe("HTTP channel: verification", () => {
     const res = await sendHttp(agentId, signed, { sendBody: signed.replace("open", "close"), target: settled });
     expect(res.status).toBe(401);
     await runDurableObjectAlarm(env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId)));
-    const row = await env.DB.prepare("SELECT actor, action, decision, details, request_id FROM audit_events WHERE agent_id = ? AND action = 'webhook.rejected'").bind(agentId).first<Record<string, string>>();
+    const row = await (await shardDb(agentId)).prepare("SELECT actor, action, decision, details, request_id FROM audit_events WHERE agent_id = ? AND action = 'webhook.rejected'").bind(agentId).first<Record<string, string>>();
     expect(row).toMatchObject({ actor: "unverified:http", action: "webhook.rejected", decision: "denied", request_id: res.headers.get("x-request-id") });
     expect(JSON.parse(row!.details!)).toMatchObject({ reason: "bad_signature" });
   });
@@ -222,7 +223,7 @@ describe("HTTP channel: records", () => {
     // The learning queue delivers in the background; wait for the row rather than for a time.
     let row: Record<string, unknown> | null = null;
     for (let i = 0; i < 100 && !row; i++) {
-      row = await env.DB.prepare("SELECT * FROM interactions WHERE id = ?").bind(reply.id).first();
+      row = await (await shardDb(agentId)).prepare("SELECT * FROM interactions WHERE id = ?").bind(reply.id).first();
       if (!row) await new Promise((r) => setTimeout(r, 50));
     }
     expect(row).toMatchObject({ agent_id: agentId, channel: "http", delivery_id: "rec-1", tier: "intelligent", outcome: "success" });

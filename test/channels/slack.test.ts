@@ -5,6 +5,7 @@ import { PROGRESS_TEXT } from "../../src/queues/work";
 import { createAgent, uniqueAgentId, putAgent } from "../support/agents";
 import { modelRequests, scriptModel } from "../support/model";
 import { appMention, sendSlack, slackCalls, waitForSlackCalls } from "../support/slack";
+import { shardDb } from "../support/shards";
 
 const SIGNING = "8f742231b10e8888abcd99yyyzzz85a5";
 
@@ -48,7 +49,7 @@ describe("Slack channel: verification", () => {
     let row: Record<string, unknown> | null = null;
     for (let i = 0; i < 50 && !row; i++) {
       await runDurableObjectAlarm(stub);
-      row = await env.DB.prepare("SELECT actor, details FROM audit_events WHERE agent_id = ? AND action = 'webhook.rejected'").bind(agentId).first();
+      row = await (await shardDb(agentId)).prepare("SELECT actor, details FROM audit_events WHERE agent_id = ? AND action = 'webhook.rejected'").bind(agentId).first();
       if (!row) await new Promise((r) => setTimeout(r, 20));
     }
     expect(row?.actor).toBe("unverified:slack");

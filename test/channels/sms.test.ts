@@ -7,6 +7,7 @@ import { createAgent, HTTP_SECRET, putAgent, sendHttp, settled } from "../suppor
 import { flushedSql } from "../support/audit";
 import { modelRequests, scriptModel } from "../support/model";
 import { messageSid, sendSms, sentSms, waitForSms } from "../support/sms";
+import { shardDb } from "../support/shards";
 
 const AUTH = "twilio-auth-token-for-tests";
 
@@ -68,7 +69,7 @@ describe("SMS channel", () => {
     let row: Record<string, unknown> | null = null;
     for (let i = 0; i < 50 && !row; i++) {
       await runDurableObjectAlarm(stub);
-      row = await env.DB.prepare("SELECT actor, action FROM audit_events WHERE agent_id = ? AND action = 'webhook.rejected'").bind(agentId).first();
+      row = await (await shardDb(agentId)).prepare("SELECT actor, action FROM audit_events WHERE agent_id = ? AND action = 'webhook.rejected'").bind(agentId).first();
       if (!row) await new Promise((r) => setTimeout(r, 20));
     }
     expect(row).toEqual({ actor: "unverified:sms", action: "webhook.rejected" });

@@ -1,13 +1,14 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { SEED_EXAMPLE_CONFIG } from "../../src/config/seed-example";
 import { admin, createAgent, sendHttp, settled } from "../support/agents";
 import { scriptModel } from "../support/model";
+import { shardDb } from "../support/shards";
 
 async function insert(agentId: string, rows: Array<{ tier: string; cost: number; at: number }>): Promise<void> {
-  await env.DB.batch(
+  const db = await shardDb(agentId);
+  await db.batch(
     rows.map((r) =>
-      env.DB.prepare(
+      db.prepare(
         `INSERT INTO interactions (id, agent_id, channel, delivery_id, conversation_hash, tier, model, input_tokens, output_tokens,
          cache_write_tokens, cache_read_tokens, cost_micros, steps, tool_calls, denied_tools, outcome, created_at)
          VALUES (?, ?, 'http', ?, 'h', ?, NULL, 0, 0, 0, 0, ?, 1, 0, '[]', 'success', ?)`,

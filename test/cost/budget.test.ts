@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_EXHAUSTED_REPLY } from "../../src/config";
 import { admin, clockedApp, createAgent, type HttpReply, sendHttp } from "../support/agents";
 import { modelRequests, scriptModel } from "../support/model";
+import { shardDb } from "../support/shards";
 
 interface BudgetReply {
   day: string;
@@ -82,7 +83,7 @@ describe("daily budget", () => {
     expect(after.openReservations).toBe(0);
 
     await runDurableObjectAlarm(state(agentId));
-    const alerts = await env.DB.prepare("SELECT type FROM alerts WHERE agent_id = ?").bind(agentId).all();
+    const alerts = await (await shardDb(agentId)).prepare("SELECT type FROM alerts WHERE agent_id = ?").bind(agentId).all();
     expect(alerts.results).toEqual([{ type: "budget_exhausted" }]);
     // Budget refusals say nothing about the agent's behaviour: they do not count for trust.
     expect((await state(agentId).outcomeSummary()).counts).toEqual({ success: 10 });
@@ -111,7 +112,7 @@ describe("daily budget", () => {
     }
     expect((await budget(agentId)).spentUsd).toBeCloseTo(0.9, 10);
     await runDurableObjectAlarm(state(agentId));
-    const alerts = await env.DB.prepare("SELECT type, details FROM alerts WHERE agent_id = ?").bind(agentId).all<{ type: string; details: string }>();
+    const alerts = await (await shardDb(agentId)).prepare("SELECT type, details FROM alerts WHERE agent_id = ?").bind(agentId).all<{ type: string; details: string }>();
     expect(alerts.results.map((a) => a.type)).toEqual(["budget_threshold"]);
     expect(JSON.parse(alerts.results[0]!.details)).toMatchObject({ spentMicros: 600_000, alertThreshold: 0.5 });
   });

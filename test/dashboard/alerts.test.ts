@@ -3,11 +3,11 @@
  * `GET /v1/agents/:agentId/alerts`; acknowledging through the page as the admin route does it
  * (audited with the key's id); a viewer refused.
  */
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { admin, createAgent } from "../support/agents";
 import { flushedSql } from "../support/audit";
 import { createKey, csrfOf, figuresOf, page, signIn } from "./support";
+import { shardDb } from "../support/shards";
 
 interface AlertView {
   id: string;
@@ -21,7 +21,7 @@ async function withAlerts(agentId: string, count: number): Promise<string[]> {
   const base = Date.now() - 3_600_000;
   for (let i = 0; i < count; i++) {
     const id = crypto.randomUUID();
-    await env.DB.prepare("INSERT INTO alerts (id, agent_id, at, type, message, details, delivered_at, delivery_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    await (await shardDb(agentId)).prepare("INSERT INTO alerts (id, agent_id, at, type, message, details, delivered_at, delivery_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
       .bind(id, agentId, base + i * 1000, i % 2 === 0 ? "urgent_message" : "budget_threshold", `alert number ${i}`, JSON.stringify({ n: i }), i % 2 ? base + i * 1000 + 5 : null, i % 2 ? null : "no alert channel configured")
       .run();
     ids.push(id);

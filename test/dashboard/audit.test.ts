@@ -1,8 +1,8 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { admin, clockedApp, createAgent, type Target, worker } from "../support/agents";
 import { fiveEvents, verify } from "../audit/helpers";
 import { createKey, page, signIn } from "./support";
+import { shardDb } from "../support/shards";
 
 interface SearchBody {
   events: Array<{ id: string; seq: number | null; at: string; actor: string; action: string; resource: string; decision: string; details: unknown; hash: string | null }>;
@@ -109,7 +109,7 @@ describe("dashboard audit log", () => {
     expect(result(page1)).toEqual({ ok: true, checked: intact.checked, firstSeq: intact.firstSeq, lastSeq: intact.lastSeq, unchained: intact.unchained, brokenSeq: null });
     expect(page1).toContain("intact");
 
-    await env.DB.prepare("UPDATE audit_events SET details = ? WHERE agent_id = ? AND seq = 4").bind('{"edited":true}', agentId).run();
+    await (await shardDb(agentId)).prepare("UPDATE audit_events SET details = ? WHERE agent_id = ? AND seq = 4").bind('{"edited":true}', agentId).run();
     const broken = await verify(agentId, "", target);
     expect(broken.firstBroken?.seq).toBe(4);
     const page2 = await html(`/dashboard/agents/${agentId}/audit/verify`, cookie, target);

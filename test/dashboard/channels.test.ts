@@ -2,20 +2,21 @@
  * The channels page, the conversation listing and a transcript: the same figures as the JSON API
  * for the same span, the same access rules, and no unmasked personal data.
  */
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ChannelReport } from "../../src/admin/channels";
 import type { ConversationPage, Transcript } from "../../src/admin/conversations";
 import { admin, clockedApp, createAgent, sendHttp, settled, type Target } from "../support/agents";
 import { scriptModel } from "../support/model";
 import { createKey, figuresOf, page, signIn } from "./support";
+import { shardDb } from "../support/shards";
 
 const DAY = 86_400_000;
 
 async function insertInteractions(agentId: string, rows: Array<{ channel: string; tier: string; outcome: string; urgency: string; cost: number; latency: number; at: number }>): Promise<void> {
-  await env.DB.batch(
+  const db = await shardDb(agentId);
+  await db.batch(
     rows.map((r) =>
-      env.DB.prepare(
+      db.prepare(
         `INSERT INTO interactions (id, agent_id, channel, delivery_id, conversation_hash, tier, model, input_tokens, output_tokens,
          cache_write_tokens, cache_read_tokens, cost_micros, steps, tool_calls, denied_tools, outcome, created_at, latency_ms, urgency)
          VALUES (?, ?, ?, ?, ?, ?, NULL, 0, 0, 0, 0, ?, 1, 0, '[]', ?, ?, ?, ?)`,
@@ -122,7 +123,7 @@ const PII = "Reach me at jane.doe@example.com or +1 415 555 0132; card 4242 4242
 /** Waits until the learning queue has stored `count` interactions of the agent. */
 async function stored(agentId: string, count: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM interactions WHERE agent_id = ?").bind(agentId).first<{ n: number }>();
+    const row = await (await shardDb(agentId)).prepare("SELECT COUNT(*) AS n FROM interactions WHERE agent_id = ?").bind(agentId).first<{ n: number }>();
     if ((row?.n ?? 0) >= count) return;
     await new Promise((r) => setTimeout(r, 50));
   }

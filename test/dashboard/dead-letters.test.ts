@@ -14,6 +14,7 @@ import { flushedSql } from "../support/audit";
 import { scriptModel } from "../support/model";
 import { waitForSlackCalls } from "../support/slack";
 import { createKey, csrfOf, figuresOf, page, signIn } from "./support";
+import { shardDb } from "../support/shards";
 
 const SIGNING = "8f742231b10e8888abcd99yyyzzz85a5";
 const PHONE = "+1 415 555 0199";
@@ -127,7 +128,7 @@ describe("dashboard dead letters page", () => {
     const agentId = await slackAgent();
     const [first, gone] = [await deadLetter(slackWork(agentId)), await deadLetter(slackWork(agentId, "Are you open?"))];
     // Retention dropped the second one's unsealed payload: listed, no longer replayable.
-    await env.DB.prepare("UPDATE dead_letters SET payload = NULL WHERE id = ?").bind(gone).run();
+    await (await shardDb(agentId)).prepare("UPDATE dead_letters SET payload = NULL WHERE id = ?").bind(gone).run();
     const { key, id: keyId } = await createKey({ role: "operator", agents: [agentId] });
     const { cookie } = await signIn(key);
     const html = await (await page(`/dashboard/agents/${agentId}/dead-letters`, { cookie })).text();

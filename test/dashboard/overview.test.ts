@@ -1,13 +1,14 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { overviewSpan } from "../../src/dashboard/overview-data";
 import { admin, clockedApp, createAgent } from "../support/agents";
 import { createKey, figuresOf, page, signIn } from "./support";
+import { shardDb } from "../support/shards";
 
 async function insertInteractions(agentId: string, rows: Array<{ tier: string; cost: number; at: number }>): Promise<void> {
-  await env.DB.batch(
+  const db = await shardDb(agentId);
+  await db.batch(
     rows.map((r) =>
-      env.DB.prepare(
+      db.prepare(
         `INSERT INTO interactions (id, agent_id, channel, delivery_id, conversation_hash, tier, model, input_tokens, output_tokens,
          cache_write_tokens, cache_read_tokens, cost_micros, steps, tool_calls, denied_tools, outcome, created_at)
          VALUES (?, ?, 'http', ?, 'h', ?, NULL, 0, 0, 0, 0, ?, 1, 0, '[]', 'success', ?)`,
@@ -17,9 +18,10 @@ async function insertInteractions(agentId: string, rows: Array<{ tier: string; c
 }
 
 async function insertAlerts(agentId: string, ats: number[], delivered: boolean): Promise<void> {
-  await env.DB.batch(
+  const db = await shardDb(agentId);
+  await db.batch(
     ats.map((at) =>
-      env.DB.prepare("INSERT INTO alerts (id, agent_id, at, type, message, details, delivered_at) VALUES (?, ?, ?, 'unusual_activity', 'm', '{}', ?)").bind(
+      db.prepare("INSERT INTO alerts (id, agent_id, at, type, message, details, delivered_at) VALUES (?, ?, ?, 'unusual_activity', 'm', '{}', ?)").bind(
         crypto.randomUUID(),
         agentId,
         at,

@@ -7,6 +7,7 @@ import { consumeLearning } from "../../src/queues/consumer";
 import { createAgent, type HttpReply, sendHttp } from "../support/agents";
 import { modelRequests, scriptModel } from "../support/model";
 import { appOver, capturedLogger, d1FailingOnce, envWith, failingOnce } from "./support";
+import { agentShard } from "../support/shards";
 
 const cached = { optimization: SEED_EXAMPLE_CONFIG.optimization };
 let n = 0;
@@ -82,21 +83,22 @@ describe("D1 failing once on the learning queue", () => {
     const records = sent.filter((m) => m.type === "interaction");
     expect(records).toHaveLength(1);
 
+    const shard = await agentShard(agentId);
     const deliver = async (db: D1Database, attempts: number) => {
       const batch = createMessageBatch("foreman-learning", records.map((body, i) => ({ id: `l-${i}`, timestamp: new Date(), attempts, body })));
       const ctx = createExecutionContext();
-      await consumeLearning(batch, envWith({ DB: db }), capturedLogger().logger);
+      await consumeLearning(batch, envWith({ [shard.name]: db }), capturedLogger().logger);
       return getQueueResult(batch, ctx);
     };
-    const failing = d1FailingOnce(env.DB);
+    const failing = d1FailingOnce(shard.db);
     const first = await deliver(failing.binding, 1);
     expect(failing.failures()).toBe(1);
     expect(first.retryMessages).toHaveLength(1);
     expect(first.explicitAcks).toHaveLength(0);
 
-    const second = await deliver(env.DB, 2);
+    const second = await deliver(shard.db, 2);
     expect(second.explicitAcks).toHaveLength(1);
-    const { results } = await env.DB.prepare("SELECT id FROM interactions WHERE agent_id = ?").bind(agentId).all();
+    const { results } = await shard.db.prepare("SELECT id FROM interactions WHERE agent_id = ?").bind(agentId).all();
     expect(results).toHaveLength(1);
   });
 });

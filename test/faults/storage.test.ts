@@ -10,21 +10,23 @@ import { customerMail, emailAgent, inbound } from "../support/email";
 import { scriptModel } from "../support/model";
 import { verify } from "../audit/helpers";
 import { appOver, capturedLogger, d1FailingOnce, envWith, failingOnce } from "./support";
+import { agentShard, shardDb } from "../support/shards";
 
 const stateOf = (agentId: string) => env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
 const outboxSize = (agentId: string) =>
   runInDurableObject(stateOf(agentId), (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n);
 const eventsInD1 = async (agentId: string) =>
-  (await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_events WHERE agent_id = ?").bind(agentId).first<{ n: number }>())!.n;
+  (await (await shardDb(agentId)).prepare("SELECT COUNT(*) AS n FROM audit_events WHERE agent_id = ?").bind(agentId).first<{ n: number }>())!.n;
 
-/** Runs the agent object's alarm with its D1 binding swapped for `db`, then puts the real one back. */
+/** Runs the agent object's alarm with its shard's D1 binding swapped for `db`, then puts the real one back. */
 async function alarmWithDb(agentId: string, db: D1Database): Promise<unknown> {
   let failure: unknown;
+  const shard = await agentShard(agentId);
   const stub = stateOf(agentId);
   await runInDurableObject(stub, async (instance, state) => {
     const holder = instance as unknown as { env: Env };
     const real = holder.env;
-    holder.env = envWith({ DB: db });
+    holder.env = envWith({ [shard.name]: db });
     try {
       await instance.alarm();
     } catch (err) {
@@ -51,14 +53,15 @@ describe("D1 failing once while the agent's alarm flushes the audit outbox", () 
     const pending = await outboxSize(agentId);
     expect(pending).toBeGreaterThan(0);
 
-    const failing = d1FailingOnce(env.DB);
+    const shard = await agentShard(agentId);
+    const failing = d1FailingOnce(shard.db);
     // The alarm handler throws: the runtime retries it, and the next run below is that retry.
     expect(String(await alarmWithDb(agentId, failing.binding))).toMatch(/injected fault/);
     expect(failing.failures()).toBe(1);
     expect(await outboxSize(agentId)).toBe(pending);
     expect(await eventsInD1(agentId)).toBe(before);
 
-    expect(await alarmWithDb(agentId, env.DB)).toBeUndefined();
+    expect(await alarmWithDb(agentId, shard.db)).toBeUndefined();
     expect(await outboxSize(agentId)).toBe(0);
     expect(await eventsInD1(agentId)).toBe(before + pending);
     expect(await verify(agentId)).toMatchObject({ ok: true, firstBroken: null, unchained: 0 });
@@ -69,9 +72,10 @@ describe("D1 failing once on a webhook whose agent is not in KV", () => {
   it("still answers the customer (the directory's D1 read is tried again)", async () => {
     const agentId = await createAgent();
     await scriptModel(agentId, [{ type: "text", text: "Yes." }]);
+    const shard = await agentShard(agentId);
     await forgetAgent(env, agentId);
-    const failing = d1FailingOnce(env.DB);
-    const res = await sendHttp(agentId, { id: "d-1", conversation: "dc-1", from: "customer", text: "Open today?" }, { target: appOver(envWith({ DB: failing.binding }), capturedLogger().logger) });
+    const failing = d1FailingOnce(shard.db);
+    const res = await sendHttp(agentId, { id: "d-1", conversation: "dc-1", from: "customer", text: "Open today?" }, { target: appOver(envWith({ [shard.name]: failing.binding }), capturedLogger().logger) });
     expect(failing.failures()).toBe(1);
     expect(res.status).toBe(200);
     expect(((await res.json()) as HttpReply).text).toBe("Yes.");

@@ -2,10 +2,10 @@
  * The interaction store pattern learning reads: every answered message reaches D1 through the
  * learning queue; a learnable one carries its question and answer, masked.
  */
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createAgent, sendHttp, settled } from "../support/agents";
 import { scriptModel } from "../support/model";
+import { shardDb } from "../support/shards";
 
 interface Row {
   tier: string;
@@ -18,7 +18,7 @@ interface Row {
 /** The agent's interactions once the learning queue has stored `count` of them, oldest first. */
 async function stored(agentId: string, count: number): Promise<Row[]> {
   for (let i = 0; i < 200; i++) {
-    const { results } = await env.DB.prepare("SELECT tier, position, learnable, question, answer FROM interactions WHERE agent_id = ? ORDER BY created_at, position")
+    const { results } = await (await shardDb(agentId)).prepare("SELECT tier, position, learnable, question, answer FROM interactions WHERE agent_id = ? ORDER BY created_at, position")
       .bind(agentId)
       .all<Row>();
     if (results.length >= count) return results;
@@ -58,7 +58,7 @@ describe("interactions for pattern learning", () => {
     await sendHttp(agentId, { id: "p1", conversation: "c1", from: "u", text: "My email is jane.doe@example.com, when do you open?" }, { target: settled });
     const [row] = await stored(agentId, 1);
     expect(row).toMatchObject({ learnable: 0, question: null, answer: null });
-    const raw = await env.DB.prepare("SELECT * FROM interactions WHERE agent_id = ?").bind(agentId).all();
+    const raw = await (await shardDb(agentId)).prepare("SELECT * FROM interactions WHERE agent_id = ?").bind(agentId).all();
     expect(JSON.stringify(raw.results)).not.toContain("jane.doe@example.com");
   });
 

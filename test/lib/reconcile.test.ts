@@ -6,6 +6,7 @@ import { admin, putAgent, uniqueAgentId } from "../support/agents";
 import { flushedSql } from "../support/audit";
 import { codeHash } from "../../src/lib/reconcile";
 import { shards } from "../../src/db/shards";
+import { shardDb } from "../support/shards";
 
 const workerEnv = { ...env, SHOP_HTTP_SECRET: "code-secret" } as Env;
 
@@ -48,8 +49,7 @@ describe("agents as code: reconciliation", () => {
     const { status, body } = await agentJson(agentId);
     expect(status).toBe(200);
     expect(body).toMatchObject({ version: 1, managedBy: "code", systemPrompt: "You answer for Acme Bakery.", secrets: ["http"] });
-    // The directory names the shard that holds the agent's rows.
-    expect(shards(env).all.map((s) => s.name)).toContain(await env.CACHE.get(`agent:${agentId}`));
+    expect(await env.CACHE.get(`agent:${agentId}`)).toBe(shards(env).place(agentId).name);
     expect((await auditTrail(agentId, 1)).map((e) => [e.action, e.actor])).toEqual([["agent.created", "code"]]);
   });
 
@@ -89,7 +89,7 @@ describe("agents as code: reconciliation", () => {
     const agentId = uniqueAgentId("code");
     const agent = agentNamed(agentId);
     await createForeman({ agents: [agent], logger: recordingLogger().logger }).reconcile(workerEnv);
-    const row = await env.DB.prepare("SELECT code_hash FROM agents WHERE id = ?").bind(agentId).first<{ code_hash: string }>();
+    const row = await (await shardDb(agentId)).prepare("SELECT code_hash FROM agents WHERE id = ?").bind(agentId).first<{ code_hash: string }>();
     // Without the worker's ADMIN_TOKEN, the values cannot be tried against the row.
     expect(row?.code_hash).toBe(await codeHash(agent, { http: "code-secret" }, workerEnv.ADMIN_TOKEN));
     expect(row?.code_hash).not.toBe(await codeHash(agent, { http: "code-secret" }, undefined));

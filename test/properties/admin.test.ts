@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SEED_EXAMPLE_CONFIG } from "../../src/config/seed-example";
+import { shards } from "../../src/db/shards";
 import { agentKey } from "../../src/state/agent-directory";
 import { admin, createAgent, uniqueAgentId } from "../support/agents";
 import { mutate, mutation } from "./mutate";
@@ -29,8 +30,10 @@ const putBody = fc.oneof(
 
 async function agentLeftBehind(agentId: string): Promise<string[]> {
   const left: string[] = [];
-  const row = await env.DB.prepare("SELECT id FROM agents WHERE id = ?").bind(agentId).first();
-  if (row) left.push("D1 agents row");
+  for (const shard of shards(env).all) {
+    const row = await shard.db.prepare("SELECT id FROM agents WHERE id = ?").bind(agentId).first();
+    if (row) left.push(`D1 agents row in ${shard.name}`);
+  }
   if ((await env.CACHE.get(agentKey(agentId))) !== null) left.push("KV directory key");
   const wanted = env.AGENT_STATE.idFromName(agentId).toString();
   if ((await listDurableObjectIds(env.AGENT_STATE)).some((id) => id.toString() === wanted)) left.push("agent object");

@@ -13,6 +13,7 @@ import { ADMIN_TOKEN, admin, putAgent, uniqueAgentId } from "../support/agents";
 import { customerMail, inbound } from "../support/email";
 import { scriptModel } from "../support/model";
 import { appOver, envWith } from "../faults/support";
+import { shardDb } from "../support/shards";
 
 const HTTP_SECRET = "leak-http-secret-5b1f0c";
 const SLACK_SIGNING = "leak-slack-signing-secret-8e2d";
@@ -188,8 +189,9 @@ describe("a scripted run through every channel, with known secrets and raw PII i
       const left = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n);
       if (left === 0) break;
     }
-    const { results: events } = await env.DB.prepare("SELECT action, resource, details FROM audit_events WHERE agent_id = ?").bind(agentId).all<{ action: string; resource: string; details: string }>();
-    const { results: alerts } = await env.DB.prepare("SELECT message, details FROM alerts WHERE agent_id = ?").bind(agentId).all<{ message: string; details: string }>();
+    const db = await shardDb(agentId);
+    const { results: events } = await db.prepare("SELECT action, resource, details FROM audit_events WHERE agent_id = ?").bind(agentId).all<{ action: string; resource: string; details: string }>();
+    const { results: alerts } = await db.prepare("SELECT message, details FROM alerts WHERE agent_id = ?").bind(agentId).all<{ message: string; details: string }>();
     expect(events.length).toBeGreaterThan(5);
 
     expect(ENCRYPTION_KEYS).toMatch(/^\w+:/);

@@ -6,13 +6,14 @@ import { fixedClock } from "../../src/core/clock";
 import { silentLogger } from "../../src/core/logger";
 import { consumeAlerts } from "../../src/queues/alerts";
 import { createAgent, HTTP_SECRET } from "../support/agents";
+import { shardDb } from "../support/shards";
 
 const AT = Date.UTC(2026, 11, 7, 12);
 
 /** An alert as the agent's object writes it to D1, not yet delivered. */
 async function storedAlert(agentId: string): Promise<string> {
   const id = crypto.randomUUID();
-  await env.DB.prepare("INSERT INTO alerts (id, agent_id, at, type, message, details) VALUES (?, ?, ?, ?, ?, ?)")
+  await (await shardDb(agentId)).prepare("INSERT INTO alerts (id, agent_id, at, type, message, details) VALUES (?, ?, ?, ?, ?, ?)")
     .bind(id, agentId, AT, "urgent_message", "A critical message came in by sms.", JSON.stringify({ channel: "sms" }))
     .run();
   return id;
@@ -38,8 +39,8 @@ async function consume(bodies: unknown[], transport: ReturnType<typeof recording
   return getQueueResult(batch, ctx);
 }
 
-async function row(id: string) {
-  return env.DB.prepare("SELECT delivered_at, delivery_error FROM alerts WHERE id = ?").bind(id).first<{ delivered_at: number | null; delivery_error: string | null }>();
+async function row(agentId: string, id: string) {
+  return (await shardDb(agentId)).prepare("SELECT delivered_at, delivery_error FROM alerts WHERE id = ?").bind(id).first<{ delivered_at: number | null; delivery_error: string | null }>();
 }
 
 describe("the alerts queue", () => {
@@ -52,7 +53,7 @@ describe("the alerts queue", () => {
     expect(posts).toHaveLength(1);
     expect(posts[0]!.url).toBe("https://hooks.slack.com/services/T0/B0/x");
     expect(JSON.parse(posts[0]!.body).text).toContain("urgent_message");
-    expect(await row(alertId)).toEqual({ delivered_at: AT + 5_000, delivery_error: null });
+    expect(await row(agentId, alertId)).toEqual({ delivered_at: AT + 5_000, delivery_error: null });
   });
 
   it("never posts an alert twice when its message is delivered again", async () => {
@@ -69,7 +70,7 @@ describe("the alerts queue", () => {
     const alertId = await storedAlert(agentId);
     const result = await consume([{ type: "alert", agentId, alertId }], recordingTransport([], 500));
     expect(result.retryMessages).toHaveLength(0);
-    expect(await row(alertId)).toEqual({ delivered_at: null, delivery_error: "slack webhook answered 500" });
+    expect(await row(agentId, alertId)).toEqual({ delivered_at: null, delivery_error: "slack webhook answered 500" });
   });
 
   it("does not deliver another agent's alert, and acks garbage and unknown alerts", async () => {
@@ -83,6 +84,6 @@ describe("the alerts queue", () => {
     );
     expect(posts).toHaveLength(0);
     expect(result.explicitAcks).toHaveLength(4);
-    expect(await row(alertId)).toEqual({ delivered_at: null, delivery_error: null });
+    expect(await row(owner, alertId)).toEqual({ delivered_at: null, delivery_error: null });
   });
 });

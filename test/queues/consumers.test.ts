@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker, { QUEUES } from "../../src/index";
 import type { InteractionRecord } from "../../src/core/messages";
+import { primaryDb, shardDb } from "../support/shards";
 
 function interaction(overrides: Partial<InteractionRecord> = {}): InteractionRecord {
   return {
@@ -45,7 +46,7 @@ describe("learning queue", () => {
     const first = await deliver(QUEUES.learning, [{ type: "interaction", interaction: record }]);
     expect(first.result.explicitAcks).toHaveLength(1);
     await deliver(QUEUES.learning, [{ type: "interaction", interaction: record }]);
-    const { results } = await env.DB.prepare("SELECT id, cost_micros, denied_tools FROM interactions WHERE agent_id = ?")
+    const { results } = await (await shardDb(record.agentId)).prepare("SELECT id, cost_micros, denied_tools FROM interactions WHERE agent_id = ?")
       .bind(record.agentId)
       .all();
     expect(results).toEqual([{ id: record.id, cost_micros: 70, denied_tools: "[]" }]);
@@ -60,7 +61,7 @@ describe("learning queue", () => {
     ]);
     expect(result.explicitAcks).toHaveLength(3);
     expect(result.retryMessages).toHaveLength(0);
-    const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM interactions WHERE agent_id = ?").bind(agentId).first();
+    const row = await (await shardDb(agentId)).prepare("SELECT COUNT(*) AS n FROM interactions WHERE agent_id = ?").bind(agentId).first();
     expect(row).toEqual({ n: 0 });
   });
 });
@@ -70,7 +71,8 @@ describe("dead-letter queue", () => {
     const marker = crypto.randomUUID();
     const { batch, result } = await deliver(QUEUES.deadLetter, [{ marker, kind: "work" }], 6);
     expect(result.explicitAcks).toHaveLength(1);
-    const row = await env.DB.prepare("SELECT queue, body, attempts FROM dead_letters WHERE id = ?").bind(batch.messages[0]!.id).first();
+    // It names no agent: kept with the account-wide tables, in the first shard.
+    const row = await primaryDb().prepare("SELECT queue, body, attempts FROM dead_letters WHERE id = ?").bind(batch.messages[0]!.id).first();
     expect(row).toEqual({ queue: QUEUES.deadLetter, body: JSON.stringify({ marker, kind: "work" }), attempts: 6 });
   });
 });

@@ -7,11 +7,24 @@ import { applyAttachmentRetention, applyDeadLetterRetention, ATTACHMENT_CURSOR_K
 import { CRONS } from "../../src/jobs/scheduled";
 import { consumeDeadLetters } from "../../src/queues/consumer";
 import { DEAD_LETTER_PLAIN_MS, DEAD_LETTER_RETENTION_MS } from "../../src/queues/dead-letters";
+import { shards } from "../../src/db/shards";
 import { admin, createAgent } from "../support/agents";
 import { flushedSql } from "../support/audit";
 import { cronJobs, runJobs } from "../support/jobs";
+import { agentShard } from "../support/shards";
 
 const DAY = 86_400_000;
+
+/** Dead-letter retention in every shard, its counts added up. */
+async function retainEverywhere(now: number) {
+  const total = { deadLettersDeleted: 0, payloadsDropped: 0 };
+  for (const { db } of shards(env).all) {
+    const done = await applyDeadLetterRetention(db, now);
+    total.deadLettersDeleted += done.deadLettersDeleted;
+    total.payloadsDropped += done.payloadsDropped;
+  }
+  return total;
+}
 const TEXT = "My card is 4242 4242 4242 4242, call me back on +1 415 555 0199 or write to jane.doe@example.com";
 
 async function smsAgent(config: Record<string, unknown> = {}) {
@@ -40,9 +53,14 @@ async function deadLetter(body: unknown, timestamp = new Date()): Promise<Row> {
   const id = `dlq-${crypto.randomUUID()}`;
   const batch = createMessageBatch("foreman-dlq", [{ id, timestamp, attempts: 6, body }]);
   await consumeDeadLetters(batch, env, silentLogger);
-  const row = await env.DB.prepare("SELECT id, agent_id, body, payload, replayed_at FROM dead_letters WHERE id = ?").bind(id).first<Row>();
-  if (!row) throw new Error("no dead letter kept");
-  return row;
+  for (const shard of shards(env).all) {
+    const row = await shard.db.prepare("SELECT id, agent_id, body, payload, replayed_at FROM dead_letters WHERE id = ?").bind(id).first<Row>();
+    if (!row) continue;
+    // Kept in its agent's shard; one that names no agent, with the account-wide tables.
+    expect(shard.name).toBe(row.agent_id ? (await agentShard(row.agent_id)).name : shards(env).all[0]!.name);
+    return row;
+  }
+  throw new Error("no dead letter kept");
 }
 
 const RAW = ["4242 4242 4242 4242", "555 0199", "jane.doe@example.com", "+14155550199"];
@@ -72,8 +90,8 @@ describe("dead letters at rest", () => {
     for (const raw of RAW) expect(row.body).not.toContain(raw);
     expect(JSON.parse(row.payload!)).toMatchObject({ message: { text: TEXT } });
 
-    await applyDeadLetterRetention(env.DB, Date.now());
-    const after = await env.DB.prepare("SELECT body, payload FROM dead_letters WHERE id = ?").bind(row.id).first<Row>();
+    await retainEverywhere(Date.now());
+    const after = await (await agentShard(agentId)).db.prepare("SELECT body, payload FROM dead_letters WHERE id = ?").bind(row.id).first<Row>();
     expect(after).toEqual({ body: row.body, payload: null });
     const listed = (await (await admin(`/v1/agents/${agentId}/dead-letters`)).json()) as { deadLetters: Array<{ id: string; replayable: boolean; reason?: string }> };
     expect(listed.deadLetters).toEqual([expect.objectContaining({ id: row.id, replayable: false, reason: expect.stringContaining("72 hours") })]);
@@ -87,9 +105,15 @@ describe("dead letters at rest", () => {
     const oldHeld = await deadLetter(smsWork(held), new Date(Date.now() - DEAD_LETTER_RETENTION_MS - DAY));
     expect((await admin(`/v1/agents/${held}/legal-hold`, { method: "PUT", body: JSON.stringify({ reason: "dispute" }) })).status).toBe(200);
 
-    const result = await applyDeadLetterRetention(env.DB, Date.now());
+    const result = await retainEverywhere(Date.now());
     expect(result.deadLettersDeleted).toBeGreaterThanOrEqual(1);
-    const left = async (id: string) => env.DB.prepare("SELECT payload FROM dead_letters WHERE id = ?").bind(id).first<{ payload: string | null }>();
+    const left = async (id: string) => {
+      for (const { db } of shards(env).all) {
+        const row = await db.prepare("SELECT payload FROM dead_letters WHERE id = ?").bind(id).first<{ payload: string | null }>();
+        if (row) return row;
+      }
+      return null;
+    };
     expect((await left(sealed.id))?.payload).toBe(sealed.payload);
     expect(await left(old.id)).toBeNull();
     expect(await left(oldHeld.id)).not.toBeNull();
@@ -99,7 +123,7 @@ describe("dead letters at rest", () => {
     const agentId = await smsAgent();
     const old = await deadLetter(smsWork(agentId), new Date(Date.now() - DEAD_LETTER_RETENTION_MS - DAY));
     await runJobs(cronJobs(CRONS.hourly, Date.now()));
-    expect(await env.DB.prepare("SELECT id FROM dead_letters WHERE id = ?").bind(old.id).first()).toBeNull();
+    expect(await (await agentShard(agentId)).db.prepare("SELECT id FROM dead_letters WHERE id = ?").bind(old.id).first()).toBeNull();
   });
 
   it("keeps a malformed message masked, under no agent, and not replayable", async () => {
@@ -121,7 +145,7 @@ describe("attachment retention", () => {
     for (const agentId of [short, long, held, gone]) await env.WORKSPACE.put(key(agentId), "%PDF-1.7");
     await env.WORKSPACE.put(`workspaces/${short}/notes.md`, "tool files are not attachments");
     const exists = async (k: string) => (await env.WORKSPACE.head(k)) !== null;
-    const deps = { dbs: [env.DB], bucket: env.WORKSPACE, kv: env.CACHE };
+    const deps = { dbs: shards(env).all.map((s) => s.db), bucket: env.WORKSPACE, kv: env.CACHE };
 
     await applyAttachmentRetention(deps, Date.now() + 31 * DAY);
     expect(await exists(key(short))).toBe(false);

@@ -10,6 +10,7 @@ import { createAgent } from "../support/agents";
 import { modelRequests, scriptModel } from "../support/model";
 import { slackCalls } from "../support/slack";
 import { sentSms } from "../support/sms";
+import { shardDb } from "../support/shards";
 
 const SIGNING = "8f742231b10e8888abcd99yyyzzz85a5";
 const overloaded = { type: "error" as const, status: 529, message: "Overloaded" };
@@ -117,7 +118,7 @@ describe("model outages on queued messages", () => {
     expect(result.retryMessages).toEqual([]);
     expect(result.explicitAcks).toHaveLength(1);
     expect((await outcomes(agentId)).counts).toEqual({ error: 1 });
-    const row = await env.DB.prepare("SELECT agent_id, payload IS NOT NULL AS replayable FROM dead_letters WHERE agent_id = ?").bind(agentId).first();
+    const row = await (await shardDb(agentId)).prepare("SELECT agent_id, payload IS NOT NULL AS replayable FROM dead_letters WHERE agent_id = ?").bind(agentId).first();
     expect(row).toEqual({ agent_id: agentId, replayable: 1 });
   });
 

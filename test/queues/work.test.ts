@@ -8,6 +8,7 @@ import { createAgent } from "../support/agents";
 import { flushedSql } from "../support/audit";
 import { scriptModel } from "../support/model";
 import { sentSms } from "../support/sms";
+import { primaryDb } from "../support/shards";
 
 async function consume(bodies: unknown[]) {
   const batch = createMessageBatch(
@@ -24,7 +25,8 @@ describe("work queue", () => {
     const body = { type: "channel_message", message: { agentId: "x", attachments: Array.from({ length: 51 }, () => ({ name: "a", mimeType: "text/plain" })) } };
     const { ids, result } = await consume([body]);
     expect(result.explicitAcks).toEqual(ids);
-    const row = await env.DB.prepare("SELECT queue, body, attempts FROM dead_letters WHERE id = ?").bind(ids[0]).first<{ queue: string; body: string; attempts: number }>();
+    // Unreadable, it is kept under no agent, with the account-wide tables in the first shard.
+    const row = await primaryDb().prepare("SELECT queue, body, attempts FROM dead_letters WHERE id = ?").bind(ids[0]).first<{ queue: string; body: string; attempts: number }>();
     expect(row).toMatchObject({ queue: "foreman-work", attempts: 1 });
     expect(JSON.parse(row!.body)).toEqual(body);
   });

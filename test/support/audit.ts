@@ -1,5 +1,6 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { shardDb } from "./shards";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -20,7 +21,7 @@ export async function flushedRows<T>(agentId: string, query: () => Promise<T[]>,
 
 /** Rows of a D1 statement bound to the agent id (and more values), after flushing its outbox. */
 export async function flushedSql<T = Record<string, unknown>>(agentId: string, sql: string, binds: unknown[] = [], atLeast = 1): Promise<T[]> {
-  return flushedRows(agentId, async () => (await env.DB.prepare(sql).bind(agentId, ...binds).all<T>()).results, atLeast);
+  return flushedRows(agentId, async () => (await (await shardDb(agentId)).prepare(sql).bind(agentId, ...binds).all<T>()).results, atLeast);
 }
 
 /**
@@ -30,9 +31,10 @@ export async function flushedSql<T = Record<string, unknown>>(agentId: string, s
 export async function deliveredAlerts<T = Record<string, unknown>>(agentId: string, timeoutMs = 10_000): Promise<T[]> {
   const stub = env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId));
   await runDurableObjectAlarm(stub);
+  const db = await shardDb(agentId);
   const started = Date.now();
   for (;;) {
-    const { results } = await env.DB.prepare("SELECT * FROM alerts WHERE agent_id = ? ORDER BY at").bind(agentId).all<T & { delivered_at: number | null; delivery_error: string | null }>();
+    const { results } = await db.prepare("SELECT * FROM alerts WHERE agent_id = ? ORDER BY at").bind(agentId).all<T & { delivered_at: number | null; delivery_error: string | null }>();
     const pending = results.filter((r) => r.delivered_at === null && r.delivery_error === null);
     if (pending.length === 0 || Date.now() - started > timeoutMs) return results;
     await sleep(50);

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { admin, createAgent, HTTP_SECRET, type HttpReply, sendHttp } from "../support/agents";
 import { mcpCalls, mcpServerUrl } from "../support/mcp";
 import { modelRequests, scriptModel } from "../support/model";
+import { shardDb } from "../support/shards";
 
 async function agentWithGithub(initial: number): Promise<{ agentId: string; key: string }> {
   const key = crypto.randomUUID();
@@ -35,7 +36,7 @@ describe("MCP tools under trust permissions", () => {
     expect((first?.body as { tools: Array<{ name: string }> }).tools.map((t) => t.name)).toEqual(["Read"]);
 
     await runDurableObjectAlarm(env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId)));
-    const audit = await env.DB.prepare("SELECT action, resource, decision, details FROM audit_events WHERE agent_id = ? AND action = 'tool.denied'").bind(agentId).first<{
+    const audit = await (await shardDb(agentId)).prepare("SELECT action, resource, decision, details FROM audit_events WHERE agent_id = ? AND action = 'tool.denied'").bind(agentId).first<{
       action: string;
       resource: string;
       decision: string;

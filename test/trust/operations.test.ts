@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { admin, clockedApp, createAgent, HTTP_SECRET, type HttpReply, sendHttp, type Target, uniqueAgentId } from "../support/agents";
 import { deliveredAlerts } from "../support/audit";
 import { hookPosts, mcpServerUrl } from "../support/mcp";
+import { shardDb } from "../support/shards";
 
 const post = (path: string, body: unknown, target?: Target) =>
   admin(path, { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body), target });
@@ -23,7 +24,7 @@ describe("POST /v1/agents/:agentId/trust", () => {
     expect(view.recentChanges[0]).toMatchObject({ from: 0.3, to: 0.9, kind: "set", reason: "supervised pilot", actor: "admin:bootstrap" });
 
     await runDurableObjectAlarm(env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId)));
-    const alert = await env.DB.prepare("SELECT type, details FROM alerts WHERE agent_id = ?").bind(agentId).first<{ type: string; details: string }>();
+    const alert = await (await shardDb(agentId)).prepare("SELECT type, details FROM alerts WHERE agent_id = ?").bind(agentId).first<{ type: string; details: string }>();
     expect(alert?.type).toBe("permission_escalation");
     expect(JSON.parse(alert!.details)).toMatchObject({ granted: ["*"], reason: "supervised pilot" });
   });
@@ -152,6 +153,6 @@ describe("permission_escalation alerts", () => {
     const agentId = await createAgent({ audit: { analytics: { alerts: ["unusual_activity"] } } });
     await post(`/v1/agents/${agentId}/trust`, { action: "set", level: 0.9, reason: "pilot" });
     await runDurableObjectAlarm(env.AGENT_STATE.get(env.AGENT_STATE.idFromName(agentId)));
-    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM alerts WHERE agent_id = ?").bind(agentId).first()).toEqual({ n: 0 });
+    expect(await (await shardDb(agentId)).prepare("SELECT COUNT(*) AS n FROM alerts WHERE agent_id = ?").bind(agentId).first()).toEqual({ n: 0 });
   });
 });

@@ -4,6 +4,7 @@ import { SEED_EXAMPLE_CONFIG } from "../../src/config/seed-example";
 import { admin, clockedApp, createAgent, type HttpReply, sendHttp, type Target } from "../support/agents";
 import { deliveredAlerts } from "../support/audit";
 import { modelRequests, scriptModel } from "../support/model";
+import { shardDb } from "../support/shards";
 
 const HOUR = 3_600_000;
 /**
@@ -103,7 +104,7 @@ describe("trust progression with the seed's config, through the HTTP channel", (
     expect(alerts.results[0]).toMatchObject({ type: "permission_escalation", delivery_error: "no alert channel configured" });
     expect(JSON.parse(alerts.results[0]!.details as string)).toMatchObject({ from: 0.4, to: 0.5, granted: ["Write", "mcp__*"], tier: "0.5" });
 
-    const audit = await env.DB.prepare("SELECT action, resource, decision FROM audit_events WHERE agent_id = ? AND action NOT IN ('message.answered', 'agent.created') ORDER BY at").bind(agentId).all();
+    const audit = await (await shardDb(agentId)).prepare("SELECT action, resource, decision FROM audit_events WHERE agent_id = ? AND action NOT IN ('message.answered', 'agent.created') ORDER BY at").bind(agentId).all();
     expect(audit.results).toEqual([
       { action: "tool.denied", resource: "Write", decision: "denied" },
       { action: "trust.changed", resource: "trust", decision: "changed" },

@@ -153,8 +153,15 @@ async function cronRun(worker: Worker, at: number): Promise<{ pages: PageLog[]; 
   const started = Date.now();
   const res = await fetch(`${worker.url}/cdn-cgi/local/scheduled?cron=${encodeURIComponent("5 * * * *")}&time=${at}`);
   if (!res.ok) throw new Error(`the scheduled trigger answered ${res.status}: ${await res.text()}`);
+  let reported = Date.now();
   for (;;) {
     const pages = worker.pages.slice(firstPage);
+    if (Date.now() - reported > 30_000) {
+      reported = Date.now();
+      const byJob = new Map<string, number>();
+      for (const p of pages) byJob.set(p.job, (byJob.get(p.job) ?? 0) + 1);
+      console.error(`[bench] ${((Date.now() - started) / 1000).toFixed(0)} s: ${[...byJob].map(([j, n]) => `${j} ${n}`).join(", ")}`);
+    }
     const enqueued = worker.enqueued.slice(firstBatch).reduce((a, b) => a + b, 0);
     const outstanding = enqueued + pages.reduce((n, p) => n + (p.next ?? 0), 0) - pages.length;
     if (enqueued > 0 && outstanding === 0) return { pages, seconds: (Date.now() - started) / 1000 };

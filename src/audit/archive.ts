@@ -26,8 +26,10 @@ export const MAX_EVENTS_PER_OBJECT = 10_000;
 export const HOT_WINDOW_MS = 30 * 86_400_000;
 /** Agents one archive page looks at, at most. */
 export const ARCHIVE_AGENTS_PER_PAGE = 100;
-/** Events one archive page reads, about: no object is started past it (an object may take it to 10,000 more). */
+/** Events one archive page reads, about: no object is started past it (objects under way may take it further). */
 export const ARCHIVE_EVENTS_PER_PAGE = 20_000;
+/** Agents of a page archived at once. */
+const ARCHIVE_CONCURRENCY = 8;
 const PAGE = 1_000;
 const DAY_MS = 86_400_000;
 
@@ -78,22 +80,30 @@ export async function archiveAuditEvents(
   const digests: ArchiveDigest[] = [];
   const closedBefore = startOfDay(now - ARCHIVE_GRACE_MS);
   const ids = await agentsWithEvents(deps.db, page.after, page.limit);
+  const complete = ids.map(() => false);
   let read = 0;
-  let done = page.after;
-  for (const agentId of ids) {
-    for (;;) {
-      if (read >= page.maxEvents) return { digests, next: done, agents: ids.length };
-      const pending = await nextToArchive(deps.db, agentId, closedBefore);
-      if (!pending) break;
-      const digest = await archiveRange(deps, pending, now);
-      // A gap in an agent's events is left for the verify endpoint to report; the others go on.
-      if (!digest) break;
-      digests.push(digest);
-      read += digest.count;
-    }
-    done = agentId;
+  // Agents are archived a few at a time (each one's days in order); the event budget is checked
+  // before each object, so a page reads at most about ARCHIVE_CONCURRENCY objects past it.
+  for (let i = 0; i < ids.length && read < page.maxEvents; i += ARCHIVE_CONCURRENCY) {
+    await Promise.all(
+      ids.slice(i, i + ARCHIVE_CONCURRENCY).map(async (agentId, k) => {
+        for (;;) {
+          if (read >= page.maxEvents) return;
+          const pending = await nextToArchive(deps.db, agentId, closedBefore);
+          if (!pending) break;
+          const digest = await archiveRange(deps, pending, now);
+          // A gap in an agent's events is left for the verify endpoint to report; the others go on.
+          if (!digest) break;
+          digests.push(digest);
+          read += digest.count;
+        }
+        complete[i + k] = true;
+      }),
+    );
   }
-  return { digests, next: ids.length === page.limit ? done : null, agents: ids.length };
+  const stoppedAt = complete.indexOf(false);
+  if (stoppedAt >= 0) return { digests, next: stoppedAt === 0 ? page.after : ids[stoppedAt - 1]!, agents: ids.length };
+  return { digests, next: ids.length === page.limit ? ids.at(-1)! : null, agents: ids.length };
 }
 
 /** The next `limit` agent ids after `after` that have audit events: one seek each on the index. */

@@ -92,14 +92,15 @@ describe("archive pages", () => {
     const a = await agentWithHistory();
     const b = await agentWithHistory();
     const [first, second] = [a, b].sort();
-    // One object's worth of events per page: the first page stops after the first agent's first day.
+    // A budget of one event: the page stops inside its agents, and the next page starts where it did.
     const tight = { limit: 100, maxEvents: 1 };
     const db = await shardDb(a);
     const page1 = await archiveAuditEvents(deps(db), Date.now(), { after: "", ...tight });
-    expect(page1.digests.map((d) => d.agentId)).toEqual([expect.any(String)]);
-    const startedAt = page1.next!;
-    const page2 = await archiveAuditEvents(deps(db), Date.now(), { after: startedAt, ...tight });
-    expect(page2.digests).toHaveLength(1);
+    expect(page1.digests.length).toBeGreaterThanOrEqual(1);
+    expect(page1.next).not.toBeNull();
+    const page2 = await archiveAuditEvents(deps(db), Date.now(), { after: page1.next!, ...tight });
+    expect(page2.digests.length).toBeGreaterThanOrEqual(1);
+    expect(page2.digests.map((d) => `${d.agentId}:${d.firstSeq}`)).not.toContain(`${page1.digests[0]!.agentId}:${page1.digests[0]!.firstSeq}`);
     // A page of one agent names that agent as where the next one starts.
     const one = await archiveAuditEvents(deps(db), Date.now(), { after: "", limit: 1, maxEvents: 1_000_000 });
     expect(one.next).not.toBeNull();

@@ -170,7 +170,8 @@ export function seedAccount(plan: SeedPlan): SeedReport {
 
 /** Rows and bytes of each table in a shard file (bytes from SQLite's `dbstat`, indexes included). */
 export function shardSizes(file: string): { tables: Record<string, { rows: number; bytes: number }>; bytes: number } {
-  const db = new DatabaseSync(file, { readOnly: true });
+  // The worker that wrote it may take a moment to let go of the file after it stops.
+  const db = new DatabaseSync(file, { readOnly: true, timeout: 30_000 });
   const tables: Record<string, { rows: number; bytes: number }> = {};
   const names = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%'").all() as Array<{ name: string }>;
   const bytesOf = new Map<string, number>();

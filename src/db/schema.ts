@@ -330,7 +330,7 @@ export const jobPages = sqliteTable(
   "job_pages",
   {
     job: text("job").notNull(),
-    /** The run the page belongs to: the epoch ms of the cron time the job was enqueued for. */
+    /** The run the page belongs to: the start (epoch ms) of the hour of the cron time it was enqueued for. */
     period: integer("period").notNull(),
     /** The page: the agent id it starts after ("" for the first), or the one agent it is for. */
     page: text("page").notNull(),

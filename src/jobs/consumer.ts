@@ -62,9 +62,15 @@ export async function consumeJobs(batch: MessageBatch<unknown>, env: Env, deps: 
       // The page's D1 cost, from D1's own metadata, is logged with what it did.
       const meter = newMeter();
       const started = deps.clock.now();
-      const result = await runPage(env, { ...shard, db: metered(shard.db, meter) }, job, deps);
-      Object.assign(result.done, meter, { next: result.follow.length, ms: deps.clock.now() - started });
-      if (result.follow.length > 0) await env.JOBS_QUEUE.sendBatch(result.follow.map((body) => ({ body })));
+      let sent = 0;
+      const enqueue = async (messages: JobMessage[]) => {
+        // A queue's sendBatch takes at most 100 messages.
+        for (let i = 0; i < messages.length; i += 100) await env.JOBS_QUEUE.sendBatch(messages.slice(i, i + 100).map((body) => ({ body })));
+        sent += messages.length;
+      };
+      const result = await runPage(env, { ...shard, db: metered(shard.db, meter) }, job, { ...deps, enqueue });
+      await enqueue(result.follow);
+      Object.assign(result.done, meter, { next: sent, ms: deps.clock.now() - started });
       await markDone(shard.db, job, deps.clock.now());
       deps.logger.info(`job.${job.job}`, { shard: shard.name, page: job.page, ...result.done });
       msg.ack();
@@ -84,8 +90,11 @@ async function markDone(db: D1Database, job: JobMessage, now: number): Promise<v
   await db.prepare("INSERT OR IGNORE INTO job_pages (job, period, page, done_at) VALUES (?, ?, ?, ?)").bind(job.job, periodOf(job), pageKey(job), now).run();
 }
 
+/** What a page may enqueue before its work is done (the pages that must not wait on it). */
+type Enqueue = (messages: JobMessage[]) => Promise<void>;
+
 /** The page's work, as of the run's time (`job.at`, the cron's): a page that waited in the queue does what its run would have. */
-export async function runPage(env: Env, shard: Shard, job: JobMessage, deps: JobDeps): Promise<PageResult> {
+export async function runPage(env: Env, shard: Shard, job: JobMessage, deps: JobDeps & { enqueue: Enqueue }): Promise<PageResult> {
   const next = (page: string): JobMessage => ({ ...job, page, step: page === job.page ? job.step + 1 : 0 });
   switch (job.job) {
     case "hourly":
@@ -116,14 +125,26 @@ export async function runPage(env: Env, shard: Shard, job: JobMessage, deps: Job
 /**
  * One page of the hourly job: the next `AGENTS_PER_PAGE` agents of the shard by id have the hour
  * that ended rolled up, are judged for unusual activity on their rollups, and each one with new
- * learnable interactions in the hour before the cron time gets a `detect` message of its own. The first page also
- * forgets done pages older than `JOB_PAGE_MEMORY_MS`.
+ * learnable interactions in the hour before the cron time gets a `detect` message of its own. The
+ * next page and the detections are enqueued first, before the page's own work: a page that fails
+ * every retry costs its own agents the hour (the next hour's rollups catch up), never the rest of
+ * the shard. The first page also forgets done pages older than `JOB_PAGE_MEMORY_MS`.
  */
-async function hourlyPage(env: Env, shard: Shard, job: JobMessage, deps: JobDeps): Promise<PageResult> {
+async function hourlyPage(env: Env, shard: Shard, job: JobMessage, deps: JobDeps & { enqueue: Enqueue }): Promise<PageResult> {
   const { db } = shard;
   const now = deps.clock.now();
   const { results } = await db.prepare("SELECT id FROM agents WHERE id > ? ORDER BY id LIMIT ?").bind(job.page, AGENTS_PER_PAGE).all<{ id: string }>();
   const ids = results.map((r) => r.id);
+  // New learnable interactions in the hour before the cron time (a seek per agent on its index).
+  const { results: learnable } = await db
+    .prepare(
+      "SELECT x.value AS agentId FROM json_each(?1) x WHERE EXISTS (SELECT 1 FROM interactions i WHERE i.agent_id = x.value AND i.learnable = 1 AND i.created_at >= ?2 AND i.created_at < ?3)",
+    )
+    .bind(JSON.stringify(ids), job.at - HOUR_MS, job.at)
+    .all<{ agentId: string }>();
+  const ahead: JobMessage[] = learnable.map((r) => ({ ...job, job: "detect", page: r.agentId, step: 0 }));
+  if (ids.length === AGENTS_PER_PAGE) ahead.push({ ...job, page: ids.at(-1)!, step: 0 });
+  await deps.enqueue(ahead);
   const rolled = await rollUp(db, ids, job.at);
   let raised = 0;
   let failed = 0;
@@ -137,21 +158,12 @@ async function hourlyPage(env: Env, shard: Shard, job: JobMessage, deps: JobDeps
       deps.logger.warn("unusual_activity_not_raised", { agentId, error: String(err) });
     }
   }
-  // New learnable interactions in the hour before the cron time (a seek per agent on its index).
-  const { results: learnable } = await db
-    .prepare(
-      "SELECT x.value AS agentId FROM json_each(?1) x WHERE EXISTS (SELECT 1 FROM interactions i WHERE i.agent_id = x.value AND i.learnable = 1 AND i.created_at >= ?2 AND i.created_at < ?3)",
-    )
-    .bind(JSON.stringify(ids), job.at - HOUR_MS, job.at)
-    .all<{ agentId: string }>();
-  const follow: JobMessage[] = learnable.map((r) => ({ ...job, job: "detect", page: r.agentId, step: 0 }));
-  if (ids.length === AGENTS_PER_PAGE) follow.push({ ...job, page: ids.at(-1)!, step: 0 });
   let forgotten = 0;
   if (job.page === "") {
     const pruned = await db.prepare("DELETE FROM job_pages WHERE done_at < ?").bind(now - JOB_PAGE_MEMORY_MS).run();
     forgotten = pruned.meta.changes ?? 0;
   }
-  return { done: { agents: ids.length, rolledUp: rolled.agents, hours: rolled.hours, raised, notRaised: failed, detections: learnable.length, forgotten }, follow };
+  return { done: { agents: ids.length, rolledUp: rolled.agents, hours: rolled.hours, raised, notRaised: failed, detections: learnable.length, forgotten }, follow: [] };
 }
 
 /**

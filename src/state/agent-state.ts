@@ -359,11 +359,13 @@ export class AgentState extends DurableObject<Env> {
     const waiting = this.#outbox.peek(1)[0]?.body.agentId;
     const db = waiting === undefined ? null : await agentDb(this.env, waiting);
     const alerts = db ? await flushOutbox(this.#outbox, db) : [];
-    if (db && alerts.length > 0) {
+    // A queue's sendBatch takes at most 100 messages: a backlog of alerts goes in several.
+    for (let i = 0; db && i < alerts.length; i += 100) {
+      const part = alerts.slice(i, i + 100);
       try {
-        await this.env.ALERT_QUEUE.sendBatch(alerts.map((a) => ({ body: { type: "alert", agentId: a.agentId, alertId: a.id } satisfies AlertMessage })));
+        await this.env.ALERT_QUEUE.sendBatch(part.map((a) => ({ body: { type: "alert", agentId: a.agentId, alertId: a.id } satisfies AlertMessage })));
       } catch (err) {
-        await markUndeliverable(db, alerts, `alert queue unavailable: ${err instanceof Error ? err.message : String(err)}`);
+        await markUndeliverable(db, part, `alert queue unavailable: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
     const now = this.clock.now();

@@ -109,6 +109,26 @@ describe("periodic jobs fan out through the jobs queue", () => {
     expect(rest.filter((r) => r.message.job === "hourly").reduce((n, r) => n + (r.done.agents ?? 0), 0)).toBe((await agentCount(shard.db)) - AGENTS_PER_PAGE);
   });
 
+  it("a page whose every agent learned something enqueues its 100 detections and the next page in batches the queue takes", async () => {
+    const shard = shards(env).all[0]!;
+    // Ids that sort first and are placed on this shard: the first page is exactly these agents.
+    const ids: string[] = [];
+    for (let i = 0; ids.length < AGENTS_PER_PAGE; i++) if (shards(env).place(`aaa-${i}`).name === shard.name) ids.push(`aaa-${i}`);
+    const insert = shard.db.prepare("INSERT INTO agents (id, version, name, model, config, created_at, updated_at) VALUES (?, 1, NULL, 'claude-sonnet-4-5', '{}', 0, 0)");
+    await shard.db.batch(ids.map((id) => insert.bind(id)));
+    const at = hourEnd + 5 * 60_000 - 7 * HOUR;
+    const learned = shard.db.prepare(
+      `INSERT INTO interactions (id, agent_id, channel, delivery_id, conversation_hash, tier, model, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens,
+         cost_micros, steps, tool_calls, denied_tools, outcome, created_at, latency_ms, urgency, learnable) VALUES (?, ?, 'http', ?, 'c', 'intelligent', 'm', 1, 1, 0, 0, 500, 1, 0, '[]', 'success', ?, 120, 'normal', 1)`,
+    );
+    await shard.db.batch(ids.map((id) => learned.bind(crypto.randomUUID(), id, `d-${id}`, at - 30 * 60_000)));
+    const [page] = await runJobs([firstPage("hourly", shard.name, at)], { now: at, follow: false });
+    expect(page!.outcome).toBe("ack");
+    expect(page!.follow.filter((m) => m.job === "detect").map((m) => m.page).sort()).toEqual([...ids].sort());
+    expect(page!.follow.filter((m) => m.job === "hourly")).toHaveLength(1);
+    expect(page!.batches.every((n) => n <= 100)).toBe(true);
+  });
+
   it("acknowledges a malformed message or an unknown shard without doing anything", async () => {
     const runs = await runJobs([{ ...firstPage("hourly", "NOT_A_SHARD", hourEnd), page: "" }], { follow: false });
     expect(runs[0]).toMatchObject({ outcome: "ack", done: {}, follow: [] });

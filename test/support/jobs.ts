@@ -13,6 +13,8 @@ export interface Invocation {
   done: Record<string, number>;
   /** The pages it enqueued. */
   follow: JobMessage[];
+  /** The size of each sendBatch call it made. */
+  batches: number[];
   outcome: "ack" | "retry" | "none";
 }
 
@@ -33,7 +35,16 @@ export async function runJobs(
     if (seen.length >= (opts.limit ?? 10_000)) throw new Error(`runJobs: more than ${opts.limit ?? 10_000} invocations`);
     const message = pending.shift()!;
     const sent: JobMessage[] = [];
-    const jobsQueue = { send: async (body: JobMessage) => void sent.push(body), sendBatch: async (batch: Array<{ body: JobMessage }>) => void sent.push(...batch.map((m) => m.body)) };
+    const batches: number[] = [];
+    const jobsQueue = {
+      send: async (body: JobMessage) => void sent.push(body),
+      sendBatch: async (batch: Array<{ body: JobMessage }>) => {
+        // As the real queue: at most 100 messages a call.
+        if (batch.length > 100) throw new Error(`sendBatch of ${batch.length} messages: the limit is 100`);
+        batches.push(batch.length);
+        sent.push(...batch.map((m) => m.body));
+      },
+    };
     const done: Record<string, number> = {};
     const logger = {
       ...silentLogger,
@@ -53,7 +64,7 @@ export async function runJobs(
     };
     const batch = { queue: "foreman-jobs", messages: [delivered], ackAll: delivered.ack, retryAll: delivered.retry } as unknown as MessageBatch<unknown>;
     await consumeJobs(batch, { ...env, JOBS_QUEUE: jobsQueue as unknown as Queue }, { clock, logger: logger as typeof silentLogger });
-    seen.push({ message, done, follow: sent, outcome });
+    seen.push({ message, done, follow: sent, batches, outcome });
     if (opts.follow !== false) pending.push(...sent);
   }
   return seen;

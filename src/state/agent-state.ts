@@ -355,12 +355,12 @@ export class AgentState extends DurableObject<Env> {
    * them), and forgets expired claims.
    */
   override async alarm(): Promise<void> {
-    // Every entry is this agent's: the first names the shard its rows go to.
+    // Every entry is this agent's: the first names its shard.
     const waiting = this.#outbox.peek(1)[0]?.body.agentId;
     const db = waiting === undefined ? null : await agentDb(this.env, waiting);
     const alerts = db ? await flushOutbox(this.#outbox, db) : [];
-    // A queue's sendBatch takes at most 100 messages: a backlog of alerts goes in several.
     for (let i = 0; db && i < alerts.length; i += 100) {
+      // sendBatch takes at most 100 messages: a backlog of alerts goes in several.
       const part = alerts.slice(i, i + 100);
       try {
         await this.env.ALERT_QUEUE.sendBatch(part.map((a) => ({ body: { type: "alert", agentId: a.agentId, alertId: a.id } satisfies AlertMessage })));

@@ -351,7 +351,7 @@ export class AgentState extends DurableObject<Env> {
   }
 
   /**
-   * Flushes the outbox to D1, hands the alerts it wrote to the `alerts` queue (which delivers
+   * Flushes the outbox to D1, hands the alerts it wrote to the `alerts` queue, 100 a call (which delivers
    * them), and forgets expired claims.
    */
   override async alarm(): Promise<void> {
@@ -360,7 +360,6 @@ export class AgentState extends DurableObject<Env> {
     const db = waiting === undefined ? null : await agentDb(this.env, waiting);
     const alerts = db ? await flushOutbox(this.#outbox, db) : [];
     for (let i = 0; db && i < alerts.length; i += 100) {
-      // sendBatch takes at most 100 messages: a backlog of alerts goes in several.
       const part = alerts.slice(i, i + 100);
       try {
         await this.env.ALERT_QUEUE.sendBatch(part.map((a) => ({ body: { type: "alert", agentId: a.agentId, alertId: a.id } satisfies AlertMessage })));

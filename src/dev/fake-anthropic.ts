@@ -1,5 +1,6 @@
 /**
- * A fake Anthropic Messages API (non-streaming) for local dev and tests.
+ * A fake Anthropic Messages API for local dev and tests, plain JSON or streamed as server-sent
+ * events (`"stream": true`, `fake-anthropic-stream.ts`).
  *
  * There is no network here, so this stands in for api.anthropic.com. Point the SDK's
  * baseURL at it. Answers are simulated: tests script them per `metadata.user_id` through
@@ -18,6 +19,7 @@ import { pathToFileURL } from 'node:url';
 import type { FakeAnthropic, FakeAnthropicOptions, FakeStep, RecordedRequest, Usage } from './fake-anthropic-types.ts';
 import { BANKING77_DIR, loadKnownQuestions, questionKey } from './banking77.ts';
 import { wordFacts } from './fake-wording.ts';
+import { streamMessage } from './fake-anthropic-stream.ts';
 export type { FakeAnthropic, FakeAnthropicOptions, FakeStep, RecordedRequest, Usage } from './fake-anthropic-types.ts';
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -139,7 +141,7 @@ export async function startFakeAnthropic(
     const { content, stopReason } = text === undefined ? answer(step, request) : answer({ type: 'text', text }, request);
     const usage = estimateUsage(request, content, state.cachedPrefixes);
     const override = step?.usage ?? {};
-    send(res, 200, {
+    const message = {
       id: newId('msg_fake_'),
       type: 'message',
       role: 'assistant',
@@ -148,7 +150,9 @@ export async function startFakeAnthropic(
       stop_reason: stopReason,
       stop_sequence: null,
       usage: { ...usage, ...override, cache_creation: { ...usage.cache_creation, ...override.cache_creation } },
-    });
+    };
+    if (request.stream === true) streamMessage(res, message);
+    else send(res, 200, message);
   }
 
   const server = createServer((req, res) => {
@@ -191,7 +195,7 @@ function validate(req: IncomingMessage, body: unknown): [number, string, string]
   const max = body.max_tokens;
   if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) return bad('max_tokens: must be a positive integer');
   if (!Array.isArray(body.messages) || body.messages.length === 0) return bad('messages: must be a non-empty array');
-  if (body.stream === true) return bad('stream: streaming is not supported by the fake Anthropic API');
+  if (body.stream !== undefined && typeof body.stream !== 'boolean') return bad('stream: must be a boolean');
   return null;
 }
 

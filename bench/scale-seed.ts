@@ -10,6 +10,7 @@
  * seed agent measured: most answers from the model, the rest from rules and caches.
  */
 import { DatabaseSync } from "node:sqlite";
+import { prng } from "../src/core/random.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -33,18 +34,6 @@ export interface SeedReport {
   /** Agents with at least one interaction. */
   active: number;
   seconds: number;
-}
-
-/** A small, fast, seeded generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function gaussian(rand: () => number): number {
@@ -87,7 +76,7 @@ const hex = (rand: () => number) => Array.from({ length: 8 }, () => Math.floor(r
 /** Writes the plan into the shard files. */
 export function seedAccount(plan: SeedPlan): SeedReport {
   const started = Date.now();
-  const rand = random(plan.seed);
+  const rand = prng(plan.seed);
   const dbs = new Map([...plan.files].map(([name, file]) => [name, new DatabaseSync(file)]));
   const report: SeedReport = { interactions: 0, auditEvents: 0, active: 0, seconds: 0 };
   const statements = new Map(

@@ -203,7 +203,7 @@ try {
   const markdown = renderMarkdown(report, runs, sizes, projection);
   if (!values.json) console.log(markdown);
   if (values["write-docs"]) writeDocs(markdown);
-  if (worker === undefined && runs.some((r) => r.pages.length === 0)) process.exitCode = 1;
+  if (runs.some((r) => r.pages.length === 0)) process.exitCode = 1;
 } finally {
   await worker?.stop();
   rmSync(persist, { recursive: true, force: true });

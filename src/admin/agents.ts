@@ -22,8 +22,8 @@ import { canonicalJson } from "../core/json";
 import * as schema from "../db/schema";
 import { parseJson, readBodyLimited } from "../http/body";
 import type { AppEnv } from "../http/context";
-import { agentExists, forgetAgent, rememberAgent } from "../state/agent-directory";
-import { agentDb, shardOf, shards } from "../db/shards";
+import { forgetAgent, rememberAgent } from "../state/agent-directory";
+import { agentDb, locateAgent, shards } from "../db/shards";
 import { agentObject } from "../state/objects";
 import { adminActor, parseAgentId, requireAgent, requirePrincipal } from "./common";
 import { runIssues, runWarnings } from "./config-checks";
@@ -176,7 +176,8 @@ export async function storeAgent(env: Env, by: SaveBy, agentId: string, body: Ag
   const config = parsed.config;
   await requireEncryptionKeys(config, env.ENCRYPTION_KEYS);
   // The agent's shard: where its rows are, or for a new agent where it is placed.
-  const shard = await shardOf(env, agentId);
+  const located = await locateAgent(env, agentId);
+  const shard = located ?? shards(env).place(agentId);
   const db = drizzle(shard.db, { schema });
   const row = await db.select({ managedBy: schema.agents.managedBy, codeHash: schema.agents.codeHash }).from(schema.agents).where(eq(schema.agents.id, agentId)).get();
   // Who manages the agent after this save: the caller, except that a secrets-only PUT on a
@@ -186,7 +187,7 @@ export async function storeAgent(env: Env, by: SaveBy, agentId: string, body: Ag
   const stub = agentObject(env, agentId);
   // A Durable Object exists from its first call: a new agent's is not reached until the body
   // has passed every check, so a refused PUT leaves nothing behind.
-  const before = (await agentExists(env, agentId)) ? await stub.snapshot() : null;
+  const before = located ? await stub.snapshot() : null;
   if (expected) checkExpectation(agentId, before?.record.version ?? null, expected);
   const shortfall = retentionShortfall(before?.record.config, config);
   if (shortfall && by.role !== "admin") {

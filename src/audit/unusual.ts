@@ -5,9 +5,9 @@
  */
 import type { Micros } from "../core/money";
 import { hourRows } from "../rollups/read";
+import { floorHour, HOUR_MS } from "../rollups/write";
 
-export { HOUR_MS } from "../rollups/write";
-import { HOUR_MS } from "../rollups/write";
+export { HOUR_MS };
 
 /** One UTC hour of an agent's traffic, from the D1 `interactions` rows. */
 export interface HourStats {
@@ -185,7 +185,7 @@ export async function findUnusualActivity(
 ): Promise<Array<{ agentId: string; hour: number; findings: UnusualFinding[] }>> {
   if (!Number.isFinite(hourEnd)) throw new RangeError("findUnusualActivity: hourEnd must be epoch milliseconds");
   const o = withDefaults(opts);
-  const end = Math.floor(hourEnd / HOUR_MS) * HOUR_MS;
+  const end = floorHour(hourEnd);
   const start = end - HOUR_MS;
   const from = start - o.baselineHours * HOUR_MS;
   const found: Array<{ agentId: string; hour: number; findings: UnusualFinding[] }> = [];

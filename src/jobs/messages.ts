@@ -4,6 +4,7 @@
  * page itself. docs/scale.md has the bounds and what they cost at a million agents.
  */
 import { z } from "zod";
+import { floorHour } from "../rollups/write";
 
 export const JOBS = ["hourly", "detect", "archive", "audit_retention", "dead_letter_retention", "attachment_retention"] as const;
 export type JobName = (typeof JOBS)[number];
@@ -29,14 +30,12 @@ export const DEAD_LETTER_ROWS_PER_PAGE = 1_000;
 /** How long a done page is remembered against redelivery. */
 export const JOB_PAGE_MEMORY_MS = 7 * 86_400_000;
 
-const HOUR_MS = 3_600_000;
-
 /**
  * The run a message belongs to: its hour. Two cron firings in one hour (a retried cron) share
  * it, so their pages are done once.
  */
 export function periodOf(message: Pick<JobMessage, "at">): number {
-  return Math.floor(message.at / HOUR_MS) * HOUR_MS;
+  return floorHour(message.at);
 }
 
 /** What names a page among its run's: its start, and its step when pages share a start. */

@@ -93,7 +93,9 @@ async function consumeEvidence(
     const byShard = new Map<D1Database, Sample[]>();
     for (const sample of samples) {
       const db = await dbOf(sample.agentId);
-      byShard.set(db, [...(byShard.get(db) ?? []), sample]);
+      const group = byShard.get(db);
+      if (group) group.push(sample);
+      else byShard.set(db, [sample]);
     }
     touched = new Set();
     for (const [db, group] of byShard) for (const id of await recordSamples(db, group)) touched.add(id);

@@ -17,12 +17,6 @@ export function bucketsSql(column: string): string {
   return `json_array(${counts.join(", ")})`;
 }
 
-/** Adds `from` into `into`, bucket by bucket. */
-export function mergeBuckets(into: number[], from: readonly number[]): number[] {
-  for (let i = 0; i < from.length; i++) into[i] = (into[i] ?? 0) + (from[i] ?? 0);
-  return into;
-}
-
 /**
  * The nearest-rank percentile `p` (0–100) of a sketch, as its bucket's upper edge (the last
  * bucket: `maxMs`); null for an empty sketch.

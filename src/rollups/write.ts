@@ -35,7 +35,8 @@ SELECT agent_id, created_at - created_at % ${HOUR_MS} AS hour, channel, tier, ou
 FROM interactions WHERE agent_id = ?1 AND created_at >= ?2 AND created_at < ?3
 GROUP BY hour, channel, tier, outcome, urgency`;
 
-const floorHour = (at: number) => Math.floor(at / HOUR_MS) * HOUR_MS;
+/** The start of the UTC hour `at` falls in. */
+export const floorHour = (at: number) => Math.floor(at / HOUR_MS) * HOUR_MS;
 
 interface MarkRow {
   agentId: string;

@@ -42,7 +42,9 @@ async function createKey(body: Record<string, unknown>): Promise<string> {
 
 const PII_QUESTION = "Hi, I'm writing from jane.doe@example.com, call me on +1 415 555 0132. My card 4242 4242 4242 4242 was charged twice.";
 const PII_ANSWER = "I have refunded the charge on card 4242 4242 4242 4242 and written to jane.doe@example.com.";
-const RAW_PII = ["jane.doe@example.com", "4242 4242 4242 4242", "4242424242424242", "555 0132", "415"];
+// The phone number in every form it could leak in; not "415" alone, which a timestamp's
+// milliseconds or an id can contain.
+const RAW_PII = ["jane.doe@example.com", "4242 4242 4242 4242", "4242424242424242", "555 0132", "+1 415", "415 555", "4155550132"];
 
 /** An agent with two conversations: `c1` of two messages (with PII), then `c2` of one. */
 async function agentWithConversations(config: Record<string, unknown> = {}) {
